@@ -1,0 +1,37 @@
+"""The exceptions tinygrad_rnn raises, so a mistake is explained instead of shown as a
+numpy traceback.
+
+Every error message names what went wrong (the op, the shapes) and where in *your* code
+it happened (`file.py:LINE`). Each class also inherits from the matching built-in
+exception, so `except ValueError:` keeps working.
+
+Read next: graph.py (where nodes and the backward loop live).
+"""
+
+
+class TinygradError(Exception):
+    """Base class of every error raised on purpose by tinygrad_rnn."""
+
+
+class ShapeError(TinygradError, ValueError):
+    """Shapes that do not fit together, e.g. `matmul: shapes (32, 64) and (128, 512) ...`."""
+
+
+class TensorIndexError(TinygradError, IndexError):
+    """An index that does not fit the tensor (out of range, wrong kind of index array)."""
+
+
+class DTypeError(TinygradError, TypeError):
+    """An integer, boolean or object array where a floating-point one is needed."""
+
+
+class BackwardError(TinygradError, RuntimeError):
+    """`backward()` cannot run: non-scalar output without a gradient, freed graph, ..."""
+
+
+class AnomalyError(TinygradError, FloatingPointError):
+    """Raised inside `tg.detect_anomaly()` at the first NaN/inf value or gradient."""
+
+
+class GradcheckError(TinygradError, AssertionError):
+    """`tg.gradcheck` found an analytic gradient that disagrees with finite differences."""

@@ -1,0 +1,383 @@
+"""The computation graph shared by both engines: nodes, scopes, and the backward loop.
+
+Every number you compute with tinygrad_rnn is a *node*. A `Value` (scalar.py) holds one
+float, a `Tensor` (tensor.py) holds a numpy array, and both carry the same bookkeeping:
+
+    data      the value                         grad    dL/d(this node), after backward
+    op        "tanh", "matmul", ... or None     parents the input nodes, in order
+    label     "h_3", "f_3", "W" (or None)       scope   ("encoder", "lstm", "t=3")
+    t         time step 1..T (or None)          source  "char_lm.py:41", your line
+    id        creation order (0, 1, 2, ...)
+
+Backpropagation is two plain steps, both without recursion so a 100 000-step unroll works:
+
+1. `topological_order(root)`: an explicit-stack depth-first walk that lists every node
+   that needs a gradient, parents before children.
+2. `backward_steps(root)`: one flat loop over that list in reverse. At each node it
+   asks the node's op for the local vector-Jacobian product and adds the results into
+   the parents' gradients. It is a generator, so you can watch it one node at a time:
+
+       for step in loss.backward_steps():
+           print(step.node.label, step.grad)
+
+   `backward()` is exactly `for _ in backward_steps(): pass` - there is one code path.
+
+Read next: scalar.py (the engine on single floats), then ops.py and tensor.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from .errors import AnomalyError, BackwardError, ShapeError
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+# --------------------------------------------------------------------------------------
+# What every new node reads when it is created
+# --------------------------------------------------------------------------------------
+class GraphContext:
+    """The settings every new node reads: one instance, `graph.context`.
+
+    grad_enabled   False inside `tg.no_grad()`: results get no parents (no graph)
+    scope          names of the enclosing `tg.scope(...)` blocks, outermost first
+    t              innermost time step from `tg.scope(t=...)`, or None
+    anomaly        True inside `tg.detect_anomaly()`: check every value and gradient
+    track_source   record the user's `file:line` on every node (`tg.set_source_tracking`)
+    """
+
+    def __init__(self) -> None:
+        self.grad_enabled = True
+        self.scope: tuple[str, ...] = ()
+        self.t: int | None = None
+        self.anomaly = False
+        self.track_source = True
+
+
+context = GraphContext()
+_next_id = itertools.count()
+
+
+@contextmanager
+def scope(name: str | None = None, t: int | None = None):
+    """Label every node created inside the block.
+
+    `with tg.scope("encoder"):` adds "encoder" to each node's `scope`;
+    `with tg.scope(t=3):` also sets `node.t = 3` (time steps count 1..T as in the lessons).
+    Scopes nest: ("encoder", "lstm", "t=3").
+    """
+    saved_scope, saved_t = context.scope, context.t
+    parts = context.scope
+    if name is not None:
+        parts = parts + (str(name),)
+    if t is not None:
+        parts = parts + (f"t={t}",)
+        context.t = t
+    context.scope = parts
+    try:
+        yield
+    finally:
+        context.scope, context.t = saved_scope, saved_t
+
+
+@contextmanager
+def no_grad():
+    """Build no graph inside the block (evaluation, sampling, optimizer updates)."""
+    saved = context.grad_enabled
+    context.grad_enabled = False
+    try:
+        yield
+    finally:
+        context.grad_enabled = saved
+
+
+@contextmanager
+def enable_grad():
+    """Build the graph again inside a `no_grad()` block."""
+    saved = context.grad_enabled
+    context.grad_enabled = True
+    try:
+        yield
+    finally:
+        context.grad_enabled = saved
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside `tg.no_grad()`."""
+    return context.grad_enabled
+
+
+@contextmanager
+def detect_anomaly():
+    """Raise `AnomalyError` at the first node whose value or gradient is NaN or inf.
+
+    The message names the op, the node's label and time step, and the line of your code
+    that created it. Costs one `isfinite` check per node, so use it while debugging.
+    """
+    saved = context.anomaly
+    context.anomaly = True
+    try:
+        yield
+    finally:
+        context.anomaly = saved
+
+
+def set_source_tracking(enabled: bool) -> bool:
+    """Turn the recording of `node.source` on or off; returns the previous setting.
+
+    Recording walks a few stack frames per node (about a microsecond); switch it off
+    for long training runs if you never look at `node.source`.
+    """
+    previous = context.track_source
+    context.track_source = bool(enabled)
+    return previous
+
+
+def current_time_step() -> int | None:
+    """The `t` of the innermost `tg.scope(t=...)`, or None outside any time step."""
+    return context.t
+
+
+def user_source() -> tuple[str, int] | None:
+    """(filename, line) of the innermost stack frame outside the tinygrad_rnn package."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    return (frame.f_code.co_filename, frame.f_lineno)
+
+
+def format_source(source: tuple[str, int] | None) -> str:
+    """'file.py:LINE' for a (filename, line) pair, '<unknown>' for None."""
+    if source is None:
+        return "<unknown>"
+    return f"{os.path.basename(source[0])}:{source[1]}"
+
+
+# --------------------------------------------------------------------------------------
+# The node protocol
+# --------------------------------------------------------------------------------------
+class Node:
+    """What `Value` and `Tensor` have in common: one node of the computation graph.
+
+    `_ctx` is the op object that made this node (a `Tanh`, a `MatMul` ...): it holds
+    what the backward pass needs (saved inputs or outputs) and its `backward(grad_out)`
+    returns one gradient per parent. It never points back at this node, so the graph has
+    no reference cycles and is freed as soon as you drop the loss.
+    """
+
+    __slots__ = (
+        "data",
+        "grad",
+        "op",
+        "parents",
+        "label",
+        "scope",
+        "t",
+        "id",
+        "requires_grad",
+        "_ctx",
+        "_source",
+    )
+
+    def _setup(self, data, op, parents, ctx, requires_grad, label) -> None:
+        """Fill in the bookkeeping; called by Value/Tensor constructors and op results."""
+        self.data = data
+        self.grad = None
+        self.op = op
+        self.parents = parents
+        self.label = label
+        self.scope = context.scope
+        self.t = context.t
+        self.id = next(_next_id)
+        self.requires_grad = requires_grad
+        self._ctx = ctx
+        self._source = user_source() if context.track_source else None
+
+    # --- read-only views ------------------------------------------------------------
+    @property
+    def source(self) -> str:
+        """'file.py:LINE' of the user code that created this node."""
+        return format_source(self._source)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for inputs and parameters (no op made them)."""
+        return self.op is None
+
+    def describe(self) -> str:
+        """One line for messages: `tanh node 'h_3' (t=3) created at rnn.py:12`."""
+        kind = f"{self.op} node" if self.op else "leaf"
+        name = f" '{self.label}'" if self.label else ""
+        step = f" (t={self.t})" if self.t is not None else ""
+        return f"{kind}{name}{step} created at {self.source}"
+
+    def named(self, label: str):
+        """Set `label` and return self, so you can write `h = (...).tanh().named("h_3")`."""
+        self.label = label
+        return self
+
+    # --- backward --------------------------------------------------------------------
+    def _seed_gradient(self, grad):
+        """The gradient the backward pass starts from (dL/dL = 1); engine-specific."""
+        raise NotImplementedError
+
+    def backward_steps(self, grad=None, retain_graph: bool = True) -> Iterator[BackwardStep]:
+        """The backward pass as a generator: one `BackwardStep` per node. See module doc."""
+        return backward_steps(self, grad, retain_graph)
+
+    def backward(self, grad=None, retain_graph: bool = True) -> None:
+        """Compute d(self)/d(node) for every node that requires grad, into `node.grad`.
+
+        Gradients accumulate (`+=`) across calls, as in PyTorch; clear them with
+        `zero_grad()`. `retain_graph=False` frees saved arrays and intermediate
+        gradients as it goes (lean mode for training); the graph cannot be used again.
+        """
+        for _ in backward_steps(self, grad, retain_graph):
+            pass
+
+    def zero_grad(self) -> None:
+        """Forget this node's gradient (`grad = None`)."""
+        self.grad = None
+
+
+class BackwardStep:
+    """What one iteration of the backward loop did, as `backward_steps()` yields it.
+
+    index         position in the backward order (0 = the root)
+    node          the node being processed
+    grad          dL/d(node): the total gradient that has arrived at it
+    parent_grads  one entry per `node.parents`: the gradient sent to that parent
+                  (None where the parent needs no gradient); empty for leaves
+    """
+
+    __slots__ = ("index", "node", "grad", "parent_grads")
+
+    def __init__(self, index: int, node: Node, grad, parent_grads: tuple) -> None:
+        self.index = index
+        self.node = node
+        self.grad = grad
+        self.parent_grads = parent_grads
+
+    def __repr__(self) -> str:
+        name = self.node.label or self.node.op or "leaf"
+        sent = sum(g is not None for g in self.parent_grads)
+        return f"BackwardStep({self.index}: {name}, t={self.node.t}, sent to {sent} parent(s))"
+
+
+def topological_order(root: Node) -> list[Node]:
+    """Every node `root` depends on through requires-grad edges, parents first.
+
+    Depth-first search with an explicit stack: an entry `(node, False)` means "visit
+    node", `(node, True)` means "all its parents are done, append it". No recursion, so
+    the depth of the graph is limited only by memory. The order is deterministic because
+    `parents` is an ordered tuple.
+    """
+    order: list[Node] = []
+    visited: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for parent in reversed(node.parents):
+            if parent.requires_grad and parent not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def backward_steps(
+    root: Node, grad=None, retain_graph: bool = True
+) -> Iterator[BackwardStep]:
+    """The backward pass, one node per iteration. `Node.backward()` exhausts this.
+
+    For each node, from the root back to the leaves:
+        grad_out      = sum of the gradients its children sent it   (dL/d node)
+        parent_grads  = node's op .backward(grad_out)                (chain rule, one VJP)
+        each parent's pending gradient += its entry of parent_grads
+    """
+    if not root.requires_grad:
+        raise BackwardError(
+            f"backward: {root.describe()} does not require grad - no input with "
+            "requires_grad=True (no parameter) was used to compute it."
+        )
+    _check_not_freed(root)
+    pending = {root: root._seed_gradient(grad)}  # node -> gradient arrived so far
+    for index, node in enumerate(reversed(topological_order(root))):
+        grad_out = pending.pop(node, None)
+        if grad_out is None:  # every op that sent to this node sent None: no gradient
+            yield BackwardStep(index, node, None, ())
+            continue
+        parent_grads = _local_backward(node, grad_out)
+        for parent, parent_grad in zip(node.parents, parent_grads):
+            if parent_grad is None or not parent.requires_grad:
+                continue
+            _check_gradient(node, parent, parent_grad)
+            if parent in pending:
+                pending[parent] = pending[parent] + parent_grad
+            else:
+                pending[parent] = parent_grad
+        _keep_gradient(node, grad_out, retain_graph)
+        if not retain_graph:
+            node._ctx = None  # frees the arrays the op saved for backward
+        yield BackwardStep(index, node, grad_out, parent_grads)
+
+
+def _local_backward(node: Node, grad_out) -> tuple:
+    """Ask the op that made `node` for the gradients of its inputs (empty for leaves)."""
+    if node.op is None:
+        return ()
+    _check_not_freed(node)
+    return node._ctx.backward(grad_out)
+
+
+def _check_not_freed(node: Node) -> None:
+    if node.op is not None and node._ctx is None:
+        raise BackwardError(
+            f"backward: the graph through {node.describe()} was freed by an earlier "
+            "backward(retain_graph=False). Run the forward pass again, or call the first "
+            "backward with retain_graph=True (the default) to backpropagate twice."
+        )
+
+
+def _check_gradient(node: Node, parent: Node, parent_grad) -> None:
+    """The gradient an op sends must have its input's shape (and be finite in anomaly mode)."""
+    grad_shape = np.shape(parent_grad)
+    data_shape = np.shape(parent.data)
+    if grad_shape != data_shape:
+        raise ShapeError(
+            f"{node.op} backward: sent a gradient of shape {grad_shape} to an input of "
+            f"shape {data_shape} - in {node.describe()}"
+        )
+    if context.anomaly and not np.all(np.isfinite(parent_grad)):
+        raise AnomalyError(
+            f"{node.op} backward produced a NaN/inf gradient for its input "
+            f"{parent.describe()} - in {node.describe()}"
+        )
+
+
+def _keep_gradient(node: Node, grad, retain_graph: bool) -> None:
+    """Accumulate the gradient into `node.grad` (leaves always; others unless lean mode).
+
+    A leaf gets its own copy, so in-place updates of one parameter's `.grad` (clipping,
+    the optimizer) can never change another parameter's gradient that shared the array.
+    """
+    if node.op is not None and not retain_graph:
+        return
+    if node.grad is None:
+        node.grad = grad.copy() if node.op is None and isinstance(grad, np.ndarray) else grad
+    else:
+        node.grad = node.grad + grad
