@@ -299,9 +299,7 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
-def backward_steps(
-    root: Node, grad=None, retain_graph: bool = True
-) -> Iterator[BackwardStep]:
+def backward_steps(root: Node, grad=None, retain_graph: bool = True) -> Iterator[BackwardStep]:
     """The backward pass, one node per iteration. `Node.backward()` exhausts this.
 
     For each node, from the root back to the leaves:

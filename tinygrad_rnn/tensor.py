@@ -521,7 +521,9 @@ def cat(tensors, axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (`torch.cat`); `dim` is an alias of `axis`."""
     tensors = list(tensors)
     if not tensors:
-        raise ShapeError(f"concat: got an empty list of tensors — at {format_source(user_source())}")
+        raise ShapeError(
+            f"concat: got an empty list of tensors — at {format_source(user_source())}"
+        )
     axis = axis if dim is None else dim
     first = tensors[0] if isinstance(tensors[0], Tensor) else Tensor(tensors[0])
     return apply(ops.Concat, *[_lift(x, first) for x in tensors], axis=axis)
