@@ -35,3 +35,11 @@ class AnomalyError(TinygradError, FloatingPointError):
 
 class GradcheckError(TinygradError, AssertionError):
     """`tg.gradcheck` found an analytic gradient that disagrees with finite differences."""
+
+
+class StateDictError(TinygradError, RuntimeError):
+    """`load_state_dict` got missing/unexpected keys or wrong shapes (all listed at once)."""
+
+
+class CheckpointError(TinygradError, ValueError):
+    """A checkpoint file that cannot be read: not an .npz, truncated, or from another model."""
