@@ -1,0 +1,1 @@
+"""Benchmarks against a hand-written numpy baseline and micrograd; see README.md."""

@@ -1,0 +1,113 @@
+"""The timing harness every benchmark uses: one process, alternating, median of many.
+
+    results = compare({"numpy": run_numpy, "engine": run_engine}, repeats=9)
+    print_table("char-LSTM step, T=40", results, baseline="numpy")
+
+Each function takes no arguments and does one complete unit of work (one training step).
+All of them run in the same process, interleaved round by round (numpy, engine, numpy,
+engine ...) after a warm-up, so a slow minute on a shared machine hits every contender
+alike; each figure is the median of `repeats` rounds, and the ratio is median / median
+of the baseline. Python's garbage collector stays on (it is part of what a user pays).
+
+`machine_summary()` gives the lines every results table starts with: CPU, cores, numpy
+and its BLAS, the BLAS thread count and kernel, and the OPENBLAS_* variables in force.
+
+Read next: numpy_lstm.py (the baseline), bench_lstm.py (the headline benchmark).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+
+def time_once(fn: Callable[[], object]) -> float:
+    """Wall-clock seconds of one call."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def compare(
+    contenders: dict[str, Callable[[], object]], repeats: int = 9, warmup: int = 2
+) -> dict[str, list[float]]:
+    """Time every contender `repeats` times, round-robin, after `warmup` untimed rounds.
+
+    Returns {name: [seconds of each round]} in the order given.
+    """
+    if repeats < 7:
+        raise ValueError(f"compare: use at least 7 repeats for a median, got {repeats}")
+    for _ in range(warmup):
+        for fn in contenders.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(repeats):
+        for name, fn in contenders.items():
+            times[name].append(time_once(fn))
+    return times
+
+
+def median_ms(seconds: list[float]) -> float:
+    return 1000.0 * statistics.median(seconds)
+
+
+def print_table(title: str, times: dict[str, list[float]], baseline: str) -> dict[str, float]:
+    """Print median, spread and ratio to `baseline` per contender; return {name: ratio}."""
+    base = median_ms(times[baseline])
+    print(f"\n{title}  (median of {len(times[baseline])} alternating rounds)")
+    print(f"  {'contender':<34} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'ratio':>7}")
+    ratios = {}
+    for name, seconds in times.items():
+        med = median_ms(seconds)
+        ratios[name] = med / base
+        low, high = 1000.0 * min(seconds), 1000.0 * max(seconds)
+        print(f"  {name:<34} {med:>10.2f} {low:>8.2f} {high:>8.2f} {ratios[name]:>6.2f}x")
+    return ratios
+
+
+def blas_info() -> str:
+    """'openblas 0.3.x, 2 threads, kernel SkylakeX' (threadpoolctl if installed)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "BLAS details need threadpoolctl (pip install threadpoolctl)"
+    parts = []
+    for pool in threadpool_info():
+        if pool.get("user_api") == "blas":
+            parts.append(
+                f"{pool.get('internal_api')} {pool.get('version')}, "
+                f"{pool.get('num_threads')} threads, kernel {pool.get('architecture')}"
+            )
+    return "; ".join(parts) or "no BLAS pool found"
+
+
+def machine_summary() -> list[str]:
+    """Lines describing the machine, numpy, BLAS and the environment that affect timing."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    env = {
+        name: os.environ.get(name, "unset")
+        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS")
+    }
+    return [
+        f"machine: {cpu}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        f"numpy {np.__version__}; BLAS: {blas_info()}",
+        "env: " + ", ".join(f"{k}={v}" for k, v in env.items()),
+    ]
+
+
+def print_machine() -> None:
+    for line in machine_summary():
+        print(line)

@@ -1,0 +1,147 @@
+"""The speed baseline: a character-LSTM language-model step written by hand in numpy.
+
+Forward and backward (manual BPTT) of
+
+    x_t = E[char_t]                                   embedding lookup      (B, D)
+    a_t = x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh     one fused gate matmul (B, 4H)
+    i_t, f_t, g_t, o_t = σ(a_i), σ(a_f), tanh(a_g), σ(a_o)    gate rows in PyTorch's order
+    c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+    h_t = o_t ⊙ tanh(c_t)
+    z_t = h_t W_yᵀ + b_y                              scores over the vocabulary (B, V)
+    L   = mean over b, t of  -log softmax(z_t)[target]
+
+in the style of cs231n's assignment 3, written the way an engineer would write it for
+speed: the input projection for all time steps in one matmul before the loop, one gate
+matmul per step, the weight gradients of the loop as one matmul each after it, and
+float32 end to end when the parameters are float32. It uses no tinygrad_rnn code.
+
+Parameters use PyTorch's names and layouts (`weight_ih` (4H, D), `weight_hh` (4H, H),
+`fc_weight` (V, H) ...) so the benchmarks can hand the very same arrays to the engine.
+
+    params = init_params(vocab=60, embed=128, hidden=128, rng=0, dtype=np.float32)
+    loss, grads = lstm_lm_step(params, inputs, targets)   # inputs, targets: (B, T) ints
+
+tests/test_benchmarks_baseline.py checks these gradients against finite differences.
+Read next: common.py (the timing harness), bench_lstm.py (baseline against the engine).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PARAM_NAMES = ("embedding", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "fc_weight", "fc_bias")
+
+
+def init_params(vocab: int, embed: int, hidden: int, rng=0, dtype=np.float32) -> dict:
+    """Random parameters with PyTorch's shapes; uniform(-1/√H, 1/√H) like nn.LSTM."""
+    rng = np.random.default_rng(rng)
+    bound = 1.0 / np.sqrt(hidden)
+    shapes = {
+        "embedding": (vocab, embed),
+        "weight_ih": (4 * hidden, embed),
+        "weight_hh": (4 * hidden, hidden),
+        "bias_ih": (4 * hidden,),
+        "bias_hh": (4 * hidden,),
+        "fc_weight": (vocab, hidden),
+        "fc_bias": (vocab,),
+    }
+    params = {}
+    for name, shape in shapes.items():
+        scale = 1.0 if name == "embedding" else bound
+        params[name] = rng.uniform(-scale, scale, shape).astype(dtype)
+    return params
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) = (1 + tanh(x/2)) / 2: the logistic function without overflow (as the engine)."""
+    out = np.tanh(0.5 * x)
+    out += 1
+    out *= 0.5
+    return out
+
+
+def lstm_lm_step(params: dict, inputs: np.ndarray, targets: np.ndarray):
+    """Mean cross-entropy of the LSTM language model and its gradient for every parameter.
+
+    inputs, targets: (B, T) integer arrays (batch first); the state starts at zero.
+    Returns (loss as a float, dict of gradients with the parameters' names and shapes).
+    """
+    E = params["embedding"]
+    W_ih, W_hh = params["weight_ih"], params["weight_hh"]
+    W_y, b_y = params["fc_weight"], params["fc_bias"]
+    B, T = inputs.shape
+    H = W_hh.shape[1]
+    D = E.shape[1]
+    dtype = W_hh.dtype
+    tokens = inputs.T  # (T, B): time major, so each step is a contiguous block
+    labels = targets.T  # (T, B)
+
+    # ---- forward ---------------------------------------------------------------------
+    x = E[tokens]  # (T, B, D)
+    b = params["bias_ih"] + params["bias_hh"]  # (4H,)
+    xw = x.reshape(T * B, D) @ W_ih.T  # (T·B, 4H): input projection for every step
+    xw = xw.reshape(T, B, 4 * H)
+    xw += b
+    W_hhT = W_hh.T  # (H, 4H)
+    h = np.zeros((T + 1, B, H), dtype=dtype)  # h[0] = h_0 = 0
+    c = np.zeros((T + 1, B, H), dtype=dtype)
+    gates = np.empty((T, B, 4 * H), dtype=dtype)  # i, f, g, o after their nonlinearity
+    tanh_c = np.empty((T, B, H), dtype=dtype)
+    for t in range(T):
+        a = xw[t] + h[t] @ W_hhT  # (B, 4H)
+        act = gates[t]
+        act[:, : 2 * H] = sigmoid(a[:, : 2 * H])  # i, f
+        act[:, 2 * H : 3 * H] = np.tanh(a[:, 2 * H : 3 * H])  # g
+        act[:, 3 * H :] = sigmoid(a[:, 3 * H :])  # o
+        i, f, g, o = act[:, :H], act[:, H : 2 * H], act[:, 2 * H : 3 * H], act[:, 3 * H :]
+        c[t + 1] = f * c[t] + i * g
+        tanh_c[t] = np.tanh(c[t + 1])
+        h[t + 1] = o * tanh_c[t]
+    hs = h[1:].reshape(T * B, H)  # (T·B, H)
+    z = hs @ W_y.T + b_y  # (T·B, V): vocabulary projection after the loop, V = vocabulary
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    sum_e = e.sum(axis=1, keepdims=True)  # (T·B, 1)
+    rows = np.arange(T * B)
+    flat_labels = labels.reshape(T * B)
+    log_p = z[rows, flat_labels] - np.log(sum_e[:, 0])  # (T·B,)
+    loss = -float(log_p.mean())
+
+    # ---- backward --------------------------------------------------------------------
+    dz = e / sum_e  # softmax, (T·B, V)
+    dz[rows, flat_labels] -= 1
+    dz *= 1.0 / (T * B)
+    grads = {"fc_weight": dz.T @ hs, "fc_bias": dz.sum(axis=0)}  # (V, H), (V,)
+    dh_out = (dz @ W_y).reshape(T, B, H)  # dL/dh_t from the scores at step t
+    da = np.empty((T, B, 4 * H), dtype=dtype)  # dL/da_t for every step
+    dh_next = np.zeros((B, H), dtype=dtype)  # dL/dh_t through h_{t+1}
+    dc_next = np.zeros((B, H), dtype=dtype)  # dL/dc_t through c_{t+1}
+    for t in reversed(range(T)):
+        act = gates[t]
+        i, f, g, o = act[:, :H], act[:, H : 2 * H], act[:, 2 * H : 3 * H], act[:, 3 * H :]
+        dh = dh_out[t] + dh_next
+        dc = dc_next + dh * o * (1 - tanh_c[t] * tanh_c[t])
+        grad = da[t]
+        grad[:, :H] = dc * g * i * (1 - i)
+        grad[:, H : 2 * H] = dc * c[t] * f * (1 - f)
+        grad[:, 2 * H : 3 * H] = dc * i * (1 - g * g)
+        grad[:, 3 * H :] = dh * tanh_c[t] * o * (1 - o)
+        dc_next = dc * f
+        dh_next = grad @ W_hh  # (B, 4H) @ (4H, H)
+    da_flat = da.reshape(T * B, 4 * H)
+    grads["weight_hh"] = da_flat.T @ h[:-1].reshape(T * B, H)  # (4H, H)
+    grads["weight_ih"] = da_flat.T @ x.reshape(T * B, D)  # (4H, D)
+    grads["bias_ih"] = da_flat.sum(axis=0)
+    grads["bias_hh"] = grads["bias_ih"].copy()
+    dx = da_flat @ W_ih  # (T·B, D)
+    dE = np.zeros_like(E)
+    np.add.at(dE, tokens.reshape(T * B), dx)  # rows of repeated characters add up
+    grads["embedding"] = dE
+    return loss, grads
+
+
+def random_batch(batch: int, steps: int, vocab: int, rng=0):
+    """(inputs, targets) of shape (B, T): a random character stream, targets shifted by one."""
+    rng = np.random.default_rng(rng)
+    stream = rng.integers(0, vocab, size=(batch, steps + 1))
+    return stream[:, :-1], stream[:, 1:]
