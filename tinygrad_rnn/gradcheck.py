@@ -162,7 +162,8 @@ def _compare(x, inputs, analytic, numeric, atol, rtol) -> None:
     excess = np.where(bad, np.nan_to_num(diff - allowed, nan=np.inf), -np.inf)
     worst = np.unravel_index(int(np.argmax(excess)), np.shape(numeric))
     name = _name(x, inputs)
-    where = f"{name}[{', '.join(map(str, worst))}]" if worst else name
+    short = x.label or "input"
+    where = f"{short}[{', '.join(map(str, worst))}]" if worst else short
     raise GradcheckError(
         f"gradcheck failed for input {name} (shape {np.shape(numeric)}):\n"
         f"  worst element {where}: analytic {analytic[worst]:.10g}, "

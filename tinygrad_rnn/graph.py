@@ -376,6 +376,7 @@ def _keep_gradient(node: Node, grad, retain_graph: bool) -> None:
     if node.op is not None and not retain_graph:
         return
     if node.grad is None:
-        node.grad = grad.copy() if node.op is None and isinstance(grad, np.ndarray) else grad
+        is_array = isinstance(grad, (np.ndarray, np.generic))
+        node.grad = np.array(grad) if node.op is None and is_array else grad
     else:
         node.grad = node.grad + grad

@@ -206,16 +206,18 @@ class Tanh(Op):
 class Sigmoid(Op):
     """out = 1 / (1 + e**-x);   d/dx = out * (1 - out)
 
-    Computed as (1 + tanh(x/2)) / 2, the same function written without e**-x, so it
-    never overflows (sigmoid(-1000) = 0, sigmoid(1000) = 1) and costs one numpy call.
+    For x < -709 (float64) e**-x overflows to inf and 1 / (1 + inf) = 0, which is the
+    right answer (the true value underflows too), so the overflow warning is silenced.
     """
 
     name = "sigmoid"
 
     def forward(ctx, x):
-        out = np.tanh(0.5 * x)
+        out = np.negative(x, out=np.empty_like(x))
+        with np.errstate(over="ignore"):
+            np.exp(out, out=out)
         out += 1
-        out *= 0.5
+        np.reciprocal(out, out=out)
         ctx.out = out
         return out
 

@@ -364,6 +364,8 @@ def apply(op_class: type[ops.Op], *parents: Tensor, **params) -> Tensor:
         data = ctx.forward(*[parent.data for parent in parents], **params)
     except (ValueError, IndexError, TypeError) as error:
         raise _op_error(op_class, parents, params, error) from None
+    if type(data) is not np.ndarray:  # numpy returns scalars for 0-d results
+        data = np.asarray(data)
     out = Tensor.__new__(Tensor)
     if context.grad_enabled and any(parent.requires_grad for parent in parents):
         out._setup(data, op_class.name, parents, ctx, True, None)
@@ -381,7 +383,7 @@ def _op_error(op_class, parents, params, error) -> Exception:
     shapes = [parent.shape for parent in parents]
     reason = op_class.explain(shapes, params) or str(error)
     message = f"{op_class.name}: {reason} — at {format_source(user_source())}"
-    if isinstance(error, IndexError):
+    if isinstance(error, IndexError) and not isinstance(error, np.exceptions.AxisError):
         return TensorIndexError(message)
     return ShapeError(message)
 
@@ -396,20 +398,17 @@ def _constant(array) -> Tensor:
 def _lift(other, like: Tensor) -> Tensor:
     """Make the other operand of a binary op a Tensor.
 
-    Numbers become constants of `like`'s float dtype (so float32 stays float32); an
-    integer or boolean tensor meeting a float one is converted to that float dtype.
+    Numbers and arrays become constants of `like`'s float dtype (so float32 stays
+    float32); an integer or boolean tensor meeting a float one is converted to that dtype.
     """
     if isinstance(other, Tensor):
         if other.data.dtype.kind in "iub" and like.data.dtype.kind == "f":
             return _constant(other.data.astype(like.data.dtype))
         return other
-    dtype = like.data.dtype if like.data.dtype.kind == "f" else None
-    if isinstance(other, np.ndarray) and other.dtype.kind == "f" and dtype is None:
-        dtype = other.dtype
-    array = np.asarray(other, dtype=dtype)
+    array = np.asarray(other)
     if array.dtype.kind not in "fiub":
         raise DTypeError(f"cannot combine a Tensor with {type(other).__name__} ({other!r})")
-    if array.dtype.kind in "iub" and like.data.dtype.kind == "f":
+    if like.data.dtype.kind == "f" and array.dtype != like.data.dtype:
         array = array.astype(like.data.dtype)
     return _constant(array)
 

@@ -1,0 +1,407 @@
+"""Every primitive op: forward against numpy, backward against float64 central differences
+over hypothesis-drawn shapes (broadcasting included). `test_every_primitive_has_a_gradient_test`
+fails if an op is added to ops.py without a gradient test here."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from strategies import (
+    arrays,
+    away_from_zero,
+    broadcast_pairs,
+    distinct_values,
+    leaf,
+    nonempty_shapes,
+    small_shapes,
+)
+
+import tinygrad_rnn as tg
+from tinygrad_rnn.ops import PRIMITIVES, unbroadcast
+
+GRADIENT_TESTED: set[str] = set()
+
+
+def covers(*op_names):
+    """Mark a test as the gradient test of these primitives (checked by the registry test)."""
+    GRADIENT_TESTED.update(op_names)
+    return lambda test: test
+
+
+fast = settings(max_examples=25, deadline=None)
+
+
+def test_every_primitive_has_a_gradient_test():
+    missing = set(PRIMITIVES) - GRADIENT_TESTED
+    assert not missing, f"primitives without a finite-difference gradient test: {missing}"
+
+
+def test_registry_holds_the_design_primitives():
+    expected = {
+        "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "tanh", "sigmoid", "relu",
+        "matmul", "sum", "mean", "max", "reshape", "transpose", "getitem", "concat", "stack",
+        "where", "gather",
+    }  # fmt: skip
+    assert set(PRIMITIVES) == expected
+
+
+# --------------------------------------------------------------------------------------
+# Element-wise binary ops with broadcasting
+# --------------------------------------------------------------------------------------
+BINARY = {
+    "add": (lambda a, b: a + b, np.add),
+    "sub": (lambda a, b: a - b, np.subtract),
+    "mul": (lambda a, b: a * b, np.multiply),
+    "div": (lambda a, b: a / b, np.divide),
+}
+
+
+@covers("add", "sub", "mul", "div")
+@pytest.mark.parametrize("name", sorted(BINARY))
+@fast
+@given(data=st.data(), shapes=broadcast_pairs)
+def test_binary_ops_broadcast(name, data, shapes):
+    shape_a, shape_b = shapes.input_shapes
+    a = leaf(data.draw(arrays(shape_a)), "a")
+    b_values = data.draw(away_from_zero(shape_b) if name == "div" else arrays(shape_b))
+    b = leaf(b_values, "b")
+    engine_fn, numpy_fn = BINARY[name]
+    out = engine_fn(a, b)
+    assert out.op == name
+    np.testing.assert_allclose(out.data, numpy_fn(a.data, b.data))
+    assert tg.gradcheck(engine_fn, [a, b])
+
+
+@fast
+@given(data=st.data(), shape=small_shapes)
+def test_binary_ops_with_python_numbers_and_reflected(data, shape):
+    x = leaf(data.draw(away_from_zero(shape)), "x")
+    assert tg.gradcheck(lambda x: 2.0 * x - 1.5 / x + (3 - x) * 0.5 + x / 4, [x])
+
+
+# --------------------------------------------------------------------------------------
+# Element-wise unary ops
+# --------------------------------------------------------------------------------------
+UNARY = {
+    "neg": (lambda x: -x, np.negative, arrays),
+    "exp": (lambda x: x.exp(), np.exp, arrays),
+    "log": (lambda x: x.log(), np.log, lambda s: arrays(s, 0.2, 3.0)),
+    "tanh": (lambda x: x.tanh(), np.tanh, lambda s: arrays(s, -3.0, 3.0)),
+    "sigmoid": (lambda x: x.sigmoid(), lambda v: 1 / (1 + np.exp(-v)), lambda s: arrays(s, -4, 4)),
+    "relu": (lambda x: x.relu(), lambda v: np.maximum(v, 0), away_from_zero),
+}
+
+
+@covers("neg", "exp", "log", "tanh", "sigmoid", "relu")
+@pytest.mark.parametrize("name", sorted(UNARY))
+@fast
+@given(data=st.data(), shape=small_shapes)
+def test_unary_ops(name, data, shape):
+    engine_fn, numpy_fn, values = UNARY[name]
+    x = leaf(data.draw(values(shape)), "x")
+    out = engine_fn(x)
+    assert out.op == name
+    np.testing.assert_allclose(out.data, numpy_fn(x.data), rtol=1e-12, atol=1e-15)
+    assert tg.gradcheck(engine_fn, [x])
+
+
+@covers("pow")
+@fast
+@given(data=st.data(), shape=small_shapes, k=st.sampled_from([2, 3, -1, 0.5, 1.5, -0.5]))
+def test_pow(data, shape, k):
+    positive_only = k != int(k)
+    values = arrays(shape, 0.3, 2.0) if positive_only else away_from_zero(shape)
+    x = leaf(data.draw(values), "x")
+    out = x**k
+    assert out.op == "pow"
+    np.testing.assert_allclose(out.data, x.data**k)
+    assert tg.gradcheck(lambda x: x**k, [x])
+
+
+def test_tensor_exponent_is_composed_from_exp_and_log():
+    a = leaf(np.array([0.5, 1.5, 2.0]), "a")
+    b = leaf(np.array([1.0, -0.5, 2.5]), "b")
+    out = a**b
+    assert out.op == "exp"
+    np.testing.assert_allclose(out.data, a.data**b.data)
+    assert tg.gradcheck(lambda a, b: a**b, [a, b])
+    assert tg.gradcheck(lambda b: 2.0**b, [b])
+
+
+def test_sigmoid_and_tanh_are_stable_at_extremes():
+    x = leaf(np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0]))
+    s = x.sigmoid()
+    np.testing.assert_allclose(
+        s.data, [0.0, 1 / (1 + np.exp(30.0)), 0.5, 1 / (1 + np.exp(-30.0)), 1]
+    )
+    s.sum().backward()
+    assert np.all(np.isfinite(x.grad))
+    assert x.grad[0] == 0.0 and x.grad[-1] == 0.0 and x.grad[2] == 0.25
+    x.zero_grad()
+    x.tanh().sum().backward()
+    np.testing.assert_allclose(x.grad, 1 - np.tanh(x.data) ** 2)
+
+
+# --------------------------------------------------------------------------------------
+# Matrix product
+# --------------------------------------------------------------------------------------
+MATMUL_SHAPES = [
+    ((3,), (3,)),
+    ((3,), (3, 2)),
+    ((2, 3), (3,)),
+    ((2, 3), (3, 4)),
+    ((5, 2, 3), (3, 4)),
+    ((2, 3), (5, 3, 4)),
+    ((2, 1, 2, 3), (5, 3, 4)),
+    ((4,), (2, 4, 3)),
+    ((2, 3, 4), (4,)),
+]
+
+
+@covers("matmul")
+@pytest.mark.parametrize("shape_a,shape_b", MATMUL_SHAPES)
+def test_matmul_shapes_and_gradients(shape_a, shape_b):
+    rng = np.random.default_rng(0)
+    a = leaf(rng.standard_normal(shape_a), "a")
+    b = leaf(rng.standard_normal(shape_b), "b")
+    out = a @ b
+    np.testing.assert_allclose(out.data, a.data @ b.data)
+    assert tg.gradcheck(lambda a, b: a @ b, [a, b])
+
+
+@fast
+@given(data=st.data(), n=st.integers(1, 4), k=st.integers(1, 4), m=st.integers(1, 4))
+def test_matmul_random_2d(data, n, k, m):
+    a = leaf(data.draw(arrays((n, k))))
+    b = leaf(data.draw(arrays((k, m))))
+    assert tg.gradcheck(lambda a, b: a @ b, [a, b])
+
+
+# --------------------------------------------------------------------------------------
+# Reductions
+# --------------------------------------------------------------------------------------
+@st.composite
+def shape_and_axis(draw):
+    shape = draw(nonempty_shapes)
+    axis = draw(
+        st.one_of(
+            st.none(),
+            st.integers(-len(shape), len(shape) - 1),
+            st.lists(st.integers(0, len(shape) - 1), min_size=1, unique=True).map(tuple),
+        )
+    )
+    return shape, axis, draw(st.booleans())
+
+
+@covers("sum", "mean")
+@pytest.mark.parametrize("name", ["sum", "mean"])
+@fast
+@given(data=st.data(), spec=shape_and_axis())
+def test_sum_and_mean(name, data, spec):
+    shape, axis, keepdims = spec
+    x = leaf(data.draw(arrays(shape)), "x")
+    out = getattr(x, name)(axis=axis, keepdims=keepdims)
+    expected = getattr(np, name)(x.data, axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(out.data, expected)
+    assert out.shape == np.shape(expected)
+    assert tg.gradcheck(lambda x: getattr(x, name)(axis=axis, keepdims=keepdims), [x])
+
+
+@covers("max")
+@fast
+@given(data=st.data(), spec=shape_and_axis())
+def test_max_without_ties(data, spec):
+    shape, axis, keepdims = spec
+    x = leaf(data.draw(distinct_values(shape)), "x")
+    out = x.max(axis=axis, keepdims=keepdims)
+    np.testing.assert_allclose(out.data, np.max(x.data, axis=axis, keepdims=keepdims))
+    assert tg.gradcheck(lambda x: x.max(axis=axis, keepdims=keepdims), [x])
+
+
+def test_max_splits_the_gradient_evenly_among_ties():
+    x = leaf(np.array([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]))
+    x.max(axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+
+
+def test_pytorch_reduction_spellings():
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    assert x.sum(dim=1, keepdim=True).shape == (2, 1)
+    assert x.mean(dim=0).shape == (3,)
+    np.testing.assert_allclose(x.max(dim=1).data, [2.0, 5.0])
+    assert x.argmax(dim=1).tolist() == [2, 2]
+    assert x.argmax(dim=1).requires_grad is False
+
+
+# --------------------------------------------------------------------------------------
+# Shape ops
+# --------------------------------------------------------------------------------------
+@covers("reshape")
+@fast
+@given(data=st.data(), shape=nonempty_shapes)
+def test_reshape(data, shape):
+    x = leaf(data.draw(arrays(shape)))
+    size = int(np.prod(shape))
+    new_shape = data.draw(st.sampled_from([(size,), (1, size), (size, 1), tuple(reversed(shape))]))
+    out = x.reshape(*new_shape)
+    np.testing.assert_array_equal(out.data, x.data.reshape(new_shape))
+    assert tg.gradcheck(lambda x: x.reshape(new_shape), [x])
+
+
+@covers("transpose")
+@fast
+@given(data=st.data(), shape=nonempty_shapes)
+def test_permute_transpose_and_T(data, shape):
+    x = leaf(data.draw(arrays(shape)))
+    axes = tuple(data.draw(st.permutations(range(len(shape)))))
+    np.testing.assert_array_equal(x.permute(*axes).data, np.transpose(x.data, axes))
+    np.testing.assert_array_equal(x.T.data, x.data.T)
+    assert tg.gradcheck(lambda x: x.permute(*axes), [x])
+    if len(shape) >= 2:
+        np.testing.assert_array_equal(x.transpose(0, -1).data, np.swapaxes(x.data, 0, -1))
+        assert tg.gradcheck(lambda x: x.transpose(0, -1), [x])
+
+
+GETITEM_CASES = [
+    ((5,), 2),
+    ((5,), slice(1, 4)),
+    ((5,), slice(None, None, -2)),
+    ((4, 3), (slice(None), 1)),
+    ((4, 3), (Ellipsis, slice(0, 2))),
+    ((4, 3), (None, 1)),
+    ((4, 3), np.array([0, 2, 2, 3])),  # repeated rows: gradients add up
+    ((4, 3), (np.array([0, 1, 1]), np.array([2, 2, 0]))),
+    ((4, 3), (slice(1, 3), np.array([0, 0, 2]))),
+    ((3, 4), np.array([[True, False, True, False]] * 3)),
+    ((3, 4), [1, 1, 0]),
+]
+
+
+@covers("getitem")
+@pytest.mark.parametrize("shape,index", GETITEM_CASES)
+def test_getitem(shape, index):
+    x = leaf(np.random.default_rng(1).standard_normal(shape))
+    out = x[index]
+    np.testing.assert_array_equal(out.data, x.data[index])
+    assert tg.gradcheck(lambda x: x[index], [x])
+
+
+def test_getitem_repeated_indices_accumulate():
+    x = leaf(np.zeros(3))
+    x[np.array([0, 0, 2, 0])].sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 0.0, 1.0])
+
+
+def test_getitem_accepts_integer_tensors():
+    x = leaf(np.arange(4.0))
+    np.testing.assert_array_equal(x[tg.tensor([3, 1])].data, [3.0, 1.0])
+
+
+@covers("gather")
+@fast
+@given(data=st.data(), rows=st.integers(1, 5), dim=st.integers(1, 3), idx_shape=small_shapes)
+def test_gather_rows(data, rows, dim, idx_shape):
+    weight = leaf(data.draw(arrays((rows, dim))), "weight")
+    indices = data.draw(hnp.arrays(np.int64, idx_shape, elements=st.integers(0, rows - 1)))
+    out = tg.gather(weight, indices)
+    assert out.shape == idx_shape + (dim,)
+    np.testing.assert_array_equal(out.data, weight.data[indices])
+    assert tg.gradcheck(lambda w: tg.gather(w, indices), [weight])
+
+
+@st.composite
+def join_inputs(draw, same_shape: bool):
+    base = draw(nonempty_shapes)
+    count = draw(st.integers(1, 3))
+    axis = draw(st.integers(0, len(base) - 1))
+    shapes = []
+    for _ in range(count):
+        shape = list(base)
+        if not same_shape:
+            shape[axis] = draw(st.integers(1, 3))
+        shapes.append(tuple(shape))
+    values = [draw(arrays(shape)) for shape in shapes]
+    return values, axis
+
+
+@covers("concat")
+@fast
+@given(spec=join_inputs(same_shape=False))
+def test_concat(spec):
+    values, axis = spec
+    xs = [leaf(v, f"x{i}") for i, v in enumerate(values)]
+    out = tg.cat(xs, axis=axis)
+    np.testing.assert_array_equal(out.data, np.concatenate(values, axis=axis))
+    assert tg.gradcheck(lambda *xs: tg.cat(xs, dim=axis), xs)
+    assert tg.concat is tg.cat
+
+
+@covers("stack")
+@fast
+@given(spec=join_inputs(same_shape=True), negative=st.booleans())
+def test_stack(spec, negative):
+    values, axis = spec
+    axis = axis - values[0].ndim - 1 if negative else axis
+    xs = [leaf(v, f"x{i}") for i, v in enumerate(values)]
+    np.testing.assert_array_equal(tg.stack(xs, axis=axis).data, np.stack(values, axis=axis))
+    assert tg.gradcheck(lambda *xs: tg.stack(xs, axis=axis), xs)
+
+
+@covers("where")
+@fast
+@given(data=st.data(), shapes=hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3))
+def test_where(data, shapes):
+    cond_shape, shape_a, shape_b = shapes.input_shapes
+    cond = data.draw(hnp.arrays(bool, cond_shape))
+    a = leaf(data.draw(arrays(shape_a)), "a")
+    b = leaf(data.draw(arrays(shape_b)), "b")
+    out = tg.where(cond, a, b)
+    np.testing.assert_array_equal(out.data, np.where(cond, a.data, b.data))
+    assert tg.gradcheck(lambda a, b: tg.where(cond, a, b), [a, b])
+
+
+def test_where_accepts_a_boolean_tensor_and_numbers():
+    x = leaf(np.array([-1.0, 2.0, -3.0]))
+    out = tg.where(x > 0, x, 0.0)
+    np.testing.assert_array_equal(out.data, [0.0, 2.0, 0.0])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 1.0, 0.0])
+
+
+# --------------------------------------------------------------------------------------
+# unbroadcast, the one place broadcast gradients are reduced
+# --------------------------------------------------------------------------------------
+@fast
+@given(data=st.data(), shapes=broadcast_pairs)
+def test_unbroadcast_is_the_adjoint_of_broadcasting(data, shapes):
+    """<broadcast(x), g> == <x, unbroadcast(g)> for every x and g: the defining property."""
+    shape_x, _ = shapes.input_shapes
+    x = data.draw(arrays(shape_x))
+    g = data.draw(arrays(shapes.result_shape))
+    lhs = np.sum(np.broadcast_to(x, shapes.result_shape) * g)
+    rhs = np.sum(x * unbroadcast(g, shape_x))
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-10, atol=1e-10)
+    assert unbroadcast(g, shape_x).shape == shape_x
+
+
+# --------------------------------------------------------------------------------------
+# float32 end to end
+# --------------------------------------------------------------------------------------
+def test_every_op_keeps_float32():
+    f32 = np.float32
+    x = tg.tensor(np.random.default_rng(0).random((2, 3)).astype(f32) + 0.5, requires_grad=True)
+    w = tg.tensor(np.ones((3, 2), dtype=f32), requires_grad=True)
+    results = [
+        x + 1.0, 1 - x, x * 2, x / 3.0, 2.0 / x, -x, x**2, x.exp(), x.log(), x.tanh(),
+        x.sigmoid(), x.relu(), x @ w, x.sum(), x.mean(axis=0), x.max(axis=1), x.reshape(6),
+        x.T, x[0], x[np.array([1, 0])], tg.cat([x, x]), tg.stack([x, x]),
+        tg.where(x.numpy() > 1, x, 0.0), tg.gather(w, np.array([0, 2])), x * tg.tensor([1, 0, 1]),
+    ]  # fmt: skip
+    for out in results:
+        assert out.dtype == f32, out
+    total = None
+    for out in results:
+        total = out.sum() if total is None else total + out.sum()
+    total.backward()
+    assert x.grad.dtype == f32 and w.grad.dtype == f32
