@@ -1,0 +1,100 @@
+"""Loading `sentence<TAB>label` files, such as the 3 000 labelled review sentences.
+
+    sentences, labels = load_labelled_sentences("../shared/data/sentiment_labelled_sentences")
+    len(sentences), labels[:3]      # 3000, array([0, 0, 0])
+
+File format: one example per line, the sentence, a TAB, an integer label::
+
+    A very, very, very slow-moving, aimless movie about a distressed, drifting young man.  \t0
+
+The sentence is everything before the *last* TAB, with surrounding whitespace stripped
+(the Kotzias et al. files put two spaces before the TAB); the label is the integer after
+it. Blank lines are skipped. A folder is read file by file in name order (files matching
+`pattern`, `*.txt` by default, except README files). Errors say which file and line is
+wrong: a missing file, an empty file, a binary file, a line without a TAB or with a
+label that is not an integer.
+
+Read next: sequences.py (padding sentences of different lengths into one batch).
+"""
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataFormatError, DataNotFoundError
+from .files import read_text
+
+
+def load_labelled_sentences(
+    path: str | os.PathLike, pattern: str = "*.txt"
+) -> tuple[list[str], np.ndarray]:
+    """Read one `sentence<TAB>label` file or a folder of them.
+
+    Returns (sentences, labels): a list of N strings and an int64 array of shape (N,),
+    in file order (files in name order for a folder).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataNotFoundError(
+            f"labelled-sentence data {str(path)!r} does not exist; pass the path of a "
+            f"'sentence<TAB>label' file or a folder of them"
+        )
+    files = labelled_files(path, pattern) if path.is_dir() else [path]
+    sentences: list[str] = []
+    labels: list[int] = []
+    for file in files:
+        file_sentences, file_labels = read_labelled_file(file)
+        sentences.extend(file_sentences)
+        labels.extend(file_labels)
+    return sentences, np.array(labels, dtype=np.int64)
+
+
+def labelled_files(folder: Path, pattern: str = "*.txt") -> list[Path]:
+    """The data files of a folder: names matching `pattern`, sorted, README files left out."""
+    files = sorted(
+        file
+        for file in folder.glob(pattern)
+        if file.is_file() and not file.name.lower().startswith("readme")
+    )
+    if not files:
+        raise DataNotFoundError(
+            f"folder {str(folder)!r} holds no files matching {pattern!r} (README files are "
+            f"skipped); pass a 'sentence<TAB>label' file or a folder of them"
+        )
+    return files
+
+
+def read_labelled_file(path: str | os.PathLike) -> tuple[list[str], list[int]]:
+    """Parse one `sentence<TAB>label` file into (sentences, labels) lists."""
+    text = read_text(path, what="labelled-sentence file")
+    sentences: list[str] = []
+    labels: list[int] = []
+    # split on "\n" only: str.splitlines would also break at rare Unicode separators
+    for line_number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if line.strip() == "":
+            continue
+        sentence, label = parse_labelled_line(line, f"{path}:{line_number}")
+        sentences.append(sentence)
+        labels.append(label)
+    return sentences, labels
+
+
+def parse_labelled_line(line: str, where: str) -> tuple[str, int]:
+    """('sentence', label) from 'sentence<TAB>label'; `where` is the file:line for errors."""
+    sentence, tab, label_text = line.rpartition("\t")
+    shown = line if len(line) <= 60 else line[:57] + "..."
+    if not tab:
+        raise DataFormatError(f"{where}: expected 'sentence<TAB>label', found no TAB in {shown!r}")
+    sentence = sentence.strip()
+    if sentence == "":
+        raise DataFormatError(f"{where}: the sentence before the TAB is empty in {shown!r}")
+    try:
+        label = int(label_text.strip())
+    except ValueError:
+        raise DataFormatError(
+            f"{where}: the label after the TAB must be an integer such as 0 or 1, got "
+            f"{label_text.strip()!r}"
+        ) from None
+    return sentence, label

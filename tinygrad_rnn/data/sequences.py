@@ -1,0 +1,118 @@
+"""Batches of variable-length sequences: padding, length masks, and seeded mini-batches.
+
+Sentences have different lengths, but a batch is one rectangular (B, T) array. Shorter
+rows are filled with `<pad>` (index 0) up to the longest, and the true lengths are kept,
+so a model can ignore padded steps (take h at step length_b, or mask attention)::
+
+    padded, lengths = pad_sequences([[5, 3, 8], [7], [2, 9]])
+    padded   # [[5, 3, 8],
+             #  [7, 0, 0],
+             #  [2, 9, 0]]
+    lengths  # [3, 1, 2]
+    lengths_to_mask(lengths)   # True where a real token is: [[T, T, T], [T, F, F], [T, T, F]]
+
+`iterate_minibatches` shuffles (inputs, labels) with a seed and yields batches of them.
+
+Read next: splits.py (train/validation/test index sets).
+"""
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from .errors import DataError
+
+
+def pad_sequences(
+    sequences: Sequence,
+    pad_value: int = 0,
+    max_len: int | None = None,
+    batch_first: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pad 1-D int sequences to one array; returns (padded, lengths).
+
+    padded is int64 of shape (B, T) (or (T, B) when batch_first=False), with
+    T = max_len if given, else the longest length. Row b holds sequence b followed by
+    `pad_value`; a sequence longer than max_len keeps its first max_len tokens.
+    lengths (B,) int64 are the lengths after truncation (0 for an empty sequence).
+    """
+    if len(sequences) == 0:
+        raise DataError("pad_sequences: got no sequences; pass a non-empty list of 1-D arrays")
+    if max_len is not None and max_len < 0:
+        raise DataError(f"pad_sequences: max_len must be >= 0, got {max_len}")
+    rows = [_as_sequence(sequence, b) for b, sequence in enumerate(sequences)]
+    lengths = np.array([len(row) for row in rows], dtype=np.int64)  # (B,)
+    if max_len is not None:
+        lengths = np.minimum(lengths, max_len)
+    width = int(lengths.max()) if max_len is None else max_len
+    padded = np.full((len(rows), width), pad_value, dtype=np.int64)  # (B, T)
+    for b, row in enumerate(rows):
+        padded[b, : lengths[b]] = row[: lengths[b]]
+    if not batch_first:
+        padded = np.ascontiguousarray(padded.T)  # (T, B)
+    return padded, lengths
+
+
+def lengths_to_mask(lengths, max_len: int | None = None) -> np.ndarray:
+    """Boolean (B, T) mask, True at real tokens: mask[b, t] = t < lengths[b]."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if lengths.ndim != 1:
+        raise DataError(f"lengths_to_mask: lengths must be 1-D (B,), got shape {lengths.shape}")
+    width = int(lengths.max(initial=0)) if max_len is None else max_len
+    return np.arange(width)[None, :] < lengths[:, None]  # (B, T)
+
+
+def iterate_minibatches(
+    inputs,
+    labels,
+    batch_size: int = 32,
+    shuffle: bool = True,
+    seed: int | np.random.Generator = 0,
+    drop_last: bool = False,
+) -> Iterator[tuple]:
+    """Yield (inputs[batch], labels[batch]) for consecutive batches of `batch_size` items.
+
+    inputs/labels are numpy arrays (indexed along axis 0) or lists (e.g. of token
+    arrays to pad per batch). With `shuffle`, the order is a permutation drawn from
+    `seed` (same seed, same batches; pass seed=epoch or a np.random.Generator to get a
+    new order each epoch). The last batch is smaller unless `drop_last`.
+    """
+    n = len(inputs)
+    if len(labels) != n:
+        raise DataError(
+            f"iterate_minibatches: inputs has {n} items but labels has {len(labels)}; "
+            f"they must be aligned"
+        )
+    if batch_size < 1:
+        raise DataError(f"iterate_minibatches: batch_size must be >= 1, got {batch_size}")
+    if shuffle:
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        order = rng.permutation(n)
+    else:
+        order = np.arange(n)
+    for start in range(0, n, batch_size):
+        batch = order[start : start + batch_size]
+        if drop_last and len(batch) < batch_size:
+            break
+        yield take(inputs, batch), take(labels, batch)
+
+
+def take(items, indices: np.ndarray):
+    """items[indices] for a numpy array; a list of the chosen items for anything else."""
+    if isinstance(items, np.ndarray):
+        return items[indices]
+    return [items[int(i)] for i in indices]
+
+
+def _as_sequence(sequence, b: int) -> np.ndarray:
+    if hasattr(sequence, "numpy"):
+        sequence = sequence.numpy()
+    array = np.asarray(sequence)
+    if array.size == 0:
+        return array.reshape(0).astype(np.int64)
+    if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+        raise DataError(
+            f"pad_sequences: sequence {b} must be a 1-D array of integer indices, got shape "
+            f"{array.shape} and dtype {array.dtype}"
+        )
+    return array.astype(np.int64)
