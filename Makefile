@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ format: $(VENV)/.installed-test
 
 test: lint
 	$(BIN)/python -m pytest
+
+# the random-graph gradient fuzzers with 2000 examples each instead of the suite's few dozen
+fuzz: $(VENV)/.installed-test
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz_*.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,5 +1,7 @@
 """Hypothesis strategies shared by the tests: shapes, broadcasting pairs, float64 arrays."""
 
+import os
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -40,3 +42,8 @@ def distinct_values(shape):
 def leaf(array, label=None):
     """A float64 leaf that requires grad."""
     return tg.tensor(array, requires_grad=True, dtype=np.float64, label=label)
+
+
+def fuzz_examples(fast: int) -> int:
+    """Examples for a fuzzer: `fast` in the normal suite, 2000 under `make fuzz`."""
+    return 2000 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else fast
