@@ -1,0 +1,59 @@
+"""tinygrad_rnn.nn: models built from Tensor operators, with PyTorch's names and layouts.
+
+    from tinygrad_rnn import nn
+    lstm = nn.LSTM(input_size=8, hidden_size=16)
+    fc = nn.Linear(16, 4)
+    output, (h_n, c_n) = lstm(x)          # x (T, B, 8)
+    scores = fc(output[-1])               # (B, 4)
+
+Files, in reading order:
+    module.py     Module, Parameter, ModuleList: registration, state_dict, train/eval
+    layers.py     Linear, Embedding, Dropout, Tanh/Sigmoid/ReLU, Sequential
+    cells.py      one time step: rnn_step, lstm_step, gru_step; RNNCell, LSTMCell, GRUCell
+    recurrent.py  RNN, LSTM, GRU: cells unrolled over time, stacked, bidirectional, padded
+    lessons.py    the lessons' ElmanRNN (U, W, V, b, c) and OutputToHiddenRNN
+    utils.py      clip_grad_norm_ and friends
+"""
+
+from . import utils
+from .cells import (
+    GRUCell,
+    LSTMCell,
+    RNNCell,
+    gru_step,
+    lstm_step,
+    lstm_variant_step,
+    rnn_step,
+)
+from .layers import Dropout, Embedding, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh
+from .lessons import ElmanRNN, OutputToHiddenRNN
+from .module import IncompatibleKeys, Module, ModuleList, Parameter
+from .recurrent import GRU, LSTM, RNN
+
+__all__ = [
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "RNNCell",
+    "Dropout",
+    "ElmanRNN",
+    "Embedding",
+    "Identity",
+    "IncompatibleKeys",
+    "Linear",
+    "Module",
+    "ModuleList",
+    "OutputToHiddenRNN",
+    "Parameter",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Tanh",
+    "gru_step",
+    "lstm_step",
+    "lstm_variant_step",
+    "rnn_step",
+    "utils",
+]

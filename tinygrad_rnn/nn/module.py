@@ -1,0 +1,373 @@
+"""Module and Parameter: how a model keeps track of its weights (PyTorch's `nn.Module`).
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(8, 16)          # a submodule: registered under "lstm"
+            self.fc = nn.Linear(16, 4)          # registered under "fc"
+            self.scale = nn.Parameter([1.0])    # a parameter: registered under "scale"
+
+        def forward(self, x):
+            output, _ = self.lstm(x)            # runs inside tg.scope("lstm")
+            return self.fc(output) * self.scale
+
+    model = Model()
+    [name for name, _ in model.named_parameters()]
+    # ['scale', 'lstm.weight_ih_l0', 'lstm.weight_hh_l0', ..., 'fc.weight', 'fc.bias']
+
+Assigning a `Parameter` or a `Module` to an attribute registers it (in assignment order),
+so `parameters()`, `state_dict()`, `train()` and `zero_grad()` find it. The attribute
+itself is a plain instance attribute, so `model.fc.weight` is what you see in a debugger.
+
+Calling a module (`model(x)`) enters `tg.scope(<name>)` - the attribute name under which
+it was registered in its parent, or its lowercased class name at the top - and then runs
+`forward`. Every node the module creates therefore carries that name in `node.scope`,
+which is how `viz` draws one box per layer.
+
+Walks over the module tree use an explicit stack (no recursion), like the backward pass.
+
+Read next: layers.py (Linear, Embedding, Dropout, Sequential), then cells.py.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import StateDictError
+from ..graph import scope
+from ..tensor import Tensor, default_rng, get_default_dtype
+
+
+class Parameter(Tensor):
+    """A Tensor that is a weight of a model: a leaf with `requires_grad=True`, always float.
+
+    `Parameter(np.zeros((3, 4)))` keeps a float array's dtype; numbers, lists and integer
+    arrays get the default dtype (`tg.get_default_dtype()`). The data is copied.
+    When assigned to a Module attribute without a label, it is labelled with that
+    attribute name ("weight", "weight_ih_l0", "U" ...), so graphs and errors name it.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad: bool = True, label: str | None = None):
+        if isinstance(data, Tensor):
+            data = data.data
+        keep_dtype = isinstance(data, np.ndarray) and data.dtype.kind == "f"
+        array = data if keep_dtype else np.asarray(data, dtype=get_default_dtype())
+        super().__init__(array, requires_grad=requires_grad, label=label)  # copies the data
+
+    def __repr__(self) -> str:
+        return "Parameter" + super().__repr__()[len("Tensor") :]
+
+
+def uniform_parameter(shape: tuple[int, ...], bound: float) -> Parameter:
+    """A Parameter drawn from uniform(-bound, bound), PyTorch's initialisation of Linear
+    and of the recurrent layers. Uses the generator that `tg.manual_seed` sets and the
+    default dtype."""
+    array = default_rng().uniform(-bound, bound, size=shape)
+    return Parameter(array.astype(get_default_dtype()))
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(..., strict=False)` returns (PyTorch's names)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of every layer and model. Subclasses call `super().__init__()` first,
+    assign Parameters and Modules as attributes, and define `forward`."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_name", None)
+        object.__setattr__(self, "training", True)
+
+    # --- registration -------------------------------------------------------------------
+    def __setattr__(self, name: str, value) -> None:
+        parameters = self.__dict__.get("_parameters")
+        modules = self.__dict__.get("_modules")
+        if parameters is None:  # before Module.__init__: only plain settings are allowed
+            if isinstance(value, (Parameter, Module)):
+                raise AttributeError(
+                    f"{type(self).__name__}: cannot register {name!r} before "
+                    "Module.__init__() - call super().__init__() at the top of __init__"
+                )
+            object.__setattr__(self, name, value)
+            return
+        if isinstance(value, Parameter):
+            modules.pop(name, None)
+            if value.label is None:
+                value.label = name
+            parameters[name] = value
+        elif isinstance(value, Module):
+            parameters.pop(name, None)
+            if value._name is None:
+                object.__setattr__(value, "_name", name)
+            modules[name] = value
+        elif name in parameters:
+            if value is not None:
+                raise TypeError(
+                    f"{type(self).__name__}.{name} is a Parameter; assign an nn.Parameter "
+                    f"(or None), not {type(value).__name__}. To change its numbers in "
+                    f"place write `{name}.data[...] = new_values`."
+                )
+            del parameters[name]
+        elif name in modules:
+            del modules[name]
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self._parameters.pop(name, None)
+        self._modules.pop(name, None)
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """`self.<name> = param` for names made at run time (e.g. "weight_ih_l1")."""
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """`self.<name> = module` for names made at run time (e.g. "0", "1" in a list)."""
+        setattr(self, name, module)
+
+    # --- calling ------------------------------------------------------------------------
+    def scope_name(self) -> str:
+        """The name this module's nodes carry in `node.scope` (see module docstring)."""
+        return self._name if self._name is not None else type(self).__name__.lower()
+
+    def __call__(self, *args, **kwargs):
+        with scope(self.scope_name()):
+            return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward() method")
+
+    # --- walking the tree (explicit stack, no recursion) ---------------------------------
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        """(dotted name, module) for this module and every module below it, depth first
+        in registration order; "" is the module itself. A shared module is listed once."""
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = list(module._modules.items())
+            for child_name, child in reversed(children):
+                if child is not None:
+                    stack.append((_join(name, child_name), child))
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(attribute name, module) for the direct submodules."""
+        for name, module in self._modules.items():
+            if module is not None:
+                yield name, module
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter), e.g. ("encoder.weight_ih_l0", Parameter(...)).
+
+        Each module's own parameters come first, then its submodules' (PyTorch's order).
+        A parameter shared by two modules is listed once unless `remove_duplicate=False`.
+        """
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:
+            module_name, module = stack.pop()
+            for name, param in module._parameters.items():
+                if remove_duplicate and id(param) in seen:
+                    continue
+                seen.add(id(param))
+                yield _join(module_name, name), param
+            if not recurse:
+                return
+            children = list(module._modules.items())
+            for child_name, child in reversed(children):
+                if child is not None:
+                    stack.append((_join(module_name, child_name), child))
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    # --- modes and gradients ------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Set `training` on this module and every submodule (Dropout reads it)."""
+        for module in self.modules():
+            object.__setattr__(module, "training", bool(mode))
+        return self
+
+    def eval(self) -> Module:
+        """`train(False)`: dropout off."""
+        return self.train(False)
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (`grad = None`), before the next backward."""
+        for param in self.parameters():
+            param.grad = None
+
+    def num_parameters(self) -> int:
+        """How many numbers the model learns."""
+        return sum(param.data.size for param in self.parameters())
+
+    # --- saving and loading -------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """{dotted name: copy of the parameter's numpy array}, in `named_parameters` order.
+
+        The names and shapes are PyTorch's, so `{k: v.numpy() for k, v in
+        torch_model.state_dict().items()}` loads into the matching model here.
+        """
+        params = self.named_parameters(remove_duplicate=False)
+        return OrderedDict((name, param.data.copy()) for name, param in params)
+
+    def load_state_dict(self, state: Mapping, strict: bool = True) -> IncompatibleKeys:
+        """Copy the arrays in `state` into the parameters, in place.
+
+        In place means an optimizer that already holds the parameters keeps working.
+        Values may be numpy arrays, Tensors or nested lists; they are converted to each
+        parameter's dtype. Every problem is collected first and reported in one
+        `StateDictError`: missing keys and unexpected keys (only when `strict`), and shape
+        mismatches (always). Nothing is copied when an error is raised.
+        Returns (missing_keys, unexpected_keys), as PyTorch does.
+        """
+        own = OrderedDict(self.named_parameters(remove_duplicate=False))
+        missing = [name for name in own if name not in state]
+        unexpected = [name for name in state if name not in own]
+        arrays = {}
+        problems = []
+        for name, param in own.items():
+            if name not in state:
+                continue
+            array, problem = _as_parameter_array(name, state[name], param)
+            if problem:
+                problems.append(problem)
+            else:
+                arrays[name] = array
+        if strict:
+            problems = [f"missing key {name!r}" for name in missing] + problems
+            problems += [f"unexpected key {name!r}" for name in unexpected]
+        if problems:
+            lines = "\n".join(f"  - {problem}" for problem in problems)
+            raise StateDictError(
+                f"{type(self).__name__}.load_state_dict: {len(problems)} problem(s):\n{lines}\n"
+                "Compare the keys with model.state_dict().keys(); pass strict=False to "
+                "ignore missing and unexpected keys."
+            )
+        for name, array in arrays.items():
+            own[name].data[...] = array
+        return IncompatibleKeys(missing, unexpected)
+
+    # --- printing -----------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The arguments shown inside the parentheses, e.g. "in_features=3, out_features=4"."""
+        return ""
+
+    def __repr__(self) -> str:
+        """PyTorch's layout: one line per submodule, indented by depth. Built with a stack."""
+        lines: list[str] = []
+        stack: list[tuple[Module | None, str, int]] = [(self, "", 0)]
+        while stack:
+            module, key, depth = stack.pop()
+            indent = "  " * depth
+            if module is None:  # the closing parenthesis of a module with children
+                lines.append(f"{indent})")
+                continue
+            head = f"{indent}({key}): " if depth else ""
+            children = [
+                (name, child) for name, child in module._modules.items() if child is not None
+            ]
+            extra = module.extra_repr()
+            if not children:
+                lines.append(f"{head}{type(module).__name__}({extra})")
+                continue
+            lines.append(f"{head}{type(module).__name__}(")
+            if extra:
+                lines.append(f"{indent}  {extra}")
+            stack.append((None, "", depth))
+            for name, child in reversed(children):
+                stack.append((child, name, depth + 1))
+        return "\n".join(lines)
+
+
+class ModuleList(Module):
+    """A list of modules, registered under "0", "1", ... (for stacks of layers).
+
+        self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+        for layer in self.layers:
+            x = layer(x)            # runs inside tg.scope("layers"), tg.scope("0") ...
+
+    Calling a ModuleList is not defined (it has no forward); call its items.
+    """
+
+    def __init__(self, modules=None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def append(self, module: Module) -> ModuleList:
+        _require_module(module, "ModuleList.append")
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules) -> ModuleList:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def __getitem__(self, index):
+        items = list(self._modules.values())
+        if isinstance(index, slice):
+            return ModuleList(items[index])
+        return items[index]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(list(self._modules.values()))
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _require_module(module, where: str) -> None:
+    if not isinstance(module, Module):
+        raise TypeError(f"{where}: expected an nn.Module, got {type(module).__name__}")
+
+
+def _as_parameter_array(name: str, value, param: Parameter):
+    """(array converted to param's dtype, None) or (None, a sentence saying what is wrong)."""
+    raw = value.data if isinstance(value, Tensor) else value
+    try:
+        array = np.asarray(raw)
+    except (TypeError, ValueError) as error:
+        return None, f"{name!r}: cannot read the value as an array ({error})"
+    if array.dtype.kind not in "fiub":
+        return None, f"{name!r}: value has dtype {array.dtype}, not a number type"
+    if array.shape != param.shape:
+        return None, (
+            f"shape mismatch for {name!r}: the model has {param.shape}, the state dict "
+            f"has {array.shape}"
+        )
+    return array.astype(param.dtype, copy=False), None
