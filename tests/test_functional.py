@@ -49,22 +49,29 @@ def logits_and_targets(draw):
     return logits, np.where(ignored, -100, targets)
 
 
-def np_cross_entropy(logits, targets, reduction="mean", ignore_index=-100):
-    """Loop over every (n, d...) position: -log softmax(logits[n, :, d...])[target]."""
+def np_cross_entropy(
+    logits, targets, reduction="mean", ignore_index=-100, weight=None, label_smoothing=0.0
+):
+    """Loop over every (n, d...) position, PyTorch's definition written out:
+    loss = (1 - ε) w[y] (-log ŷ[y]) + ε/C Σ_c w_c (-log ŷ[c]); mean divides by Σ w[y]."""
+    classes = logits.shape[1]
+    w = np.ones(classes) if weight is None else weight
     losses = np.zeros(targets.shape)
-    count = 0
+    denominator = 0.0
     for position in np.ndindex(targets.shape):
         y = targets[position]
         if y == ignore_index:
             continue
-        scores = logits[(position[0], slice(None)) + position[1:]]
-        losses[position] = -np_log_softmax(scores, 0)[y]
-        count += 1
+        log_y_hat = np_log_softmax(logits[(position[0], slice(None)) + position[1:]], 0)
+        nll = -w[y] * log_y_hat[y]
+        smooth = -np.sum(w * log_y_hat)
+        losses[position] = (1 - label_smoothing) * nll + label_smoothing / classes * smooth
+        denominator += w[y]
     if reduction == "none":
         return losses
     if reduction == "sum":
         return losses.sum()
-    return losses.sum() / count if count else np.nan
+    return losses.sum() / denominator if denominator else np.nan
 
 
 # --------------------------------------------------------------------------------------
@@ -103,6 +110,9 @@ def test_softmax_output_is_labelled_and_dim_default_is_last_axis():
     assert out.label == "softmax"
     assert F.log_softmax(x).label == "log_softmax"
     np.testing.assert_allclose(out.numpy().sum(axis=-1), [1.0, 1.0])
+    np.testing.assert_array_equal(F.softmax(x, dim=0).numpy(), F.softmax(x, axis=0).numpy())
+    np.testing.assert_array_equal(F.log_softmax(x, dim=0).numpy(), F.log_softmax(x, 0).numpy())
+    assert not np.allclose(F.softmax(x, dim=0).numpy(), out.numpy())
 
 
 def test_log_softmax_is_stable_at_plus_minus_1e4_with_correct_gradients():
@@ -154,6 +164,43 @@ def test_cross_entropy_gradcheck(case, reduction):
         targets = targets.copy()
         targets.flat[0] = 0
     assert tg.gradcheck(lambda x: F.cross_entropy(x, targets, reduction=reduction), [leaf(logits)])
+
+
+@EXAMPLES
+@given(
+    logits_and_targets(),
+    st.sampled_from(["mean", "sum", "none"]),
+    st.booleans(),
+    st.sampled_from([0.0, 0.1, 1.0]),
+    st.data(),
+)
+def test_cross_entropy_with_weight_and_label_smoothing(case, reduction, weighted, eps, data):
+    logits, targets = case
+    if np.all(targets == -100):
+        targets = targets.copy()
+        targets.flat[0] = 0
+    weight = data.draw(arrays((logits.shape[1],), 0.1, 2.0)) if weighted else None
+    out = F.cross_entropy(
+        tg.tensor(logits), targets, weight, reduction=reduction, label_smoothing=eps
+    )
+    expected = np_cross_entropy(logits, targets, reduction, -100, weight, eps)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
+    assert tg.gradcheck(
+        lambda x: F.cross_entropy(x, targets, weight, reduction=reduction, label_smoothing=eps),
+        [leaf(logits)],
+    )
+
+
+def test_nll_loss_weight_mean_divides_by_the_target_weights():
+    log_probs = np.log(np.array([[0.2, 0.8], [0.6, 0.4], [0.5, 0.5]]))
+    weight = np.array([1.0, 3.0])
+    loss = F.nll_loss(tg.tensor(log_probs), [1, 0, -100], weight).item()
+    expected = (3.0 * -np.log(0.8) + 1.0 * -np.log(0.6)) / (3.0 + 1.0)
+    assert loss == pytest.approx(expected, rel=1e-14)
+    with pytest.raises(tg.ShapeError, match=r"nll_loss: weight .* shape \(2,\)"):
+        F.nll_loss(tg.tensor(log_probs), [1, 0, 0], np.ones(3))
+    with pytest.raises(TypeError):
+        F.nll_loss(tg.tensor(log_probs), [1, 0, 0], None, -100)  # keyword-only
 
 
 def test_cross_entropy_hand_computed_with_ignore_index():
@@ -244,6 +291,8 @@ def test_cross_entropy_errors_name_function_shapes_and_line():
         F.nll_loss(tg.randn(2, 3, rng=0), np.array([True, False]))
     with pytest.raises(ValueError, match="reduction"):
         F.cross_entropy(tg.randn(2, 3, rng=0), [0, 1], reduction="avg")
+    with pytest.raises(ValueError, match="label_smoothing"):
+        F.cross_entropy(tg.randn(2, 3, rng=0), [0, 1], label_smoothing=1.5)
     with pytest.raises(tg.ShapeError, match=r"cross_entropy.*\(3,\).*\(\).*got \(1,\)"):
         F.cross_entropy(tg.randn(3, rng=0), [1])
     with pytest.raises(tg.DTypeError, match="cross_entropy"):
@@ -400,3 +449,27 @@ def test_dropout_edge_probabilities_and_eval_mode():
     for p in (-0.1, 1.5, "half", True):
         with pytest.raises(ValueError, match="dropout.*between 0 and 1"):
             F.dropout(x, p=p)
+
+
+def test_float32_inputs_give_float32_losses_and_gradients():
+    rng = np.random.default_rng(4)
+    logits = tg.tensor(rng.normal(size=(3, 4)).astype(np.float32) * 1e4, requires_grad=True)
+    probs = tg.tensor(rng.uniform(size=5).astype(np.float32), requires_grad=True)
+    y = tg.tensor(rng.uniform(size=5).astype(np.float32))
+    losses = [
+        F.cross_entropy(logits, [0, -100, 3]),
+        F.nll_loss(F.log_softmax(logits), [1, 2, 3], reduction="sum"),
+        F.softmax(logits).sum(),
+        F.mse_loss(probs, y),
+        F.binary_cross_entropy(probs, y),
+        F.binary_cross_entropy_with_logits(
+            probs, y, pos_weight=tg.tensor(np.array([2.0], dtype=np.float32))
+        ),
+        F.dropout(probs, 0.5, rng=0).sum(),
+    ]
+    for loss in losses:
+        assert loss.dtype == np.float32, loss.label
+        assert np.isfinite(loss.item())
+        loss.backward()
+    assert logits.grad.dtype == np.float32 and probs.grad.dtype == np.float32
+    assert np.all(np.isfinite(logits.grad))

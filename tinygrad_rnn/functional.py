@@ -89,8 +89,10 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
 # --------------------------------------------------------------------------------------
 # softmax and log-softmax
 # --------------------------------------------------------------------------------------
-def softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """softmax(x)_i = e^{x_i} / Σ_j e^{x_j} along `axis` (PyTorch's `dim`); same shape as x.
+def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """softmax(x)_i = e^{x_i} / Σ_j e^{x_j} along `axis`; same shape as x.
+
+    `dim` is accepted as an alias of `axis` (PyTorch's spelling: F.softmax(x, dim=-1)).
 
     Computed as e^{x_i - m} / Σ_j e^{x_j - m} with m = max_j x_j, which is the same
     number but never overflows. m is *detached* (a constant): softmax does not change
@@ -98,14 +100,14 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
     "softmax".
     """
     x = _float_tensor(x, "softmax")
-    axis = _check_axis(x, axis, "softmax")
+    axis = _check_axis(x, axis if dim is None else dim, "softmax")
     m = x.max(axis=axis, keepdims=True).detach()  # (..., 1, ...) constant shift
     e = (x - m).exp()  # e^{x - m}, every entry in (0, 1]
     return (e / e.sum(axis=axis, keepdims=True)).named("softmax")
 
 
-def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
-    """log softmax(x)_i = x_i - log Σ_j e^{x_j} along `axis`; same shape as x.
+def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
+    """log softmax(x)_i = x_i - log Σ_j e^{x_j} along `axis` (alias `dim`); same shape as x.
 
     Written as (x_i - m) - log Σ_j e^{x_j - m} with the detached m = max_j x_j: the sum
     is at least 1 (the max term is e^0), so the log never sees 0 and the result is finite
@@ -113,7 +115,7 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     one_hot - softmax(x). The output node is labelled "log_softmax".
     """
     x = _float_tensor(x, "log_softmax")
-    axis = _check_axis(x, axis, "log_softmax")
+    axis = _check_axis(x, axis if dim is None else dim, "log_softmax")
     m = x.max(axis=axis, keepdims=True).detach()  # (..., 1, ...) constant shift
     shifted = x - m  # every entry <= 0
     log_sum = shifted.exp().sum(axis=axis, keepdims=True).log()  # log Σ e^{x - m} >= 0
@@ -168,8 +170,24 @@ def _class_targets(target, scores: Tensor, ignore_index: int, name: str) -> np.n
     return array
 
 
-def _target_losses(scores: Tensor, target: np.ndarray, ignore_index: int) -> Tensor:
-    """loss[n, d...] = -scores[n, target[n, d...], d...], and 0 where target == ignore_index.
+def _class_weights(weight, scores: Tensor, name: str) -> np.ndarray | None:
+    """The per-class weights as a constant float array of shape (C,), or None."""
+    if weight is None:
+        return None
+    array = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    classes = scores.shape[0] if scores.ndim == 1 else scores.shape[1]
+    if array.dtype.kind not in "fiu" or array.shape != (classes,):
+        raise ShapeError(
+            f"{name}: weight must hold one number per class, shape ({classes},) for input "
+            f"of shape {scores.shape}; got {array.dtype} of shape {array.shape}"
+            f"{_where_called()}"
+        )
+    return array.astype(scores.dtype)
+
+
+def _target_losses(scores: Tensor, target: np.ndarray, ignore_index: int, weight) -> Tensor:
+    """loss[n, d...] = -w[y] · scores[n, y, d...] with y = target[n, d...] (w = 1 without
+    weights), and 0 where target == ignore_index.
 
     One integer-array index: (row numbers, targets, positions along d1, d2 ...). The
     ignored positions pick class 0 (any valid class) and are then replaced by 0 with
@@ -184,59 +202,114 @@ def _target_losses(scores: Tensor, target: np.ndarray, ignore_index: int) -> Ten
         index = (positions[0], safe_target, *positions[1:])
         picked = scores[index]  # (N, d1, ...) = target.shape
     losses = -picked
+    if weight is not None:
+        losses = losses * Tensor(weight[safe_target])  # w[y] at every position, constant
+    return _zero_where_ignored(losses, ignored)
+
+
+def _zero_where_ignored(losses: Tensor, ignored: np.ndarray) -> Tensor:
     if ignored.any():
-        losses = where(~ignored, losses, 0.0)
+        return where(~ignored, losses, 0.0)
     return losses
 
 
-def _reduce_class_losses(losses: Tensor, target: np.ndarray, ignore_index, reduction) -> Tensor:
-    """`mean` divides by the number of targets that are not ignored (PyTorch's rule)."""
+def _reduce_class_losses(losses: Tensor, target: np.ndarray, ignore_index, weight, reduction):
+    """`mean` divides by the number of counted targets, or by the sum of their weights
+    w[y_n] when `weight` is given (PyTorch's rule); nan when nothing is counted."""
     if reduction != "mean":
         return _reduce(losses, reduction)
-    count = int(np.sum(target != ignore_index))
-    if count == 0:  # every target ignored: 0/0, PyTorch returns nan
+    counted = target != ignore_index
+    if weight is None:
+        denominator = float(np.sum(counted))
+    else:
+        denominator = float(np.sum(weight[target[counted]]))
+    if denominator == 0:  # every target ignored: 0/0, PyTorch returns nan
         return losses.sum() * float("nan")
-    return losses.sum() / count
+    return losses.sum() / denominator
 
 
-def nll_loss(input: Tensor, target, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
-    """Negative log-likelihood of class indices: loss_n = -input[n, target_n].
+def nll_loss(
+    input: Tensor,
+    target,
+    weight=None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of class indices: loss_n = -w[y_n] · input[n, y_n].
 
     input   log-probabilities (e.g. from `log_softmax`), shape (C,), (N, C) or (N, C, d1, ...)
-    target  int class indices, shape (), (N,) or (N, d1, ...); a numpy array, list or
+    target  int class indices y, shape (), (N,) or (N, d1, ...); a numpy array, list or
             int Tensor. Entries equal to `ignore_index` contribute 0 and are not counted.
-    reduction  "mean" (sum over counted targets / their number; nan if none is
-            counted), "sum", or "none" (shape of target, 0 at ignored positions).
+    weight  optional (C,) weight per class (a constant, as in PyTorch); default all 1
+    reduction  "mean" (Σ_n loss_n / Σ_n w[y_n] over the counted targets - with no weight
+            that is the plain mean over them; nan if none is counted), "sum", or "none"
+            (shape of target, 0 at ignored positions).
+
+    `ignore_index` and `reduction` are keyword-only, so a call written for PyTorch with
+    its deprecated positional arguments cannot silently mean something else here.
     """
     input = _float_tensor(input, "nll_loss")
     _check_reduction(reduction, "nll_loss")
     target = _class_targets(target, input, ignore_index, "nll_loss")
-    losses = _target_losses(input, target, ignore_index)
-    return _reduce_class_losses(losses, target, ignore_index, reduction).named("nll_loss")
+    weight = _class_weights(weight, input, "nll_loss")
+    losses = _target_losses(input, target, ignore_index, weight)
+    reduced = _reduce_class_losses(losses, target, ignore_index, weight, reduction)
+    return reduced.named("nll_loss")
 
 
 def cross_entropy(
-    input: Tensor, target, ignore_index: int = -100, reduction: str = "mean"
+    input: Tensor,
+    target,
+    weight=None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
 ) -> Tensor:
     """Softmax cross-entropy of logits and class indices:
 
-        loss_n = -log softmax(input_n)[target_n] = -input_n[target_n] + log Σ_j e^{input_n[j]}
+        loss_n = -log softmax(input_n)[y_n] = -input_n[y_n] + log Σ_j e^{input_n[j]}
 
     = nll_loss(log_softmax(input, axis=class axis), target). Shapes as PyTorch:
     input (C,) with a scalar target, (N, C) with target (N,), or (N, C, d1, ...) with
     target (N, d1, ...) - the class axis is axis 1. Targets are int class indices (numpy
-    array, list or int Tensor); `ignore_index` and `reduction` as in `nll_loss`.
+    array, list or int Tensor); `weight`, `ignore_index` and `reduction` as in `nll_loss`.
 
-    Differs from PyTorch: no `weight` and `label_smoothing`, and no probability targets
-    (a float target raises DTypeError).
+    label_smoothing ε mixes the one-hot target with the uniform distribution, as PyTorch:
+        loss_n = (1 - ε) · w[y_n] · (-log ŷ_n[y_n]) + (ε / C) · Σ_c w_c · (-log ŷ_n[c])
+    and "mean" divides by the same Σ_n w[y_n].
+
+    Differs from PyTorch: no probability (float) targets - they raise DTypeError.
     """
     input = _float_tensor(input, "cross_entropy", "input (the logits)")
     _check_reduction(reduction, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(
+            f"cross_entropy: label_smoothing must be between 0 and 1, got {label_smoothing}"
+            f"{_where_called()}"
+        )
     target = _class_targets(target, input, ignore_index, "cross_entropy")
+    weight = _class_weights(weight, input, "cross_entropy")
     class_axis = 0 if input.ndim == 1 else 1
     log_probs = log_softmax(input, axis=class_axis)
-    losses = _target_losses(log_probs, target, ignore_index)
-    return _reduce_class_losses(losses, target, ignore_index, reduction).named("cross_entropy")
+    losses = _target_losses(log_probs, target, ignore_index, weight)
+    if label_smoothing > 0:
+        smooth = _smoothing_losses(log_probs, class_axis, weight)
+        smooth = _zero_where_ignored(smooth, target == ignore_index)
+        classes = input.shape[class_axis]
+        losses = (1.0 - label_smoothing) * losses + (label_smoothing / classes) * smooth
+    reduced = _reduce_class_losses(losses, target, ignore_index, weight, reduction)
+    return reduced.named("cross_entropy")
+
+
+def _smoothing_losses(log_probs: Tensor, class_axis: int, weight) -> Tensor:
+    """Σ_c w_c · (-log ŷ[c]) at every position: the loss against a uniform target."""
+    if weight is not None:
+        shape = [1] * log_probs.ndim
+        shape[class_axis] = weight.shape[0]
+        log_probs = log_probs * Tensor(weight.reshape(shape))  # w along the class axis
+    return -log_probs.sum(axis=class_axis)
 
 
 # --------------------------------------------------------------------------------------
