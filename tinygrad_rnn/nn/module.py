@@ -109,7 +109,7 @@ class Module:
         elif isinstance(value, Module):
             parameters.pop(name, None)
             if value._name is None:
-                object.__setattr__(value, "_name", name)
+                value.set_scope_name(name)
             modules[name] = value
         elif name in parameters:
             if value is not None:
@@ -137,6 +137,10 @@ class Module:
         setattr(self, name, module)
 
     # --- calling ------------------------------------------------------------------------
+    def set_scope_name(self, name: str) -> None:
+        """Called when this module is registered in a parent under `name`."""
+        object.__setattr__(self, "_name", name)
+
     def scope_name(self) -> str:
         """The name this module's nodes carry in `node.scope` (see module docstring)."""
         return self._name if self._name is not None else type(self).__name__.lower()
@@ -311,7 +315,7 @@ class ModuleList(Module):
 
         self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
         for layer in self.layers:
-            x = layer(x)            # runs inside tg.scope("layers"), tg.scope("0") ...
+            x = layer(x)            # runs inside tg.scope("layers.0"), "layers.1" ...
 
     Calling a ModuleList is not defined (it has no forward); call its items.
     """
@@ -323,8 +327,19 @@ class ModuleList(Module):
 
     def append(self, module: Module) -> ModuleList:
         _require_module(module, "ModuleList.append")
-        self.add_module(str(len(self._modules)), module)
+        index = str(len(self._modules))
+        self.add_module(index, module)
+        if self._name is not None and module._name == index:
+            module.set_scope_name(f"{self._name}.{index}")
         return self
+
+    def set_scope_name(self, name: str) -> None:
+        """A ModuleList is never called itself, so its items carry its name: their
+        nodes are scoped "layers.0", "layers.1" ... rather than a bare "0", "1"."""
+        super().set_scope_name(name)
+        for index, module in self._modules.items():
+            if module._name == index:
+                module.set_scope_name(f"{name}.{index}")
 
     def extend(self, modules) -> ModuleList:
         for module in modules:
