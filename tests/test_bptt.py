@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tinygrad_rnn as tg
+import tinygrad_rnn.functional as F
 from tinygrad_rnn.bptt import BPTTResult, bptt, rnn_backward, rnn_forward
 
 
@@ -124,3 +125,27 @@ def test_bad_inputs_are_clear_errors():
         bptt(*args, xs, targets[:3])
     with pytest.raises(tg.ShapeError, match="h0"):
         bptt(*args, xs, targets, h0=np.zeros(3))
+
+
+def test_bptt_equals_autodiff_of_nn_elman_rnn():
+    """The lesson model nn.ElmanRNN (same U, W, V, b, c) gives the same gradients, and its
+    nodes labelled h_1 ... h_T carry ∂J/∂h_t after backward."""
+    from tinygrad_rnn.nn.lessons import ElmanRNN
+
+    T, D, H, K = 6, 3, 4, 5
+    tg.manual_seed(0)
+    model = ElmanRNN(D, H, K)
+    _, xs, targets, _ = random_rnn(4, T, D, H, K)
+    result = bptt(**model.state_dict(), xs=xs, targets=targets)
+
+    o, _ = model(tg.tensor(xs))  # (T, K) scores
+    J = F.cross_entropy(o, targets, reduction="sum")
+    J.backward()
+    assert result.J == pytest.approx(J.item(), abs=1e-10)
+    for name, grad in result.gradients().items():
+        np.testing.assert_allclose(grad, getattr(model, name).grad, atol=1e-10, err_msg=name)
+    h_nodes = {node.label: node for node in tg.topological_order(J) if node.label}
+    for t in range(1, T + 1):
+        np.testing.assert_allclose(
+            result.dh[t - 1], h_nodes[f"h_{t}"].grad.reshape(H), atol=1e-10, err_msg=f"h_{t}"
+        )

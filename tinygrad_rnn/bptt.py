@@ -22,11 +22,11 @@ Vectors are columns, as in the lessons: x_t is (D, 1), h_t is (H, 1), o_t is (K,
 The per-step quantities live in dicts keyed by t = 1 ... T (h also has h[0] = h_0), so
 `h[t - 1]` in the code is h_{t-1} in the math. diag(v) u is computed as v * u.
 
-    result = bptt(U, W, V, b, c, xs, targets)
+    result = bptt(U, W, V, b, c, xs, targets)      # or bptt(**elman_rnn.state_dict(), ...)
     result.dW          # ∂J/∂W, shape (H, H)
     result.dh[t - 1]   # ∂J/∂h_t, the gradient flowing into step t
 
-examples/ and tests/test_bptt.py compare these numbers with the engine's autodiff.
+tests/test_bptt.py checks these numbers against the engine's autodiff (to 1e-10).
 
 Read next: nn/ (the same RNN as an nn.Module built from Tensor ops).
 """
@@ -164,7 +164,8 @@ def _log_softmax(o: np.ndarray) -> np.ndarray:
 def rnn_forward(params, xs, targets, h0=None) -> RNNForward:
     """Run the RNN over one sequence: the states h_1..h_T, the probabilities ŷ and J.
 
-    params   mapping with U (H, D), W (H, H), V (K, H), b (H,), c (K,)
+    params   mapping with U (H, D), W (H, H), V (K, H), b (H,), c (K,), e.g. a dict or
+             `nn.ElmanRNN(D, H, K).state_dict()`
     xs       (T, D) inputs, row t-1 is x_t;  targets: T class indices;  h0: (H,) or None
     """
     U, W, V, b, c = _unpack(params)
