@@ -27,7 +27,10 @@ from collections.abc import Iterable
 import numpy as np
 
 from .graph import format_source, user_source
+from .nn.utils import clip_grad_norm_, clip_grad_value_  # also reachable as optim.clip_...
 from .tensor import Tensor
+
+__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "clip_grad_norm_", "clip_grad_value_"]
 
 
 def _where_called() -> str:
