@@ -10,10 +10,11 @@ unrolled - every time step, gate and gradient is a node you can print and step t
     W.grad                  # dL/dW, a numpy array of shape (4, 3)
 
 Start reading at graph.py (nodes and the backward loop), then scalar.py, ops.py and
-tensor.py.
+tensor.py; then functional.py, nn/, optim.py.
 """
 
-from . import ops
+from . import data, functional, nn, ops, optim
+from .checkpoint import load, save
 from .errors import (
     AnomalyError,
     BackwardError,
@@ -82,6 +83,8 @@ __all__ = [
     "Value",
     "backward_steps",
     "cat",
+    "data",
+    "functional",
     "concat",
     "current_time_step",
     "detect_anomaly",
@@ -93,13 +96,17 @@ __all__ = [
     "is_grad_enabled",
     "log",
     "manual_seed",
+    "load",
     "matmul",
+    "nn",
     "no_grad",
     "ones",
     "ones_like",
     "ops",
+    "optim",
     "randn",
     "relu",
+    "save",
     "scope",
     "set_default_dtype",
     "set_source_tracking",
