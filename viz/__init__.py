@@ -1,0 +1,42 @@
+"""viz: pictures of tinygrad_rnn graphs - the unrolled BPTT graph and the gradient flow.
+
+    import viz
+    loss.backward()
+    g = viz.draw(loss, detail="ops", grads=True, highlight="cell_state")  # graphviz.Digraph
+    viz.render(loss, "bptt.svg", detail="cells")     # format from the extension
+    print(viz.gradient_flow(loss))                    # ‖∂L/∂h_t‖, ‖∂L/∂c_t‖ per t
+
+Three separate steps, one file each:
+    extract.py   the graph -> plain data (boxes, arrows, clusters, gradient norms)
+    dot.py       plain data -> graphviz.Digraph (colours, widths, legend); `draw`
+    render.py    Digraph -> file, via backend.py (system `dot`, else `graphviz-pure`)
+and flow.py for the per-time-step gradient table and plot.
+
+viz imports tinygrad_rnn; the engine never imports viz.
+
+Read next: extract.py.
+"""
+
+from .backend import find_renderer, render_source
+from .dot import VizDigraph, draw, to_digraph
+from .errors import RenderError, VizError
+from .extract import DETAILS, GraphData, extract
+from .flow import GradientFlow, gradient_flow, plot_gradient_flow
+from .render import render
+
+__all__ = [
+    "DETAILS",
+    "GradientFlow",
+    "GraphData",
+    "RenderError",
+    "VizDigraph",
+    "VizError",
+    "draw",
+    "extract",
+    "find_renderer",
+    "gradient_flow",
+    "plot_gradient_flow",
+    "render",
+    "render_source",
+    "to_digraph",
+]
