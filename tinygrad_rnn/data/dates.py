@@ -132,13 +132,23 @@ def date_pairs(
         )
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     pairs: dict[str, str] = {}  # source -> target, insertion-ordered
+    rounds_without_news = 0
     while len(pairs) < n:
-        days = random_dates(n - len(pairs), rng, start, end)
+        found_before = len(pairs)
+        days = random_dates(max(n - len(pairs), 256), rng, start, end)
         choices = rng.integers(0, len(formats), size=len(days))
         for day, choice in zip(days, choices):
             source = format_date(day, formats[int(choice)])
             if source not in pairs:
                 pairs[source] = day.isoformat()
+                if len(pairs) == n:
+                    break
+        rounds_without_news = rounds_without_news + 1 if len(pairs) == found_before else 0
+        if rounds_without_news == 20:  # 5 000+ draws, nothing new: n strings do not exist
+            raise DataError(
+                f"date_pairs: found only {len(pairs)} distinct source strings, {n} were "
+                f"asked for; these formats write too few different dates in {start}..{end}"
+            )
     return list(pairs.items())
 
 
