@@ -36,6 +36,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from .errors import AnomalyError, BackwardError, ShapeError
+from .ops import IndexedGrad
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -314,21 +315,21 @@ def backward_steps(root: Node, grad=None, retain_graph: bool = True) -> Iterator
         )
     _check_not_freed(root)
     pending = {root: root._seed_gradient(grad)}  # node -> gradient arrived so far
+    owned: set[Node] = set()  # nodes whose pending gradient is an array made by this loop
     for index, node in enumerate(reversed(topological_order(root))):
         grad_out = pending.pop(node, None)
         if grad_out is None:  # every op that sent to this node sent None: no gradient
             yield BackwardStep(index, node, None, ())
             continue
+        grad_is_owned = node in owned
+        owned.discard(node)
         parent_grads = _local_backward(node, grad_out)
         for parent, parent_grad in zip(node.parents, parent_grads):
             if parent_grad is None or not parent.requires_grad:
                 continue
             _check_gradient(node, parent, parent_grad)
-            if parent in pending:
-                pending[parent] = pending[parent] + parent_grad
-            else:
-                pending[parent] = parent_grad
-        _keep_gradient(node, grad_out, retain_graph)
+            _accumulate(pending, owned, parent, parent_grad)
+        _keep_gradient(node, grad_out, retain_graph, grad_is_owned)
         if not retain_graph:
             node._ctx = None  # frees the arrays the op saved for backward
         yield BackwardStep(index, node, grad_out, parent_grads)
@@ -351,6 +352,40 @@ def _check_not_freed(node: Node) -> None:
         )
 
 
+def _accumulate(pending: dict, owned: set, parent: Node, grad) -> None:
+    """Add `grad` into the gradient collected so far for `parent` (pending[parent] += grad).
+
+    The first gradient to arrive is kept as it is: it may be an array that another node
+    also holds (Add sends its grad_out to both inputs), so it is never changed in place.
+    From the second on, the sum is a new array that only this loop holds (`owned`), so
+    later gradients are added into it in place: a weight used at every time step then
+    costs no new array per step. An `IndexedGrad` (the gradient of a slice) is added
+    only where it is nonzero.
+    """
+    if parent not in pending:
+        if isinstance(grad, IndexedGrad):
+            pending[parent] = grad.dense()
+            owned.add(parent)
+        else:
+            pending[parent] = grad
+        return
+    total = pending[parent]
+    if parent in owned:
+        if isinstance(grad, IndexedGrad):
+            grad.add_to(total)
+        else:
+            total += grad  # in place: `total` is an array only this loop holds
+        return
+    if isinstance(grad, IndexedGrad):
+        total = np.array(total)  # a copy we own
+        grad.add_to(total)
+    else:
+        total = total + grad
+    pending[parent] = total
+    if isinstance(total, np.ndarray):  # the scalar engine's floats are never owned
+        owned.add(parent)
+
+
 def _check_gradient(node: Node, parent: Node, parent_grad) -> None:
     """The gradient an op sends must have its input's shape (and be finite in anomaly mode)."""
     grad_shape = np.shape(parent_grad)
@@ -360,23 +395,25 @@ def _check_gradient(node: Node, parent: Node, parent_grad) -> None:
             f"{node.op} backward: sent a gradient of shape {grad_shape} to an input of "
             f"shape {data_shape} - in {node.describe()}"
         )
-    if context.anomaly and not np.all(np.isfinite(parent_grad)):
+    if context.anomaly and not np.all(np.isfinite(np.asarray(parent_grad))):
         raise AnomalyError(
             f"{node.op} backward produced a NaN/inf gradient for its input "
             f"{parent.describe()} - in {node.describe()}"
         )
 
 
-def _keep_gradient(node: Node, grad, retain_graph: bool) -> None:
+def _keep_gradient(node: Node, grad, retain_graph: bool, grad_is_owned: bool = False) -> None:
     """Accumulate the gradient into `node.grad` (leaves always; others unless lean mode).
 
     A leaf gets its own copy, so in-place updates of one parameter's `.grad` (clipping,
-    the optimizer) can never change another parameter's gradient that shared the array.
+    the optimizer) can never change another parameter's gradient that shared the array;
+    no copy is needed when the array was made by the backward loop (`grad_is_owned`).
     """
     if node.op is not None and not retain_graph:
         return
     if node.grad is None:
         is_array = isinstance(grad, (np.ndarray, np.generic))
-        node.grad = np.array(grad) if node.op is None and is_array else grad
+        needs_copy = node.op is None and is_array and not grad_is_owned
+        node.grad = np.array(grad) if needs_copy else grad
     else:
         node.grad = node.grad + grad
