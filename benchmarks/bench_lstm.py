@@ -28,7 +28,7 @@ import pstats
 import numpy as np
 
 import tinygrad_rnn as tg
-from benchmarks.common import compare, print_machine, print_table
+from benchmarks.common import add_common_args, apply_common_args, compare, print_table
 from benchmarks.numpy_lstm import PARAM_NAMES, init_params, lstm_lm_step, random_batch
 
 BATCH, VOCAB, EMBED, HIDDEN = 32, 60, 128, 128
@@ -190,17 +190,14 @@ def profile_engine(steps: int, top: int = 25, use_nn: bool = True) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, nargs="*", default=[40, 400], help="values of T")
-    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--profile", action="store_true", help="print a cProfile top instead")
-    parser.add_argument("--source-tracking", choices=["on", "off"], default="on")
+    add_common_args(parser)
     args = parser.parse_args()
-    tg.set_source_tracking(args.source_tracking == "on")
+    apply_common_args(args)
     if args.profile:
         for steps in args.steps:
             print(profile_engine(steps))
         return
-    print_machine()
-    print(f"source tracking: {args.source_tracking}")
     for steps in args.steps:
         repeats = args.repeats if steps <= 100 else max(7, args.repeats // 2 + 3)
         times = compare(contenders(steps), repeats=repeats)

@@ -25,12 +25,23 @@ from collections.abc import Callable
 
 import numpy as np
 
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+_clock = time.perf_counter
+
+
+def set_clock(name: str) -> None:
+    """Time with "wall" (perf_counter, the default) or "cpu" (process_time: CPU seconds of
+    this process, steadier when other programs share the cores; use it with one BLAS
+    thread, since it adds up the time of every thread)."""
+    global _clock
+    _clock = CLOCKS[name]
+
 
 def time_once(fn: Callable[[], object]) -> float:
-    """Wall-clock seconds of one call."""
-    start = time.perf_counter()
+    """Seconds of one call on the chosen clock."""
+    start = _clock()
     fn()
-    return time.perf_counter() - start
+    return _clock() - start
 
 
 def compare(
@@ -111,3 +122,28 @@ def machine_summary() -> list[str]:
 def print_machine() -> None:
     for line in machine_summary():
         print(line)
+
+
+def add_common_args(parser) -> None:
+    """--repeats, --clock, --blas-threads and --source-tracking, shared by every script."""
+    parser.add_argument("--repeats", type=int, default=9, help="timed rounds (>= 7)")
+    parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
+    parser.add_argument(
+        "--blas-threads", type=int, default=None, help="limit BLAS threads (threadpoolctl)"
+    )
+    parser.add_argument("--source-tracking", choices=["on", "off"], default="on")
+
+
+def apply_common_args(args) -> None:
+    """Set the clock, the BLAS thread limit and source tracking; print the setup."""
+    import tinygrad_rnn as tg
+
+    set_clock(args.clock)
+    tg.set_source_tracking(args.source_tracking == "on")
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        # kept alive for the whole run: the limit lasts as long as this object
+        apply_common_args.limiter = threadpool_limits(limits=args.blas_threads, user_api="blas")
+    print_machine()
+    print(f"clock: {args.clock}, node source tracking: {args.source_tracking}")

@@ -134,10 +134,23 @@ def lstm_lm_step(params: dict, inputs: np.ndarray, targets: np.ndarray):
     grads["bias_ih"] = da_flat.sum(axis=0)
     grads["bias_hh"] = grads["bias_ih"].copy()
     dx = da_flat @ W_ih  # (T·B, D)
-    dE = np.zeros_like(E)
-    np.add.at(dE, tokens.reshape(T * B), dx)  # rows of repeated characters add up
-    grads["embedding"] = dE
+    grads["embedding"] = embedding_backward(tokens.reshape(T * B), dx, E.shape)
     return loss, grads
+
+
+def embedding_backward(tokens: np.ndarray, dx: np.ndarray, shape: tuple) -> np.ndarray:
+    """dL/dE: row k is the sum of dx over the positions whose token is k.
+
+    cs231n writes np.add.at(dE, tokens, dx); sorting the tokens and summing each run
+    with np.add.reduceat gives the same sums about 10x faster (the engine's Gather does
+    the same), so the baseline is not slowed down by the slow spelling.
+    """
+    dE = np.zeros(shape, dtype=dx.dtype)
+    order = np.argsort(tokens, kind="stable")
+    sorted_tokens = tokens[order]
+    starts = np.flatnonzero(np.concatenate(([True], sorted_tokens[1:] != sorted_tokens[:-1])))
+    dE[sorted_tokens[starts]] = np.add.reduceat(dx[order], starts, axis=0)
+    return dE
 
 
 def random_batch(batch: int, steps: int, vocab: int, rng=0):
