@@ -386,10 +386,17 @@ def _accumulate(pending: dict, owned: set, parent: Node, grad) -> None:
         owned.add(parent)
 
 
+def _shape(x) -> tuple:
+    """The shape of an array or IndexedGrad; () for a Python float (the scalar engine)."""
+    if isinstance(x, (np.ndarray, np.generic, IndexedGrad)):
+        return x.shape
+    return ()
+
+
 def _check_gradient(node: Node, parent: Node, parent_grad) -> None:
     """The gradient an op sends must have its input's shape (and be finite in anomaly mode)."""
-    grad_shape = np.shape(parent_grad)
-    data_shape = np.shape(parent.data)
+    grad_shape = _shape(parent_grad)
+    data_shape = _shape(parent.data)
     if grad_shape != data_shape:
         raise ShapeError(
             f"{node.op} backward: sent a gradient of shape {grad_shape} to an input of "
