@@ -60,8 +60,8 @@ def default_rng() -> np.random.Generator:
 def _to_array(data, dtype=None) -> np.ndarray:
     """A fresh numpy array from a number, list, array or Tensor.
 
-    Python floats and lists of floats get the default dtype; numpy arrays keep their
-    float dtype; ints and bools stay ints and bools (targets, indices, masks).
+    Python floats and lists of floats get the default dtype; numpy arrays and numpy
+    scalars keep their float dtype; ints and bools stay ints and bools (targets, indices, masks).
     """
     if isinstance(data, Tensor):
         data = data.data
@@ -69,7 +69,7 @@ def _to_array(data, dtype=None) -> np.ndarray:
         array = np.array(data, dtype=dtype)
     else:
         array = np.array(data)
-        if array.dtype.kind == "f" and not isinstance(data, np.ndarray):
+        if array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
             array = array.astype(_default_dtype, copy=False)
         elif array.dtype == np.float16:
             array = array.astype(_default_dtype)
