@@ -13,7 +13,7 @@ Start reading at graph.py (nodes and the backward loop), then scalar.py, ops.py 
 tensor.py; then functional.py, nn/, optim.py.
 """
 
-from . import data, functional, nn, ops, optim
+from . import bptt, data, functional, nn, ops, optim
 from .checkpoint import load, save
 from .errors import (
     AnomalyError,
@@ -82,6 +82,7 @@ __all__ = [
     "TinygradError",
     "Value",
     "backward_steps",
+    "bptt",
     "cat",
     "data",
     "functional",
