@@ -9,14 +9,14 @@ BIN := $(VENV)/bin
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# what the demo needs
+# what the demo needs (matplotlib draws its gradient-flow plot)
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e ".[plot]"
 	touch $@
 
 # plus pytest, hypothesis and ruff
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e ".[test,lint]"
+	$(BIN)/python -m pip install -q -e ".[test,lint,plot]"
 	touch $@ $(VENV)/.installed-run
 
 demo: $(VENV)/.installed-run
