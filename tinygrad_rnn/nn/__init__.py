@@ -12,10 +12,13 @@ Files, in reading order:
     cells.py      one time step: rnn_step, lstm_step, gru_step; RNNCell, LSTMCell, GRUCell
     recurrent.py  RNN, LSTM, GRU: cells unrolled over time, stacked, bidirectional, padded
     lessons.py    the lessons' ElmanRNN (U, W, V, b, c) and OutputToHiddenRNN
+    attention.py  Attention: dot, general (Luong) and additive (Bahdanau) scores
+    seq2seq.py    Seq2Seq: encoder, decoder with attention, greedy and beam decoding
     utils.py      clip_grad_norm_ and friends
 """
 
 from . import utils
+from .attention import Attention
 from .cells import (
     GRUCell,
     LSTMCell,
@@ -29,8 +32,16 @@ from .layers import Dropout, Embedding, Identity, Linear, ReLU, Sequential, Sigm
 from .lessons import ElmanRNN, OutputToHiddenRNN
 from .module import IncompatibleKeys, Module, ModuleList, Parameter
 from .recurrent import GRU, LSTM, RNN
+from .seq2seq import Decoded, Decoder, Encoder, Seq2Seq, Seq2SeqOutput, beam_search
 
 __all__ = [
+    "Attention",
+    "Decoded",
+    "Decoder",
+    "Encoder",
+    "Seq2Seq",
+    "Seq2SeqOutput",
+    "beam_search",
     "GRU",
     "GRUCell",
     "LSTM",

@@ -1,0 +1,589 @@
+"""nn.Seq2Seq: an encoder-decoder with attention, trained with teacher forcing and decoded
+greedily or with a beam.
+
+    model = nn.Seq2Seq(src_vocab_size=40, tgt_vocab_size=15, embedding_dim=32,
+                       hidden_size=64, cell="lstm", bidirectional=True, attention="dot")
+    out = model(src, src_lengths, tgt_in)                  # teacher forcing
+    loss = F.cross_entropy(out.logits.reshape(B * T, V), tgt_out.reshape(B * T),
+                           ignore_index=0)
+    decoded = model.greedy_decode(src, src_lengths, max_len=12, bos=2, eos=3)
+    best = model.beam_search(src, src_lengths, beam_size=4, max_len=12, bos=2, eos=3)
+
+The model, one equation per line (s_t is the decoder's hidden state, h_i the encoder's):
+
+    encoder   h_1 .. h_S = LSTM(embedding(x_1 .. x_S))    padded steps masked (`lengths`)
+    start     s_0 = h_S (the encoder's final state; [→h_S; ←h_1] when bidirectional)
+    step t    s_t = cell(embedding(y_{t-1}), s_{t-1})    y_0 = <bos>
+              a_t, α_t = attention(s_t, h_1 .. h_S)       α_t,i = 0 at padded steps
+              s̃_t = tanh(W_c [a_t; s_t] + b_c)            Luong's attentional state
+              ŷ_t = softmax(W_y s̃_t + b_y)                 the model returns the logits o_t
+
+With `attention=None` the decoder has no a_t: s̃_t = tanh(W_c s_t + b_c), the plain
+encoder-decoder that must squeeze the whole source into s_0 (the comparison baseline).
+
+Graph layout (what viz groups by): the encoder's nodes are in scope ("seq2seq",
+"encoder", "lstm", "l0", "t=i", "cell", ...); each decoder step t = 1..T_out is in
+("seq2seq", "decoder", "t=t") with the cell in "cell" (labels h_t, c_t and the gates) and
+the attention in "attention" (labels score_t, alpha_t, context_t); s̃_t is labelled
+"s_tilde_t" and the logits "o_t".
+
+Read next: examples/seq2seq_attention.py (the date-translation lesson that trains it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import functional as F
+from ..errors import DTypeError, ShapeError
+from ..graph import current_time_step, format_source, no_grad, scope, user_source
+from ..tensor import Tensor, cat, default_rng, stack
+from .attention import Attention
+from .cells import GRUCell, LSTMCell, RNNCell
+from .layers import Embedding, Linear
+from .module import Module
+from .recurrent import GRU, LSTM, RNN
+
+LAYERS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+CELLS = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
+
+
+# --------------------------------------------------------------------------------------
+# What the models return
+# --------------------------------------------------------------------------------------
+class Seq2SeqOutput(NamedTuple):
+    """What `Seq2Seq.forward` returns."""
+
+    logits: Tensor  # (B, T, V): o_t for every decoder step
+    attention: Tensor | None  # (B, T, S): α_t for every step; None without attention
+    inputs: np.ndarray  # (B, T) int64: the token fed to the decoder at each step
+
+
+class Decoded(NamedTuple):
+    """What `greedy_decode` and `beam_search` return (numpy arrays)."""
+
+    tokens: np.ndarray  # (B, L) int64: the output tokens, <eos> included, then pad_index
+    lengths: np.ndarray  # (B,) int64: tokens up to and including <eos> (L if none)
+    scores: np.ndarray  # (B,) sum of log ŷ_t[y_t] over those tokens
+    attention: np.ndarray | None  # (B, L, S) α_t per output token (0 after the end)
+
+
+class Memory(NamedTuple):
+    """The encoder's outputs as the decoder reads them at every step."""
+
+    keys: Tensor  # (B, S, H) h_1 .. h_S
+    projected: Tensor | None  # (B, S, ·) attention.project_keys(keys), None w/o attention
+    mask: np.ndarray  # (B, S) bool, True at real (not padded) source steps
+
+    def rows(self, index: np.ndarray) -> Memory:
+        """The memory of the batch rows `index` (repeats allowed: one row per beam)."""
+        projected = None if self.projected is None else self.projected[index]
+        return Memory(self.keys[index], projected, self.mask[index])
+
+
+# --------------------------------------------------------------------------------------
+# Encoder
+# --------------------------------------------------------------------------------------
+class Encoder(Module):
+    """Embedding + one recurrent layer over the padded source.
+
+    embedding  nn.Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
+    <cell>     nn.LSTM / nn.GRU / nn.RNN(embedding_dim, H, batch_first=True), registered
+               under its kind ("lstm", "gru", "rnn"). With bidirectional=True each
+               direction has H/2 units, so the outputs [→h_i; ←h_i] still have H features
+               and the final state [→h_S; ←h_1] fits a decoder of size H.
+
+    forward(src (B, S) int, src_lengths (B,)) -> (outputs (B, S, H), state)
+      outputs  h_1 .. h_S (0 at padded steps: the layer runs with `lengths`)
+      state    (h,) or (h, c) for the LSTM, each (B, H): the state after each sequence's
+               own last token (padding never reaches it)
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int,
+        hidden_size: int,
+        cell: str = "lstm",
+        bidirectional: bool = False,
+        pad_index: int | None = 0,
+    ) -> None:
+        super().__init__()
+        if bidirectional and hidden_size % 2:
+            raise ValueError(
+                f"Encoder: bidirectional=True splits hidden_size={hidden_size} between the two "
+                "directions, so it must be even"
+            )
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.bidirectional = bidirectional
+        self.embedding = Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
+        per_direction = hidden_size // 2 if bidirectional else hidden_size
+        layer = LAYERS[cell](
+            embedding_dim, per_direction, batch_first=True, bidirectional=bidirectional
+        )
+        self.add_module(cell, layer)  # scope "lstm" / "gru" / "rnn"
+
+    @property
+    def rnn(self) -> Module:
+        """The recurrent layer (registered under the cell's name)."""
+        return getattr(self, self.cell)
+
+    def forward(self, src, src_lengths) -> tuple[Tensor, tuple[Tensor, ...]]:
+        x = self.embedding(src)  # (B, S, E)
+        outputs, final = self.rnn(x, lengths=src_lengths)  # (B, S, H)
+        finals = final if self.cell == "lstm" else (final,)  # (h_n,) or (h_n, c_n)
+        state = []
+        for s_n in finals:  # (D, B, H/D), D = number of directions
+            if self.bidirectional:
+                state.append(cat([s_n[0], s_n[1]], axis=1))  # (B, H): [→h_S; ←h_1]
+            else:
+                state.append(s_n[0])  # (B, H)
+        return outputs, tuple(state)
+
+
+# --------------------------------------------------------------------------------------
+# Decoder
+# --------------------------------------------------------------------------------------
+class Decoder(Module):
+    """Embedding + a cell + attention + Luong's output layer, one step at a time.
+
+    embedding  nn.Embedding(vocab_size, embedding_dim)
+    cell       nn.LSTMCell / GRUCell / RNNCell(embedding_dim, H)
+    attention  nn.Attention(H, kind, key_size=H), or None for the plain encoder-decoder
+    combine    nn.Linear(2H, H): W_c, b_c of s̃_t = tanh(W_c [a_t; s_t] + b_c)
+               (nn.Linear(H, H) without attention: s̃_t = tanh(W_c s_t + b_c))
+    out        nn.Linear(H, vocab_size): W_y, b_y of o_t = W_y s̃_t + b_y (the logits)
+
+    forward(tgt_in, state, memory, teacher_forcing_ratio, rng) runs the training loop
+    (see Seq2Seq.forward); `step` is one time step, used by that loop and by decoding.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int,
+        hidden_size: int,
+        cell: str = "lstm",
+        attention: str | None = "dot",
+        attention_size: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.cell_kind = cell
+        self.hidden_size = hidden_size
+        self.embedding = Embedding(vocab_size, embedding_dim)
+        self.cell = CELLS[cell](embedding_dim, hidden_size)
+        if attention is None:
+            self.attention = None
+            self.combine = Linear(hidden_size, hidden_size)
+        else:
+            self.attention = Attention(hidden_size, attention, attention_size=attention_size)
+            self.combine = Linear(2 * hidden_size, hidden_size)
+        self.out = Linear(hidden_size, vocab_size)
+
+    def prepare(self, keys: Tensor, mask: np.ndarray) -> Memory:
+        """The per-source part of attention, computed once before the time loop."""
+        if self.attention is None:
+            return Memory(keys, None, mask)
+        return Memory(keys, self.attention.project_keys(keys), mask)
+
+    def step(self, y_prev: np.ndarray, state: tuple, memory: Memory):
+        """One decoder step (call it inside `tg.scope(t=t)`):
+
+            s_t = cell(embedding(y_{t-1}), s_{t-1})
+            a_t, α_t = attention(s_t, h, mask)
+            s̃_t = tanh(W_c [a_t; s_t] + b_c),   o_t = W_y s̃_t + b_y
+
+        y_prev (B,) int, state (s_{t-1},) or (s_{t-1}, c_{t-1}) each (B, H).
+        Returns (o_t (B, V), new state, α_t (B, S) or None).
+        """
+        t = current_time_step()
+        x = self.embedding(y_prev)  # (B, E)
+        if self.cell_kind == "lstm":
+            state = self.cell(x, state)  # (h_t, c_t)
+        else:
+            state = (self.cell(x, state[0]),)  # (h_t,)
+        s = state[0]  # (B, H)
+        weights = None
+        if self.attention is None:
+            combined = self.combine(s)  # (B, H)
+        else:
+            context, weights = self.attention(
+                s, memory.keys, mask=memory.mask, projected_keys=memory.projected
+            )  # (B, H), (B, S)
+            combined = self.combine(cat([context, s], axis=1))  # (B, 2H) -> (B, H)
+        s_tilde = combined.tanh().named(F.step_label("s_tilde", t))  # (B, H)
+        logits = self.out(s_tilde).named(F.step_label("o", t))  # (B, V)
+        return logits, state, weights
+
+    def forward(
+        self,
+        tgt_in: np.ndarray,
+        state: tuple,
+        memory: Memory,
+        teacher_forcing_ratio: float = 1.0,
+        rng=None,
+    ) -> Seq2SeqOutput:
+        """Run T = tgt_in.shape[1] steps; the input of step t is chosen by
+        `choose_input` (teacher forcing, see Seq2Seq.forward)."""
+        B, T = tgt_in.shape
+        generator = as_generator(rng) if 0.0 < teacher_forcing_ratio < 1.0 else None
+        inputs = np.empty((B, T), dtype=np.int64)
+        all_logits, all_weights = [], []
+        logits = None
+        for t in range(1, T + 1):
+            y_prev = choose_input(t, tgt_in, logits, teacher_forcing_ratio, generator)
+            inputs[:, t - 1] = y_prev
+            with scope(t=t):
+                logits, state, weights = self.step(y_prev, state, memory)
+            all_logits.append(logits)
+            all_weights.append(weights)
+        logits_seq = stack(all_logits, axis=1)  # (B, T, V)
+        weights_seq = None
+        if self.attention is not None:
+            weights_seq = stack(all_weights, axis=1)  # (B, T, S)
+        return Seq2SeqOutput(logits_seq, weights_seq, inputs)
+
+
+def as_generator(rng) -> np.random.Generator:
+    """A numpy Generator from a Generator, a seed, or None (the generator tg.manual_seed sets)."""
+    if rng is None:
+        return default_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(rng)
+
+
+def choose_input(t: int, tgt_in: np.ndarray, logits, ratio: float, generator) -> np.ndarray:
+    """The decoder's input at step t (teacher forcing with probability `ratio`).
+
+    t = 1: tgt_in[:, 0] (the <bos> column) - there is no prediction yet.
+    t > 1: the true previous token tgt_in[:, t-1] if a uniform draw u < ratio, else the
+    model's own previous prediction argmax o_{t-1} (a constant: no gradient flows through
+    the choice). ratio 1 and 0 make no draw; otherwise one draw per step, shared by the
+    whole batch.
+    """
+    if t == 1 or ratio >= 1.0:
+        return tgt_in[:, t - 1]
+    if ratio > 0.0 and generator.random() < ratio:
+        return tgt_in[:, t - 1]
+    return np.argmax(logits.data, axis=1).astype(np.int64)  # (B,)
+
+
+# --------------------------------------------------------------------------------------
+# Beam search on any step function
+# --------------------------------------------------------------------------------------
+class Hypothesis(NamedTuple):
+    """One finished (or, at max_len, unfinished) beam."""
+
+    tokens: list[int]  # the output tokens, <eos> last if it finished
+    score: float  # Σ log p of those tokens
+    state: tuple  # the step function's state after the last token (this beam's row)
+
+
+def select_rows(state: tuple, rows: np.ndarray) -> tuple:
+    """Every entry of a state tuple (Tensors or numpy arrays, beams on axis 0) at `rows`."""
+    return tuple(entry[rows] for entry in state)
+
+
+def rank(score: float, length: int, length_penalty: float) -> float:
+    """The number beams are compared by: score / length^length_penalty (0: the raw sum)."""
+    if length_penalty == 0.0:
+        return score
+    return score / (max(length, 1) ** length_penalty)
+
+
+def beam_search(
+    step: Callable,
+    state: tuple,
+    beam_size: int,
+    max_len: int,
+    bos: int,
+    eos: int,
+    length_penalty: float = 0.0,
+) -> Hypothesis:
+    """The most probable output under `step`, searched with `beam_size` beams.
+
+    step(tokens (k,) int, state, t) -> (log_probs (k, V) numpy, new_state): the log
+    probabilities of the next token for each of the k live beams. `state` is a tuple of
+    arrays/Tensors with one row per beam (it starts with one row, for the <bos> beam);
+    rows are reordered with the surviving beams.
+
+    At every step t = 1..max_len, each live beam is extended by every token and the
+    candidates are sorted by score = Σ log p (best first, ties to the lower index). Going
+    down that list, a candidate ending in <eos> is set aside as finished, the others
+    become the new live beams until there are beam_size of them. It stops when
+    beam_size hypotheses have finished and (without length penalty) the best finished
+    score is at least the best live score - log-probabilities are <= 0, so a live beam
+    can only lose score and none can win any more - or at max_len, where the live beams
+    join the finished ones as unfinished hypotheses.
+
+    The result is the hypothesis with the highest score / length^length_penalty (length
+    = its number of tokens, <eos> included); length_penalty = 0 (default) compares the
+    raw sums, which favours short outputs when lengths differ. With length_penalty > 0
+    the early stop needs beam_size finished hypotheses only (a heuristic).
+    """
+    if beam_size < 1 or max_len < 1:
+        raise ValueError(
+            f"beam_search: beam_size and max_len must be >= 1, got {beam_size}, {max_len}"
+        )
+    live_tokens: list[list[int]] = [[]]
+    live_scores = np.zeros(1)
+    tokens = np.array([bos], dtype=np.int64)
+    finished: list[Hypothesis] = []
+    for t in range(1, max_len + 1):
+        log_probs, state = step(tokens, state, t)
+        log_probs = np.asarray(log_probs, dtype=np.float64)  # (k, V)
+        candidates = live_scores[:, np.newaxis] + log_probs  # (k, V)
+        vocab_size = candidates.shape[1]
+        order = np.argsort(-candidates, axis=None, kind="stable")  # best first
+        parents, next_tokens, next_scores = [], [], []
+        for flat in order:
+            parent, token = divmod(int(flat), vocab_size)
+            score = float(candidates[parent, token])
+            if token == eos:
+                row = np.array([parent])
+                finished.append(
+                    Hypothesis(live_tokens[parent] + [token], score, select_rows(state, row))
+                )
+                continue
+            parents.append(parent)
+            next_tokens.append(token)
+            next_scores.append(score)
+            if len(parents) == beam_size:
+                break
+        rows = np.array(parents, dtype=np.int64)
+        live_tokens = [live_tokens[p] + [y] for p, y in zip(parents, next_tokens)]
+        live_scores = np.array(next_scores)
+        state = select_rows(state, rows)
+        tokens = np.array(next_tokens, dtype=np.int64)
+        if should_stop(finished, live_scores, beam_size, length_penalty) or not parents:
+            break
+    else:
+        for k, (hyp_tokens, score) in enumerate(zip(live_tokens, live_scores)):
+            finished.append(Hypothesis(hyp_tokens, float(score), select_rows(state, np.array([k]))))
+    best = finished[0]
+    for hypothesis in finished[1:]:
+        if rank(hypothesis.score, len(hypothesis.tokens), length_penalty) > rank(
+            best.score, len(best.tokens), length_penalty
+        ):
+            best = hypothesis
+    return best
+
+
+def should_stop(finished: list, live_scores: np.ndarray, beam_size: int, penalty: float) -> bool:
+    """Enough hypotheses finished, and (raw scores) none of the live beams can beat them."""
+    if len(finished) < beam_size:
+        return False
+    if penalty != 0.0:
+        return True
+    best_finished = max(hypothesis.score for hypothesis in finished)
+    return len(live_scores) == 0 or best_finished >= float(live_scores.max())
+
+
+class DecoderBeamStep:
+    """The `step` function beam search calls, for one source sentence of a Seq2Seq.
+
+    state = (s, [c,] history): the decoder state with one row per beam, and the
+    attention weights so far, history (k, t, S) numpy - reordered with the beams, so the
+    best hypothesis comes back with its own alignment.
+    """
+
+    def __init__(self, decoder: Decoder, memory: Memory) -> None:
+        self.decoder = decoder
+        self.memory = memory  # one row: the source being translated
+
+    def __call__(self, tokens: np.ndarray, state: tuple, t: int):
+        k = tokens.shape[0]
+        *decoder_state, history = state
+        memory = self.memory.rows(np.zeros(k, dtype=np.int64))  # the same source k times
+        with scope(self.decoder.scope_name()), scope(t=t):
+            logits, new_state, weights = self.decoder.step(tokens, tuple(decoder_state), memory)
+        log_probs = F.log_softmax(logits, axis=1).data  # (k, V)
+        if weights is not None:
+            history = np.concatenate([history, weights.data[:, np.newaxis, :]], axis=1)
+        return log_probs, (*new_state, history)
+
+
+# --------------------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------------------
+class Seq2Seq(Module):
+    """Encoder-decoder with (optional) attention; see the module docstring for the equations.
+
+    src_vocab_size, tgt_vocab_size   vocabulary sizes (embedding rows, output classes)
+    embedding_dim    E, for both embeddings
+    hidden_size      H: the decoder state and the encoder outputs (H/2 per direction
+                     when bidirectional)
+    cell             "lstm", "gru" or "rnn", for both encoder and decoder
+    bidirectional    encoder reads the source both ways
+    attention        "dot", "general", "additive" (nn.Attention) or None (no attention)
+    pad_index        the padding token of the source (its embedding stays 0) and the
+                     filler of decoded outputs after <eos>
+    attention_size   A for additive attention (default H)
+
+    Restrictions: one layer in the encoder and the decoder; no input feeding (s̃_{t-1} is
+    not fed back into the cell, unlike Luong et al.'s full model).
+    """
+
+    def __init__(
+        self,
+        src_vocab_size: int,
+        tgt_vocab_size: int,
+        embedding_dim: int = 32,
+        hidden_size: int = 64,
+        cell: str = "lstm",
+        bidirectional: bool = False,
+        attention: str | None = "dot",
+        pad_index: int = 0,
+        attention_size: int | None = None,
+    ) -> None:
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"Seq2Seq: cell must be one of {tuple(CELLS)}, got {cell!r}")
+        self.pad_index = pad_index
+        self.encoder = Encoder(
+            src_vocab_size, embedding_dim, hidden_size, cell, bidirectional, pad_index
+        )
+        self.decoder = Decoder(
+            tgt_vocab_size, embedding_dim, hidden_size, cell, attention, attention_size
+        )
+
+    # --- encoding -----------------------------------------------------------------------
+    def encode(self, src, src_lengths) -> tuple[Memory, tuple[Tensor, ...]]:
+        """Run the encoder and prepare the decoder's memory: (memory, initial state s_0)."""
+        src, src_lengths = self.check_source(src, src_lengths)
+        keys, state = self.encoder(src, src_lengths)  # (B, S, H), s_0
+        mask = np.arange(src.shape[1])[np.newaxis, :] < src_lengths[:, np.newaxis]  # (B, S)
+        with scope(self.decoder.scope_name()):
+            memory = self.decoder.prepare(keys, mask)
+        return memory, state
+
+    # --- training -----------------------------------------------------------------------
+    def forward(
+        self, src, src_lengths, tgt_in, teacher_forcing_ratio: float = 1.0, rng=None
+    ) -> Seq2SeqOutput:
+        """Teacher-forced decoding of `tgt_in`: Seq2SeqOutput(logits (B, T, V),
+        attention (B, T, S) or None, inputs (B, T)).
+
+        src (B, S) int, padded; src_lengths (B,) >= 1; tgt_in (B, T) int = <bos> y_1 ..
+        y_{T-1} (padding after a short target is harmless: ignore its logits in the loss).
+
+        teacher_forcing_ratio: step 1 always reads tgt_in[:, 0] (<bos>). At each step
+        t = 2..T, with probability ratio the decoder reads the true previous token
+        tgt_in[:, t-1], otherwise its own prediction argmax o_{t-1}; one uniform draw
+        from `rng` (a numpy Generator or seed; default: the generator tg.manual_seed
+        sets) per step decides for the whole batch. ratio 1 (default) and 0 make no
+        draws. `inputs` records the tokens actually read.
+        """
+        if not 0.0 <= teacher_forcing_ratio <= 1.0:
+            raise ValueError(
+                f"Seq2Seq: teacher_forcing_ratio must be between 0 and 1, got "
+                f"{teacher_forcing_ratio}"
+            )
+        memory, state = self.encode(src, src_lengths)
+        tgt_in = self.check_tokens(tgt_in, "tgt_in", memory.keys.shape[0])
+        return self.decoder(tgt_in, state, memory, teacher_forcing_ratio, rng)
+
+    # --- decoding -----------------------------------------------------------------------
+    def greedy_decode(self, src, src_lengths, max_len: int, bos: int, eos: int) -> Decoded:
+        """Decode by always taking the most probable next token (no graph is built).
+
+        Starts from <bos>; a sequence is done at its first <eos> (kept in `tokens`, then
+        pad_index); stops when all are done or after max_len tokens. `scores` is the sum
+        of log-probabilities of each sequence's tokens up to and including <eos>.
+        """
+        with no_grad():
+            memory, state = self.encode(src, src_lengths)
+            B = memory.keys.shape[0]
+            y = np.full(B, bos, dtype=np.int64)
+            done = np.zeros(B, dtype=bool)
+            lengths = np.full(B, 0, dtype=np.int64)
+            scores = np.zeros(B)
+            tokens, weights_per_step = [], []
+            for t in range(1, max_len + 1):
+                with scope(self.decoder.scope_name()), scope(t=t):
+                    logits, state, weights = self.decoder.step(y, state, memory)
+                log_probs = F.log_softmax(logits, axis=1).data  # (B, V)
+                y = np.argmax(log_probs, axis=1).astype(np.int64)  # (B,)
+                scores += np.where(done, 0.0, log_probs[np.arange(B), y])
+                tokens.append(np.where(done, self.pad_index, y))
+                if weights is not None:
+                    weights_per_step.append(np.where(done[:, None], 0.0, weights.data))
+                lengths += ~done
+                done |= y == eos
+                if done.all():
+                    break
+        attention = np.stack(weights_per_step, axis=1) if weights_per_step else None
+        return Decoded(np.stack(tokens, axis=1), lengths, scores, attention)
+
+    def beam_search(
+        self,
+        src,
+        src_lengths,
+        beam_size: int,
+        max_len: int,
+        bos: int,
+        eos: int,
+        length_penalty: float = 0.0,
+    ) -> Decoded:
+        """Beam search for each source sentence (see the module function `beam_search`
+        for the algorithm, the stopping rule and `length_penalty`). Scores are the sum of
+        log-probabilities; beam_size=1 gives exactly `greedy_decode`'s result."""
+        with no_grad():
+            memory, state = self.encode(src, src_lengths)
+            B, S = memory.mask.shape
+            results = []
+            for b in range(B):
+                row = np.array([b])
+                start = (*select_rows(state, row), np.zeros((1, 0, S)))
+                step = DecoderBeamStep(self.decoder, memory.rows(row))
+                results.append(
+                    beam_search(step, start, beam_size, max_len, bos, eos, length_penalty)
+                )
+        L = max(len(hypothesis.tokens) for hypothesis in results)
+        tokens = np.full((B, L), self.pad_index, dtype=np.int64)
+        attention = np.zeros((B, L, S)) if self.decoder.attention is not None else None
+        for b, hypothesis in enumerate(results):
+            n = len(hypothesis.tokens)
+            tokens[b, :n] = hypothesis.tokens
+            if attention is not None:
+                attention[b, :n] = hypothesis.state[-1][0]
+        lengths = np.array([len(hypothesis.tokens) for hypothesis in results], dtype=np.int64)
+        scores = np.array([hypothesis.score for hypothesis in results])
+        return Decoded(tokens, lengths, scores, attention)
+
+    # --- checks -------------------------------------------------------------------------
+    def check_tokens(self, tokens, name: str, batch: int | None = None) -> np.ndarray:
+        array = tokens.data if isinstance(tokens, Tensor) else np.asarray(tokens)
+        where_ = format_source(user_source())
+        if array.dtype.kind not in "iu":
+            raise DTypeError(
+                f"Seq2Seq: {name} must hold token ids (integers), got {array.dtype} — at {where_}"
+            )
+        if array.ndim != 2 or (batch is not None and array.shape[0] != batch):
+            expected = "(B, T)" if batch is None else f"({batch}, T)"
+            raise ShapeError(
+                f"Seq2Seq: {name} must have shape {expected} (batch first), got "
+                f"{array.shape} — at {where_}"
+            )
+        return array.astype(np.int64, copy=False)
+
+    def check_source(self, src, src_lengths) -> tuple[np.ndarray, np.ndarray]:
+        src = self.check_tokens(src, "src")
+        lengths = np.asarray(src_lengths.data if isinstance(src_lengths, Tensor) else src_lengths)
+        where_ = format_source(user_source())
+        if lengths.dtype.kind not in "iu" or lengths.shape != src.shape[:1]:
+            raise ShapeError(
+                f"Seq2Seq: src_lengths must be integers of shape ({src.shape[0]},) for src "
+                f"{src.shape}, got {lengths.dtype} {lengths.shape} — at {where_}"
+            )
+        if lengths.min() < 1 or lengths.max() > src.shape[1]:
+            raise ShapeError(
+                f"Seq2Seq: src_lengths must be between 1 and S={src.shape[1]}, got "
+                f"{lengths.tolist()[:8]} — at {where_}"
+            )
+        return src, lengths.astype(np.int64)
