@@ -141,6 +141,21 @@ def set_source_tracking(enabled: bool) -> bool:
     return previous
 
 
+def records_graph(parents: tuple) -> bool:
+    """True if a result computed from `parents` becomes a node of the graph: gradients
+    are enabled (not inside `no_grad()`) and at least one parent requires grad.
+
+    A plain loop rather than `any(p.requires_grad for p in parents)`: this runs once per
+    node, and building a generator costs more than the check itself.
+    """
+    if not context.grad_enabled:
+        return False
+    for parent in parents:
+        if parent.requires_grad:
+            return True
+    return False
+
+
 def current_time_step() -> int | None:
     """The `t` of the innermost `tg.scope(t=...)`, or None outside any time step."""
     return context.t
@@ -393,22 +408,19 @@ def _accumulate(pending: dict, owned: set, parent: Node, grad) -> None:
         owned.add(parent)
 
 
-def _shape(x) -> tuple:
-    """The shape of an array or IndexedGrad; () for a Python number (the scalar engine)."""
-    if type(x) is float:
-        return ()
-    return getattr(x, "shape", ())
-
-
 def _check_gradient(node: Node, parent: Node, parent_grad) -> None:
-    """The gradient an op sends must have its input's shape (and be finite in anomaly mode)."""
-    grad_shape = _shape(parent_grad)
-    data_shape = _shape(parent.data)
-    if grad_shape != data_shape:
-        raise ShapeError(
-            f"{node.op} backward: sent a gradient of shape {grad_shape} to an input of "
-            f"shape {data_shape} - in {node.describe()}"
-        )
+    """The gradient an op sends must have its input's shape (and be finite in anomaly mode).
+
+    A Value's gradient is a float, like its data: there is no shape to compare.
+    """
+    if type(parent_grad) is not float:
+        grad_shape = parent_grad.shape
+        data_shape = getattr(parent.data, "shape", ())
+        if grad_shape != data_shape:
+            raise ShapeError(
+                f"{node.op} backward: sent a gradient of shape {grad_shape} to an input of "
+                f"shape {data_shape} - in {node.describe()}"
+            )
     if context.anomaly and not np.all(np.isfinite(np.asarray(parent_grad))):
         raise AnomalyError(
             f"{node.op} backward produced a NaN/inf gradient for its input "

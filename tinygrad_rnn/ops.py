@@ -438,7 +438,7 @@ class IndexedGrad:
     def add_to(self, grad: np.ndarray) -> None:
         """grad[index] += values, in place (repeated integer indices add up)."""
         if is_basic_index(self.index):
-            grad[self.index] += self.values  # a slice: a view of grad, updated in place
+            grad[self.index] += self.values  # slices and ints: numpy adds in place
         else:
             np.add.at(grad, self.index, self.values)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 from .errors import AnomalyError
-from .graph import Node, context
+from .graph import Node, context, records_graph
 
 
 class ScalarOp:
@@ -271,7 +271,7 @@ def _apply(op_class, *parents: Value, **params) -> Value:
     ctx = op_class()
     data = ctx.forward(*[parent.data for parent in parents], **params)
     out = Value.__new__(Value)
-    if context.grad_enabled and any(parent.requires_grad for parent in parents):
+    if records_graph(parents):
         out._setup(data, op_class.name, parents, ctx, True, None)
     else:
         out._setup(data, None, (), None, False, None)

@@ -22,7 +22,7 @@ import numpy as np
 
 from . import ops
 from .errors import AnomalyError, BackwardError, DTypeError, ShapeError, TensorIndexError
-from .graph import Node, context, format_source, user_source
+from .graph import Node, context, format_source, records_graph, user_source
 
 _default_dtype = np.dtype(np.float64)
 _rng = np.random.default_rng()
@@ -367,7 +367,7 @@ def apply(op_class: type[ops.Op], *parents: Tensor, **params) -> Tensor:
     if type(data) is not np.ndarray:  # numpy returns scalars for 0-d results
         data = np.asarray(data)
     out = Tensor.__new__(Tensor)
-    if context.grad_enabled and any(parent.requires_grad for parent in parents):
+    if records_graph(parents):
         out._setup(data, op_class.name, parents, ctx, True, None)
     else:
         out._setup(data, None, (), None, False, None)
