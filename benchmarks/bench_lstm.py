@@ -108,7 +108,14 @@ def build_nn_model(params: dict, cell: str = "LSTM"):
     model.embedding = nn.Embedding(vocab, embed)
     model.rnn = getattr(nn, cell)(embed, hidden)
     model.fc = nn.Linear(hidden, vocab)
-    pairs = {
+    for name, parameter in nn_parameters(model).items():
+        parameter.data = params[name].copy()
+    return model
+
+
+def nn_parameters(model) -> dict:
+    """{baseline parameter name: the model's Parameter}."""
+    return {
         "embedding": model.embedding.weight,
         "weight_ih": model.rnn.weight_ih_l0,
         "weight_hh": model.rnn.weight_hh_l0,
@@ -117,9 +124,6 @@ def build_nn_model(params: dict, cell: str = "LSTM"):
         "fc_weight": model.fc.weight,
         "fc_bias": model.fc.bias,
     }
-    for name, parameter in pairs.items():
-        parameter.data = params[name].copy()
-    return model
 
 
 def nn_lm_loss(model, inputs: np.ndarray, targets: np.ndarray) -> tg.Tensor:

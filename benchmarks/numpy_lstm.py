@@ -32,16 +32,22 @@ import numpy as np
 PARAM_NAMES = ("embedding", "weight_ih", "weight_hh", "bias_ih", "bias_hh", "fc_weight", "fc_bias")
 
 
-def init_params(vocab: int, embed: int, hidden: int, rng=0, dtype=np.float32) -> dict:
-    """Random parameters with PyTorch's shapes; uniform(-1/√H, 1/√H) like nn.LSTM."""
+def init_params(
+    vocab: int, embed: int, hidden: int, rng=0, dtype=np.float32, gates: int = 4
+) -> dict:
+    """Random parameters with PyTorch's shapes; uniform(-1/√H, 1/√H) like nn.LSTM.
+
+    `gates` stacked blocks of rows: 4 for the LSTM, 3 for the GRU, 1 for the vanilla RNN.
+    """
     rng = np.random.default_rng(rng)
     bound = 1.0 / np.sqrt(hidden)
+    G = gates
     shapes = {
         "embedding": (vocab, embed),
-        "weight_ih": (4 * hidden, embed),
-        "weight_hh": (4 * hidden, hidden),
-        "bias_ih": (4 * hidden,),
-        "bias_hh": (4 * hidden,),
+        "weight_ih": (G * hidden, embed),
+        "weight_hh": (G * hidden, hidden),
+        "bias_ih": (G * hidden,),
+        "bias_hh": (G * hidden,),
         "fc_weight": (vocab, hidden),
         "fc_bias": (vocab,),
     }
@@ -98,21 +104,10 @@ def lstm_lm_step(params: dict, inputs: np.ndarray, targets: np.ndarray):
         tanh_c[t] = np.tanh(c[t + 1])
         h[t + 1] = o * tanh_c[t]
     hs = h[1:].reshape(T * B, H)  # (T·B, H)
-    z = hs @ W_y.T + b_y  # (T·B, V): vocabulary projection after the loop, V = vocabulary
-    z -= z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    sum_e = e.sum(axis=1, keepdims=True)  # (T·B, 1)
-    rows = np.arange(T * B)
-    flat_labels = labels.reshape(T * B)
-    log_p = z[rows, flat_labels] - np.log(sum_e[:, 0])  # (T·B,)
-    loss = -float(log_p.mean())
+    loss, grads, dh_out = lm_head(hs, W_y, b_y, labels.reshape(T * B))
+    dh_out = dh_out.reshape(T, B, H)  # dL/dh_t from the scores at step t
 
     # ---- backward --------------------------------------------------------------------
-    dz = e / sum_e  # softmax, (T·B, V)
-    dz[rows, flat_labels] -= 1
-    dz *= 1.0 / (T * B)
-    grads = {"fc_weight": dz.T @ hs, "fc_bias": dz.sum(axis=0)}  # (V, H), (V,)
-    dh_out = (dz @ W_y).reshape(T, B, H)  # dL/dh_t from the scores at step t
     da = np.empty((T, B, 4 * H), dtype=dtype)  # dL/da_t for every step
     dh_next = np.zeros((B, H), dtype=dtype)  # dL/dh_t through h_{t+1}
     dc_next = np.zeros((B, H), dtype=dtype)  # dL/dc_t through c_{t+1}
@@ -136,6 +131,27 @@ def lstm_lm_step(params: dict, inputs: np.ndarray, targets: np.ndarray):
     dx = da_flat @ W_ih  # (T·B, D)
     grads["embedding"] = embedding_backward(tokens.reshape(T * B), dx, E.shape)
     return loss, grads
+
+
+def lm_head(hs: np.ndarray, W_y: np.ndarray, b_y: np.ndarray, labels: np.ndarray):
+    """Scores z = hs W_yᵀ + b_y (N, V), the mean cross-entropy, and its gradients.
+
+    Returns (loss, {"fc_weight", "fc_bias"} gradients, dL/dhs (N, H)).
+    dL/dz = (softmax(z) - one_hot(label)) / N.
+    """
+    N = hs.shape[0]
+    z = hs @ W_y.T + b_y  # (N, V): the vocabulary projection, after the loop
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    sum_e = e.sum(axis=1, keepdims=True)  # (N, 1)
+    rows = np.arange(N)
+    log_p = z[rows, labels] - np.log(sum_e[:, 0])  # (N,)
+    loss = -float(log_p.mean())
+    dz = e / sum_e  # softmax, (N, V)
+    dz[rows, labels] -= 1
+    dz *= 1.0 / N
+    grads = {"fc_weight": dz.T @ hs, "fc_bias": dz.sum(axis=0)}  # (V, H), (V,)
+    return loss, grads, dz @ W_y  # (N, H)
 
 
 def embedding_backward(tokens: np.ndarray, dx: np.ndarray, shape: tuple) -> np.ndarray:
