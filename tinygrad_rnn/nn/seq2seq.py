@@ -117,7 +117,7 @@ class Encoder(Module):
                 f"Encoder: bidirectional=True splits hidden_size={hidden_size} between the two "
                 "directions, so it must be even"
             )
-        self.cell = cell
+        self.cell_kind = cell
         self.hidden_size = hidden_size
         self.bidirectional = bidirectional
         self.embedding = Embedding(vocab_size, embedding_dim, padding_idx=pad_index)
@@ -128,14 +128,14 @@ class Encoder(Module):
         self.add_module(cell, layer)  # scope "lstm" / "gru" / "rnn"
 
     @property
-    def rnn(self) -> Module:
+    def layer(self) -> Module:
         """The recurrent layer (registered under the cell's name)."""
-        return getattr(self, self.cell)
+        return getattr(self, self.cell_kind)
 
     def forward(self, src, src_lengths) -> tuple[Tensor, tuple[Tensor, ...]]:
         x = self.embedding(src)  # (B, S, E)
-        outputs, final = self.rnn(x, lengths=src_lengths)  # (B, S, H)
-        finals = final if self.cell == "lstm" else (final,)  # (h_n,) or (h_n, c_n)
+        outputs, final = self.layer(x, lengths=src_lengths)  # (B, S, H)
+        finals = final if self.cell_kind == "lstm" else (final,)  # (h_n,) or (h_n, c_n)
         state = []
         for s_n in finals:  # (D, B, H/D), D = number of directions
             if self.bidirectional:
