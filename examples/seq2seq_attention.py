@@ -14,6 +14,8 @@ dates to --out: to write "11" the decoder looks at "nov", to write "23" at "23".
 
     python examples/seq2seq_attention.py                      # about a minute on 2 cores
     python examples/seq2seq_attention.py --steps 30 --no-compare --val 100   # seconds
+    python examples/seq2seq_attention.py --no-compare --dates "Monday 23 November 2026" "11/23/26"
+                                             # heatmaps of your own dates (docs/images/)
 """
 
 import os
@@ -32,7 +34,7 @@ from tqdm import tqdm  # noqa: E402
 import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
 from tinygrad_rnn import nn, optim  # noqa: E402
-from tinygrad_rnn.data import date_translation_task  # noqa: E402
+from tinygrad_rnn.data import date_translation_task, pad_sequences  # noqa: E402
 from viz.heatmap import attention_heatmap  # noqa: E402
 
 
@@ -58,6 +60,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--teacher-forcing", type=float, default=1.0, help="teacher forcing ratio")
     parser.add_argument("--beam", type=int, default=4, help="beam size for the beam-search check")
     parser.add_argument("--heatmaps", type=int, default=3, help="held-out dates to draw")
+    parser.add_argument(
+        "--dates", nargs="+", default=None, help="draw these dates instead (any of the formats)"
+    )
     parser.add_argument("--out", default="./seq2seq-out", help="folder for the pictures")
     parser.add_argument(
         "--no-compare", action="store_true", help="skip the model without attention"
@@ -143,25 +148,19 @@ def beam_agreement(model: nn.Seq2Seq, arrays, task, beam: int, count: int = 100)
     return sum(p == t for p, t in zip(predictions, targets)) / count
 
 
-def draw_heatmaps(model: nn.Seq2Seq, arrays, task, count: int, out: Path) -> list[Path]:
-    """Attention heatmaps (source characters x output characters) of held-out dates."""
+def draw_heatmaps(model: nn.Seq2Seq, sources: list[str], task, out: Path) -> list[Path]:
+    """Attention heatmaps (source characters x output characters) of `sources`, one
+    picture with a heatmap per date, as .svg and .png."""
     vocab = task.tgt_vocab
-    picks = pick_varied_formats(task, count)
-    decoded = model.greedy_decode(
-        arrays.src[picks],
-        arrays.src_lengths[picks],
-        arrays.tgt_out.shape[1],
-        vocab.bos_index,
-        vocab.eos_index,
-    )
-    weights, sources, outputs, titles = [], [], [], []
-    for row, index in enumerate(picks):
-        source = task.val_pairs[index][0]
+    encoded = [task.src_vocab.encode(source) for source in sources]  # unknown chars: <unk>
+    src, src_lengths = pad_sequences(encoded, pad_value=task.src_vocab.pad_index)
+    max_len = len("2026-11-23") + 1  # ten characters and <eos>
+    decoded = model.greedy_decode(src, src_lengths, max_len, vocab.bos_index, vocab.eos_index)
+    weights, outputs, titles = [], [], []
+    for row, source in enumerate(sources):
         length = int(decoded.lengths[row])
-        output = [vocab.itos[token] for token in decoded.tokens[row, :length]]
+        outputs.append([vocab.itos[token] for token in decoded.tokens[row, :length]])
         weights.append(decoded.attention[row])
-        sources.append(source)
-        outputs.append(output)
         titles.append(f"{source!r} -> {vocab.decode(decoded.tokens[row], until_eos=True)!r}")
     paths = []
     for suffix in ("svg", "png"):
@@ -231,10 +230,15 @@ def main() -> None:
         count = min(100, args.val)
         beam_accuracy = beam_agreement(model, val_arrays, task, args.beam, count)
         print(f"beam search (beam {args.beam}): exact match {beam_accuracy:.1%} on {count} dates")
-    if args.heatmaps > 0:
+    if args.heatmaps > 0 or args.dates:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        paths = draw_heatmaps(model, val_arrays, task, args.heatmaps, out)
+        sources = args.dates
+        if sources is None:
+            sources = [
+                task.val_pairs[index][0] for index in pick_varied_formats(task, args.heatmaps)
+            ]
+        paths = draw_heatmaps(model, sources, task, out)
         print("attention heatmaps: " + ", ".join(str(path) for path in paths))
     if not args.no_compare:
         baseline = build_model(task, args, None)

@@ -315,16 +315,16 @@ def beam_search(
     At every step t = 1..max_len, each live beam is extended by every token and the
     candidates are sorted by score = Σ log p (best first, ties to the lower index). Going
     down that list, a candidate ending in <eos> is set aside as finished, the others
-    become the new live beams until there are beam_size of them. It stops when
-    beam_size hypotheses have finished and (without length penalty) the best finished
-    score is at least the best live score - log-probabilities are <= 0, so a live beam
-    can only lose score and none can win any more - or at max_len, where the live beams
-    join the finished ones as unfinished hypotheses.
+    become the new live beams until there are beam_size of them. It stops as soon as
+    the best finished score is at least the best live score - log-probabilities are
+    <= 0, so a live beam can only lose score and none can win any more - or at max_len,
+    where the live beams join the finished ones as unfinished hypotheses.
 
     The result is the hypothesis with the highest score / length^length_penalty (length
     = its number of tokens, <eos> included); length_penalty = 0 (default) compares the
-    raw sums, which favours short outputs when lengths differ. With length_penalty > 0
-    the early stop needs beam_size finished hypotheses only (a heuristic).
+    raw sums, which favours short outputs when lengths differ. With length_penalty != 0
+    a longer beam can still overtake, so the search stops early only once beam_size
+    hypotheses have finished (the usual heuristic; max_len bounds it either way).
     """
     if beam_size < 1 or max_len < 1:
         raise ValueError(
@@ -375,11 +375,12 @@ def beam_search(
 
 
 def should_stop(finished: list, live_scores: np.ndarray, beam_size: int, penalty: float) -> bool:
-    """Enough hypotheses finished, and (raw scores) none of the live beams can beat them."""
-    if len(finished) < beam_size:
+    """Raw scores: no live beam can beat the best finished one any more. With a length
+    penalty: beam_size hypotheses have finished."""
+    if not finished:
         return False
     if penalty != 0.0:
-        return True
+        return len(finished) >= beam_size
     best_finished = max(hypothesis.score for hypothesis in finished)
     return len(live_scores) == 0 or best_finished >= float(live_scores.max())
 
