@@ -161,20 +161,41 @@ def current_time_step() -> int | None:
     return context.t
 
 
-def user_source(skip: int = 1) -> tuple[str, int] | None:
-    """(filename, line) of the innermost stack frame outside the tinygrad_rnn package.
-
-    The search starts `skip` frames above this function (1: its caller). `Node._setup`
-    passes 3 because the two frames below it are always the package's own (_setup and
-    the op's `apply`): Python builds a frame object for every frame it hands out, and
-    skipping those two saves a few microseconds per node.
-    """
-    frame = sys._getframe(skip)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
+def user_source() -> tuple[str, int] | None:
+    """(filename, line) of the innermost stack frame outside the tinygrad_rnn package."""
+    frame = _user_frame(sys._getframe(1))
     if frame is None:
         return None
     return (frame.f_code.co_filename, frame.f_lineno)
+
+
+def _user_frame(frame):
+    """The first frame, from `frame` outwards, whose code is not in the package."""
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return frame
+
+
+def _node_source() -> tuple | None:
+    """Where the user's code is right now, as (code object, bytecode offset).
+
+    Called by `Node._setup` for every node, so it is cheap on purpose: the line number
+    (`frame.f_lineno` costs about half a microsecond) is only worked out when someone
+    reads `node.source`. The search starts 3 frames up, skipping this function's,
+    _setup's and the op's `apply` frames, which are always the package's own.
+    """
+    frame = _user_frame(sys._getframe(3))
+    if frame is None:
+        return None
+    return (frame.f_code, frame.f_lasti)
+
+
+def _line_number(code, offset: int) -> int | None:
+    """The source line of the bytecode instruction at `offset` in `code`."""
+    for start, end, line in code.co_lines():
+        if start <= offset < end:
+            return line
+    return None
 
 
 def format_source(source: tuple[str, int] | None) -> str:
@@ -222,13 +243,16 @@ class Node:
         self.id = next(_next_id)
         self.requires_grad = requires_grad
         self._ctx = ctx
-        self._source = user_source(3) if context.track_source else None
+        self._source = _node_source() if context.track_source else None
 
     # --- read-only views ------------------------------------------------------------
     @property
     def source(self) -> str:
         """'file.py:LINE' of the user code that created this node."""
-        return format_source(self._source)
+        if self._source is None:
+            return format_source(None)
+        code, offset = self._source
+        return format_source((code.co_filename, _line_number(code, offset)))
 
     @property
     def is_leaf(self) -> bool:
