@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
@@ -124,20 +125,44 @@ def print_machine() -> None:
         print(line)
 
 
+# glibc malloc settings under which freed memory is kept for reuse instead of being
+# handed back to the operating system after every step (see README, "page faults").
+STEADY_MALLOC = {
+    "MALLOC_MMAP_THRESHOLD_": str(2**30),
+    "MALLOC_TRIM_THRESHOLD_": str(2**31 - 1),
+    "MALLOC_TOP_PAD_": str(2**28),
+}
+
+
 def add_common_args(parser) -> None:
-    """--repeats, --clock, --blas-threads and --source-tracking, shared by every script."""
+    """--repeats, --clock, --blas-threads, --malloc and --source-tracking (every script)."""
     parser.add_argument("--repeats", type=int, default=9, help="timed rounds (>= 7)")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
     parser.add_argument(
         "--blas-threads", type=int, default=None, help="limit BLAS threads (threadpoolctl)"
     )
+    parser.add_argument(
+        "--malloc",
+        choices=["default", "steady"],
+        default="default",
+        help="steady: rerun this command with glibc keeping freed memory (no page faults)",
+    )
     parser.add_argument("--source-tracking", choices=["on", "off"], default="on")
+
+
+def malloc_mode() -> str:
+    """'steady (...)' when this process runs with STEADY_MALLOC, else 'default glibc'."""
+    if all(os.environ.get(k) == v for k, v in STEADY_MALLOC.items()):
+        return "steady (" + ", ".join(f"{k}={v}" for k, v in STEADY_MALLOC.items()) + ")"
+    return "default glibc"
 
 
 def apply_common_args(args) -> None:
     """Set the clock, the BLAS thread limit and source tracking; print the setup."""
     import tinygrad_rnn as tg
 
+    if args.malloc == "steady" and not malloc_mode().startswith("steady"):
+        os.execve(sys.executable, sys.orig_argv, {**os.environ, **STEADY_MALLOC})
     set_clock(args.clock)
     tg.set_source_tracking(args.source_tracking == "on")
     if args.blas_threads is not None:
@@ -146,4 +171,5 @@ def apply_common_args(args) -> None:
         # kept alive for the whole run: the limit lasts as long as this object
         apply_common_args.limiter = threadpool_limits(limits=args.blas_threads, user_api="blas")
     print_machine()
-    print(f"clock: {args.clock}, node source tracking: {args.source_tracking}")
+    print(f"clock: {args.clock}, malloc: {malloc_mode()}")
+    print(f"node source tracking: {args.source_tracking}")
