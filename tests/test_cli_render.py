@@ -56,6 +56,17 @@ def test_render_dot_has_the_steps_and_layers(tmp_path, capsys):
     assert len(steps) == 10  # 5 steps in each of 2 layers
 
 
+def test_render_the_lessons_rnn_with_U_W_V(tmp_path, capsys):
+    target = tmp_path / "elman.dot"
+    status, _, _ = run(
+        ["render", "elman", "--steps", "3", "--loss", "all", "-o", str(target)], capsys
+    )
+    assert status == 0
+    dot = vg.read_dot(target.read_text())
+    labels = {dot.label_of(name) for name in dot.nodes}
+    assert {"U", "W", "V", "b", "c", "h_3", "o_3", "L"} <= labels
+
+
 @pytest.mark.parametrize(
     "args, words",
     [

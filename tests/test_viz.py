@@ -36,7 +36,7 @@ def ancestors(dot: vg.Dot, name: str) -> list:
 # Structure: clusters, gates, parameters, edges
 # --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("steps", [1, 3, 5])
-@pytest.mark.parametrize("detail", ["ops", "cells"])
+@pytest.mark.parametrize("detail", ["ops", "cells", "steps"])
 def test_one_cluster_per_time_step(steps, detail):
     built = vg.lstm(steps=steps)
     dot = dot_of(built.loss, detail=detail)
@@ -322,13 +322,15 @@ def test_detail_levels_collapse_cells_and_steps():
     assert counts["ops"] > counts["cells"] > counts["steps"]
 
 
-def test_cell_boxes_name_their_kind_and_outputs():
-    for builder, title in ((vg.lstm, "LSTM cell"), (vg.gru, "GRU cell"), (vg.rnn, "RNN cell")):
-        data = viz.extract(builder(steps=3).loss, detail="cells")
+@pytest.mark.parametrize("detail, word", [("cells", "cell"), ("steps", "step")])
+def test_collapsed_boxes_name_their_kind_and_outputs(detail, word):
+    for builder, kind in ((vg.lstm, "LSTM"), (vg.gru, "GRU"), (vg.rnn, "RNN")):
+        data = viz.extract(builder(steps=3).loss, detail=detail)
         groups = [box for box in data.boxes if box.kind == "group"]
-        assert [box.title for box in groups] == [title] * 3
+        assert [box.title for box in groups] == [f"{kind} {word}"] * 3
         assert "h_2" in groups[1].subtitle
         assert [box.t for box in groups] == [1, 2, 3]
+        assert [box.cluster[-1] for box in groups] == ["t=1", "t=2", "t=3"]  # in their step
 
 
 def test_too_many_nodes_suggests_a_coarser_detail():
@@ -444,3 +446,25 @@ def test_nn_rnn_and_gru_collapse_to_cells(name, title):
     dot = dot_of(loss, detail="cells")
     steps = [c for c in dot.clusters.values() if c["attrs"]["label"].startswith("<b>t = ")]
     assert len(steps) == 6  # 3 steps in each of the 2 layers
+
+
+@pytest.mark.skipif(not hasattr(nn, "LSTM"), reason="nn.LSTM not written yet")
+def test_coarse_pictures_leave_out_the_fans_to_shared_nodes():
+    """nn.LSTM projects x for all steps before the loop and stacks h_t after it: at
+    detail="cells" those shared boxes are drawn once, without one arrow per step."""
+    loss = _nn_loss(nn.LSTM, 6)
+    data = viz.extract(loss, detail="cells")
+    keys = {box.key: box for box in data.boxes}
+    cells = {box.key for box in data.boxes if box.kind == "group"}
+    shared = [box for box in data.boxes if box.subtitle.endswith("t = 1..6")]
+    assert {box.title for box in shared} >= {"reshape", "stack"}
+    for box in shared:
+        touching = [a for a in data.arrows if box.key in (a.tail, a.head)]
+        assert not any(a.tail in cells or a.head in cells for a in touching)
+    # hidden anchors keep the feeder before t = 1 and the collector after t = 6
+    anchored = {(keys[t].title, keys[h].t) for t, h in data.anchors if h in cells}
+    assert ("reshape", 1) in anchored
+    assert any(keys[t].t == 6 and keys[h].title == "stack" for t, h in data.anchors)
+    everything = viz.extract(loss, detail="cells", shared_arrows=True)
+    assert len(everything.arrows) > len(data.arrows) + 2 * 6
+    assert everything.anchors == []

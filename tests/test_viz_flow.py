@@ -112,3 +112,16 @@ def test_plot_without_matplotlib_says_how_to_install(monkeypatch, tmp_path):
     flow = viz.gradient_flow(vg.rnn(steps=2).loss)
     with pytest.raises(viz.VizError, match="pip install matplotlib"):
         viz.plot_gradient_flow({"RNN": flow}, tmp_path / "flow.png")
+
+
+def test_vanishing_demo_writes_the_readme_plot(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from viz import vanishing
+
+    flows = vanishing.demo_flows(steps=12, hidden=8, seed=0, forget_bias=1.0)
+    assert list(flows) == ["RNN", "GRU", "LSTM", "LSTM, forget bias 1"]
+    # the open forget gates keep more of the gradient at t = 1
+    assert flows["LSTM, forget bias 1"].rows[0][1] > flows["LSTM"].rows[0][1]
+    vanishing.main(["--steps", "12", "--hidden", "8", "-o", str(tmp_path / "flow.svg")])
+    assert "<svg" in (tmp_path / "flow.svg").read_text()
+    assert "wrote" in capsys.readouterr().out

@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-MODELS = ("rnn", "lstm", "gru", "attention")
+MODELS = ("rnn", "lstm", "gru", "elman", "attention")
 
 
 class Parser(argparse.ArgumentParser):
@@ -50,7 +50,12 @@ def add_render_command(subparsers) -> None:
             "system Graphviz), .dot."
         ),
     )
-    command.add_argument("model", choices=MODELS, help="which recurrent layer to unroll")
+    command.add_argument(
+        "model",
+        choices=MODELS,
+        help="nn.RNN, nn.LSTM, nn.GRU, the lessons' RNN with U, W, V, b, c (nn.ElmanRNN), "
+        "or a GRU encoder with dot-product attention",
+    )
     command.add_argument("--steps", type=positive_int, default=4, help="time steps T (4)")
     command.add_argument("--hidden", type=positive_int, default=3, help="hidden size H (3)")
     command.add_argument("--input-size", type=positive_int, default=2, help="input size D (2)")
@@ -81,9 +86,10 @@ def add_render_command(subparsers) -> None:
         help="draw the chain c_0 -> ... -> c_T (LSTM) or h_0 -> ... -> h_T as one bold line",
     )
     command.add_argument(
-        "--param-arrows",
+        "--shared-arrows",
         choices=("on", "off"),
-        help="arrows from each shared weight to every step (default: on at --detail ops)",
+        help="arrows between the steps and what they share - weights, the input "
+        "projection, the stack of outputs (default: on at --detail ops only)",
     )
     command.add_argument(
         "--max-nodes", type=positive_int, default=2000, help="refuse bigger graphs (2000)"
@@ -112,6 +118,15 @@ def build_loss(args: argparse.Namespace):
     x = tg.tensor(rng.normal(size=(args.steps, args.batch, args.input_size)), label="x")
     if args.model == "attention":
         return attention_loss(args, x)
+    if args.model == "elman":
+        if args.layers != 1:
+            raise CommandError("render elman: the lessons' RNN has one layer; drop --layers")
+        model = nn.ElmanRNN(args.input_size, args.hidden, args.input_size)
+        scores, _ = model(x)  # o_t for every step, (T, B, K)
+        picked = scores[-1] if args.loss == "last" else scores
+        loss = picked.sum().named("L")
+        loss.backward()
+        return loss
     layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[args.model]
     model = layer(args.input_size, args.hidden, num_layers=args.layers)
     output, _ = model(x)  # (T, B, H)
@@ -155,7 +170,7 @@ def run_render(args: argparse.Namespace) -> int:
         )
     output = args.output or f"{args.model}.svg"
     loss = build_loss(args)
-    param_arrows = None if args.param_arrows is None else args.param_arrows == "on"
+    shared_arrows = None if args.shared_arrows is None else args.shared_arrows == "on"
     path = viz.render(
         loss,
         output,
@@ -163,7 +178,7 @@ def run_render(args: argparse.Namespace) -> int:
         grads=args.grads,
         highlight=args.highlight,
         max_nodes=args.max_nodes,
-        param_arrows=param_arrows,
+        shared_arrows=shared_arrows,
     )
     print(f"wrote {path} ({args.model}, T = {args.steps}, detail = {args.detail})")
     return 0

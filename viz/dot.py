@@ -280,7 +280,7 @@ def graph_title(data: GraphData) -> str:
     steps = f", T = {max(data.steps)}" if data.steps else ""
     grads = ", gradients" if data.grads else ""
     hl = f", {data.highlight.replace('_', ' ')} highlighted" if data.highlight else ""
-    shared = "" if data.param_arrows else ", parameters (gold) shared by every step"
+    shared = "" if data.shared_arrows else ", arrows to shared nodes (gold: parameters) omitted"
     return f"{data.node_count} nodes, detail = {data.detail}{steps}{grads}{hl}{shared}"
 
 
@@ -298,6 +298,9 @@ def to_digraph(data: GraphData, title: str | None = None) -> VizDigraph:
         ranksep="0.3",
         bgcolor="white",
         tooltip=" ",
+        # no second crossing-minimisation pass over the clusters: it hardly changes these
+        # pictures, and graphviz-pure spends minutes on it for 100 time-step clusters
+        remincross="false",
     )
     graph.attr("node", fontname=FONT, shape="box", style="rounded,filled", margin="0.08,0.03")
     graph.attr("edge", fontname=FONT, arrowsize="0.6")
@@ -311,7 +314,7 @@ def to_digraph(data: GraphData, title: str | None = None) -> VizDigraph:
     scale = GradScale(norms) if data.grads else None
     for arrow in data.arrows:
         graph.edge(arrow.tail, arrow.head, **arrow_attrs(arrow, scale, arrow.tail in params))
-    for tail, head in step_order_edges(data):
+    for tail, head in step_order_edges(data) + data.anchors:
         # transparent rather than style=invis: graphviz-pure drops invisible edges
         # before ranking, and then they would not keep the steps in order
         graph.edge(tail, head, color="transparent", arrowhead="none", penwidth="0")
@@ -421,7 +424,7 @@ def draw(
     grads: bool | None = None,
     highlight: str | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
-    param_arrows: bool | None = None,
+    shared_arrows: bool | None = None,
     title: str | None = None,
 ) -> VizDigraph:
     """The unrolled graph behind `root` (e.g. the loss) as a `graphviz.Digraph`.
@@ -433,7 +436,8 @@ def draw(
     highlight  None, "cell_state" (the LSTM chain c_0 -> c_1 -> ... -> c_T as one bold
                line) or "hidden_state" (h_0 -> ... -> h_T)
     max_nodes  refuse, with advice, to draw more boxes than this
-    param_arrows  arrows from each parameter to every step using it (None: at "ops" only)
+    shared_arrows  arrows between the steps and the nodes they share (parameters, the
+               input projection, the stack of outputs); None: at detail "ops" only
     title      the caption on top (default: node count, detail, T)
 
     In Jupyter the result displays inline; `viz.render` writes it to a file.
@@ -444,6 +448,6 @@ def draw(
         grads=grads,
         highlight=highlight,
         max_nodes=max_nodes,
-        param_arrows=param_arrows,
+        shared_arrows=shared_arrows,
     )
     return to_digraph(data, title=title)

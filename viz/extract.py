@@ -129,7 +129,10 @@ class GraphData:
     grads: bool
     highlight: str | None
     node_count: int  # engine nodes in the graph
-    param_arrows: bool = True
+    shared_arrows: bool = True
+    # hidden edges that keep a shared box before the first step it feeds / after the
+    # last step it collects from, when its arrows are not drawn
+    anchors: list = field(default_factory=list)
     steps: list[int] = field(default_factory=list)  # the time steps present, sorted
 
 
@@ -260,13 +263,14 @@ def _state_letter(label: str | None) -> str | None:
 
 
 def node_role(node: Node, root: Node) -> str:
-    """Colour group: "loss" (the root), "h", "c", "gate" or ""."""
+    """Colour group: "loss" (the root), "h", "c", "gate" (a labelled node in a "gates"
+    scope) or ""."""
     if node is root:
         return "loss"
     letter = _state_letter(node.label)
     if letter is not None:
         return letter
-    if node.label and GATE_LABEL.match(node.label):
+    if "gates" in node.scope and node.label:  # o_t outside a gates scope is an output
         return "gate"
     return ""
 
@@ -359,18 +363,20 @@ def single_box(node: Node, key: str, root: Node) -> Box:
 
 
 def group_box(key: str, scope: tuple, members: list[Node], outputs: list[Node]) -> Box:
-    """The box of a collapsed cell step ("LSTM cell") or time step ("t = 3")."""
-    labels = {node.label for node in members if node.label}
-    letters = {match.group(1) for label in labels if (match := GATE_LABEL.match(label))}
+    """The box of a collapsed cell step ("LSTM cell") or time step ("LSTM step").
+
+    Both sit inside the cluster "t = k" of their step (for a whole step, that cluster
+    holds just the box: it keeps one cluster per step at every detail, and dot lays out
+    a long row of clusters far faster than a long row of loose boxes).
+    """
+    kind = cell_kind(members)
     if scope[-1] == "cell":
-        if {"i", "f", "g", "o"} <= letters:
-            title, role = "LSTM cell", "lstm"
-        elif {"r", "z"} <= letters:
-            title, role = "GRU cell", "gru"
-        else:
-            title, role = "RNN cell", "rnn"
+        title = f"{kind or 'RNN'} cell"
+        cluster = scope[:-1]
     else:
-        title, role = f"t = {TIME_SCOPE.match(scope[-1]).group(1)}", "step"
+        title = f"{kind} step" if kind else "step ops"
+        cluster = scope
+    role = (kind or "step").lower()
     out_labels = []
     for node in outputs:
         if node.label and node.label not in out_labels:
@@ -393,11 +399,27 @@ def group_box(key: str, scope: tuple, members: list[Node], outputs: list[Node]) 
         title=title,
         subtitle=subtitle,
         role=role,
-        cluster=scope[:-1],
+        cluster=cluster,
         tooltip=tooltip,
         t=t,
         members=len(members),
     )
+
+
+def cell_kind(members: list[Node]) -> str | None:
+    """ "LSTM", "GRU" or "RNN" from the labels inside (gates i f g o; r z; h_t), or None."""
+    letters = set()
+    for node in members:
+        match = GATE_LABEL.match(node.label or "")
+        if match:
+            letters.add(match.group(1))
+    if {"i", "f", "g", "o"} <= letters:
+        return "LSTM"
+    if {"r", "z"} <= letters:
+        return "GRU"
+    if any(_state_letter(node.label) == "h" for node in members):
+        return "RNN"
+    return None
 
 
 # --------------------------------------------------------------------------------------
@@ -519,16 +541,19 @@ def extract(
     grads: bool | None = None,
     highlight: str | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
-    param_arrows: bool | None = None,
+    shared_arrows: bool | None = None,
 ) -> GraphData:
     """Walk the graph behind `root` into boxes, arrows and clusters (see module doc).
 
-    param_arrows: draw the arrows from each parameter to every step that uses it
-    (None: only at detail="ops"; at 20+ steps they would hide everything else).
+    shared_arrows: draw the arrows between the steps and what they share - parameters,
+    and nodes outside the steps that feed or collect SHARED_STEPS or more of them (the
+    input projection x W_ihᵀ of all steps, W_hhᵀ, the stack of outputs). None: only at
+    detail="ops"; in a long coarse picture those fans would hide everything else. The
+    shared boxes are drawn either way, their subtitle saying which steps they serve.
     """
     _check_options(detail, highlight, max_nodes)
-    if param_arrows is None:
-        param_arrows = detail == "ops"
+    if shared_arrows is None:
+        shared_arrows = detail == "ops"
     check_root(root)
     grads = _resolve_grads(grads, root)
     nodes = collect_nodes(root)
@@ -557,11 +582,13 @@ def extract(
             box_of[id(members[0])] = f"n{rank[id(members[0])]}"
             del group_nodes[key]
     grouped = {id(node) for members in group_nodes.values() for node in members}
+    shared = shared_nodes(nodes, grouped)
 
     # 2. arrows (individual arrows kept one by one; arrows touching a group merged per
     #    (tail box, head box, tail node), their gradients summed)
     arrows: list[Arrow] = []
     merged: dict[tuple, list] = {}  # (tail, head, id(parent)) -> [parent, grad sum, hl, n]
+    anchors: dict[tuple, tuple] = {}  # (shared box, "feeds"/"collects") -> (step, tail, head)
     outputs: dict[str, list[Node]] = {}  # group key -> members with arrows leaving it
     for child in nodes:
         if not child.parents:
@@ -572,8 +599,12 @@ def extract(
             tail = box_of.get(id(parent))
             if tail is None or tail == head:  # hidden constant, or inside one box
                 continue
-            if not param_arrows and is_parameter(parent):
-                continue  # inside one collapsed box
+            if not shared_arrows and (id(parent) in shared or id(child) in shared):
+                if node_step(parent) != node_step(child):
+                    _note_anchor(anchors, parent, child, tail, head, shared)
+                    if id(parent) in grouped:
+                        outputs.setdefault(tail, []).append(parent)
+                    continue  # a fan between the steps and what they share
             highlighted = (id(parent), id(child)) in chain_edges
             if id(parent) not in grouped and id(child) not in grouped:
                 grad_norm = norm(grad) if grad is not None else None
@@ -610,6 +641,8 @@ def extract(
         else:
             box = single_box(node, key, root)
             box.highlight = id(node) in on_chain
+            if id(node) in shared:
+                box.subtitle += " · " + shared[id(node)]
         box.order = rank[id(node)]
         if box.highlight and highlight == "cell_state" and box.kind != "group":
             box.cluster = lane_of(box.cluster)
@@ -622,9 +655,53 @@ def extract(
         grads=grads,
         highlight=highlight,
         node_count=len(nodes),
-        param_arrows=param_arrows,
+        shared_arrows=shared_arrows,
+        anchors=[(tail, head) for _, tail, head in anchors.values()],
         steps=sorted({node.t for node in nodes if node.t is not None}),
     )
+
+
+SHARED_STEPS = 3  # a node outside the steps serving this many steps is "shared"
+
+
+def node_step(node: Node) -> int | None:
+    """The time step a node is drawn in (None outside every step)."""
+    return None if time_index(node.scope) is None else node.t
+
+
+def shared_nodes(nodes: list[Node], grouped: set[int]) -> dict[int, str]:
+    """Nodes shared by many steps, each with a note saying which: {id: "t = 1..24"}.
+
+    Parameters (whatever they touch), and nodes outside every step that are connected
+    to SHARED_STEPS or more distinct steps (the input projection computed before the
+    loop feeds all of them; the stack of outputs collects all of them).
+    """
+    steps_of: dict[int, set] = {}
+    for child in nodes:
+        for parent in child.parents:
+            steps_of.setdefault(id(parent), set()).add(node_step(child))
+            steps_of.setdefault(id(child), set()).add(node_step(parent))
+    shared = {}
+    for node in nodes:
+        if id(node) in grouped or node_step(node) is not None:
+            continue
+        steps = sorted(t for t in steps_of.get(id(node), ()) if t is not None)
+        if is_parameter(node) or len(steps) >= SHARED_STEPS:
+            shared[id(node)] = f"t = {steps[0]}..{steps[-1]}" if steps else "shared"
+    return shared
+
+
+def _note_anchor(anchors: dict, parent, child, tail: str, head: str, shared: dict) -> None:
+    """Remember the earliest step a shared box feeds and the latest it collects from."""
+    if is_parameter(parent):
+        return  # parameters stay on the left whatever they feed
+    if id(parent) in shared:
+        key, step, first = (tail, "feeds"), node_step(child), True
+    else:
+        key, step, first = (head, "collects"), node_step(parent), False
+    known = anchors.get(key)
+    if known is None or (step < known[0] if first else step > known[0]):
+        anchors[key] = (step, tail, head)
 
 
 def lane_of(cluster: tuple) -> tuple:

@@ -184,7 +184,7 @@ def plot_gradient_flow(
     figure = Figure(figsize=(7.0, 4.0), dpi=120)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
-    colours = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    colours = ["#d62728", "#2ca02c", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b"]
     for index, (name, table) in enumerate(tables.items()):
         colour = colours[index % len(colours)]
         axes.plot(table.steps, _positive(table.h_norms), "o-", color=colour, markersize=3,
