@@ -641,7 +641,7 @@ def extract(
         else:
             box = single_box(node, key, root)
             box.highlight = id(node) in on_chain
-            if id(node) in shared:
+            if id(node) in shared and not shared_arrows:  # say what the missing arrows did
                 box.subtitle += " · " + shared[id(node)]
         box.order = rank[id(node)]
         if box.highlight and highlight == "cell_state" and box.kind != "group":
