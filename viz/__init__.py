@@ -10,7 +10,9 @@ Three separate steps, one file each:
     extract.py   the graph -> plain data (boxes, arrows, clusters, gradient norms)
     dot.py       plain data -> graphviz.Digraph (colours, widths, legend); `draw`
     render.py    Digraph -> file, via backend.py (system `dot`, else `graphviz-pure`)
-and flow.py for the per-time-step gradient table and plot.
+and flow.py for the per-time-step gradient table and plot; `python -m viz.vanishing`
+draws the RNN / GRU / LSTM comparison of the README; heatmap.py draws attention
+weights (`viz.attention_heatmap`).
 
 viz imports tinygrad_rnn; the engine never imports viz.
 
@@ -22,6 +24,7 @@ from .dot import VizDigraph, draw, to_digraph
 from .errors import RenderError, VizError
 from .extract import DETAILS, GraphData, extract
 from .flow import GradientFlow, gradient_flow, plot_gradient_flow
+from .heatmap import attention_heatmap
 from .render import render
 
 __all__ = [
@@ -31,6 +34,7 @@ __all__ = [
     "RenderError",
     "VizDigraph",
     "VizError",
+    "attention_heatmap",
     "draw",
     "extract",
     "find_renderer",

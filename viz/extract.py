@@ -13,9 +13,20 @@ Parameters (leaves that require grad) are shared by every time step, so they are
 once, outside all clusters, with one arrow to each step that uses them.
 
 Detail levels. "ops" draws every engine node. "cells" collapses the nodes of one cell
-step (scope prefix ending in "cell", same t) into one box, and the other nodes of a time
-step into one box per step. "steps" collapses each time step into one box. Parameters,
-initial states and nodes outside any time step are always drawn one by one.
+step (scope prefix ending in "cell", same t) into one box, and the other ops of a time
+step into one box per step. "steps" collapses each time step into one box. Every box
+stays inside its "t = k" cluster. Leaves (parameters, inputs, h_0) and nodes outside
+any time step are always drawn one by one; unlabelled constants only at "ops".
+In the coarse pictures the arrows between the steps and what they share - parameters,
+and nodes outside the loop that feed or collect many steps (an input projection made for
+all steps at once, the stack of outputs) - are left out (`shared_arrows`), with hidden
+anchors keeping those boxes before or after the steps they serve.
+
+The cell-state highlight. `highlight="cell_state"` finds, for every node labelled c_t,
+the shortest path back to c_{t-1} (c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t: through one mul and
+one add) and marks it; at detail "ops" the chain's boxes are lifted out of the step
+clusters onto one lane of their layer, so the chain is one straight line along the
+steps (see `lane_of`). "hidden_state" does the same for h_{t-1} -> h_t, in place.
 
 The gradient on an arrow. The arrow parent -> child carries, in the backward pass, the
 gradient the child sends to that parent:
