@@ -10,9 +10,9 @@ then each detail level is drawn `repeats` times and the median of each stage pri
     dot       viz.to_digraph: the graphviz.Digraph and its DOT text
     svg       the renderer (system `dot`, else graphviz-pure) writing SVG
 
-The target: T = 100 at detail="cells" end to end in under 5 s. detail="ops" at T = 100 is
-beyond the default max_nodes (it would be refused with advice); it is timed here anyway
-with max_nodes raised, to show why.
+The target: T = 100 at detail="cells" end to end in under 5 s. max_nodes is raised so
+that every detail is timed (nn.LSTM at T = 100, detail="ops" has about 1 600 boxes, just
+under the default limit of 2 000; a longer unroll would be refused with advice).
 
 Read next: viz/extract.py.
 """
