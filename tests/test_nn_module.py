@@ -85,10 +85,12 @@ def test_named_parameters_are_dotted_and_in_registration_order():
     assert len(list(Model().parameters())) == 6
 
 
-def test_parameters_are_labelled_with_their_attribute_name():
+def test_parameters_are_labelled_with_their_dotted_name():
     model = Model()
-    assert model.encoder.fc1.weight.label == "weight"
-    assert model.encoder.scale.label == "scale"
+    assert model.encoder.fc1.weight.label == "encoder.fc1.weight"
+    assert model.encoder.scale.label == "encoder.scale"
+    assert nn.Linear(2, 3).weight.label == "weight"
+    assert dict(model.named_parameters())["head.weight"].label == "head.weight"
     labelled = nn.Parameter([1.0], label="mine")
     model.extra = labelled
     assert labelled.label == "mine"

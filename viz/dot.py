@@ -42,6 +42,7 @@ BOX_COLOURS = {
     "gru": ("#e5f5e0", "#31a354"),
     "rnn": ("#e5f5e0", "#31a354"),
     "step": ("#f0f0f0", "#636363"),
+    "attention": ("#e0f3f8", "#2c7fb8"),
 }
 
 CLUSTER_STYLES = {
@@ -65,6 +66,14 @@ CLUSTER_STYLES = {
         "fillcolor": "#f2effa",
         "color": "#bcbddc",
         "fontcolor": "#54278f",
+        "fontsize": "11",
+        "margin": "6",
+    },
+    "attention": {
+        "style": "rounded,filled",
+        "fillcolor": "#eef7fb",
+        "color": "#74a9cf",
+        "fontcolor": "#045a8d",
         "fontsize": "11",
         "margin": "6",
     },

@@ -61,6 +61,8 @@ from tinygrad_rnn.graph import Node
 from .errors import VizError
 
 DETAILS = ("ops", "cells", "steps")
+# scopes that get their own box at detail="cells": a cell step, a decoder step's attention
+GROUPED_SCOPES = ("cell", "attention")
 HIGHLIGHTS = (None, "cell_state", "hidden_state")
 DEFAULT_MAX_NODES = 2000
 CHAIN_SEARCH_DEPTH = 12  # how many ops back from c_t (h_t) to look for c_{t-1} (h_{t-1})
@@ -121,7 +123,7 @@ class Arrow:
 
 @dataclass
 class Cluster:
-    """A scope drawn as a box around boxes: kind "module", "time", "cell" or "gates"."""
+    """A scope drawn as a box around boxes: "module", "time", "cell", "gates", "attention"."""
 
     path: tuple
     key: str
@@ -206,8 +208,9 @@ def is_parameter(node: Node) -> bool:
 def collapse_key(node: Node, detail: str) -> tuple | None:
     """The scope prefix of the box `node` is collapsed into at `detail`, or None.
 
-    cells: the prefix up to the first "cell" after the innermost time step, else the
-           prefix up to the time step (the rest of the step); steps: up to the outermost
+    cells: the prefix up to the first "cell" or "attention" after the innermost time step
+           (a decoder step's attention is one box beside its cell), else the prefix up
+           to the time step (the rest of the step); steps: up to the outermost
            time step. Leaves (parameters, inputs, h_0) and nodes outside any time step
            are never collapsed.
     """
@@ -221,7 +224,7 @@ def collapse_key(node: Node, detail: str) -> tuple | None:
     if where is None:
         return None
     for position in range(where + 1, len(scope)):
-        if scope[position] == "cell":
+        if scope[position] in GROUPED_SCOPES:
             return scope[: position + 1]
     return scope[: where + 1]
 
@@ -381,7 +384,10 @@ def group_box(key: str, scope: tuple, members: list[Node], outputs: list[Node]) 
     a long row of clusters far faster than a long row of loose boxes).
     """
     kind = cell_kind(members)
-    if scope[-1] == "cell":
+    if scope[-1] == "attention":
+        title, kind = "attention", "attention"
+        cluster = scope[:-1]
+    elif scope[-1] == "cell":
         title = f"{kind or 'RNN'} cell"
         cluster = scope[:-1]
     else:
@@ -749,7 +755,7 @@ def cluster_kind(part: str) -> tuple[str, str]:
     match = TIME_SCOPE.match(part)
     if match:
         return "time", f"t = {match.group(1)}"
-    if part in ("cell", "gates"):
+    if part in ("cell", "gates", "attention"):
         return part, part
     return "module", part
 

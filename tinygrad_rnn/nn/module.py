@@ -79,6 +79,15 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+def prefix_parameter_labels(child: Module, name: str) -> None:
+    """Label the child's parameters with their dotted path as seen from the parent
+    ("weight" -> "fc.weight"), so a picture of a whole model names every parameter the
+    way `named_parameters()` does. Labels a user chose are kept."""
+    for relative_name, param in child.named_parameters():
+        if param.label == relative_name:
+            param.label = f"{name}.{relative_name}"
+
+
 class Module:
     """Base class of every layer and model. Subclasses call `super().__init__()` first,
     assign Parameters and Modules as attributes, and define `forward`."""
@@ -110,6 +119,7 @@ class Module:
             parameters.pop(name, None)
             if value._name is None:
                 value.set_scope_name(name)
+            prefix_parameter_labels(value, name)
             modules[name] = value
         elif name in parameters:
             if value is not None:
