@@ -1,0 +1,152 @@
+"""`tinygrad-rnn render`: draw a small model's unrolled graph after one backward pass.
+
+    tinygrad-rnn render lstm --steps 4 --grads --highlight cell_state -o lstm.svg
+    tinygrad-rnn render rnn --steps 30 --detail cells --grads -o rnn30.png
+
+Read next: viz/__init__.py (what this command calls).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from .common import CommandError, positive_int
+
+MODELS = ("rnn", "lstm", "gru", "elman", "attention")
+
+
+def add_command(subparsers) -> None:
+    command = subparsers.add_parser(
+        "render",
+        help="draw the unrolled graph of a small RNN/LSTM/GRU after one backward pass",
+        description=(
+            "Build a small recurrent model, run one forward and backward pass on random "
+            "inputs, and draw its unrolled computation graph (time steps left to right). "
+            "The format comes from the extension of -o: .svg, .png, .pdf (needs the "
+            "system Graphviz), .dot."
+        ),
+    )
+    command.add_argument(
+        "model",
+        choices=MODELS,
+        help="nn.RNN, nn.LSTM, nn.GRU, the lessons' RNN with U, W, V, b, c (nn.ElmanRNN), "
+        "or a GRU encoder with dot-product attention",
+    )
+    command.add_argument("--steps", type=positive_int, default=4, help="time steps T (4)")
+    command.add_argument("--hidden", type=positive_int, default=3, help="hidden size H (3)")
+    command.add_argument("--input-size", type=positive_int, default=2, help="input size D (2)")
+    command.add_argument("--batch", type=positive_int, default=1, help="batch size B (1)")
+    command.add_argument("--layers", type=positive_int, default=1, help="stacked layers (1)")
+    command.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    command.add_argument(
+        "--loss",
+        choices=("last", "all"),
+        default="last",
+        help="L = sum of the last output h_T (default: gradients enter at t = T only), "
+        "or of all outputs",
+    )
+    command.add_argument(
+        "--detail",
+        choices=("ops", "cells", "steps"),
+        default="ops",
+        help="every primitive, one box per cell step, or one box per time step (ops)",
+    )
+    command.add_argument(
+        "--grads",
+        action="store_true",
+        help="colour and thicken each arrow by the gradient norm flowing back along it",
+    )
+    command.add_argument(
+        "--highlight",
+        choices=("cell_state", "hidden_state"),
+        help="draw the chain c_0 -> ... -> c_T (LSTM) or h_0 -> ... -> h_T as one bold line",
+    )
+    command.add_argument(
+        "--shared-arrows",
+        choices=("on", "off"),
+        help="arrows between the steps and what they share - weights, the input "
+        "projection, the stack of outputs (default: on at --detail ops only)",
+    )
+    command.add_argument(
+        "--max-nodes", type=positive_int, default=2000, help="refuse bigger graphs (2000)"
+    )
+    command.add_argument("-o", "--output", help="file to write (default: MODEL.svg)")
+    command.set_defaults(run=run_render)
+
+
+def build_loss(args: argparse.Namespace):
+    """One forward + backward pass of the chosen model on random inputs; returns L."""
+    import tinygrad_rnn as tg
+    from tinygrad_rnn import nn
+
+    tg.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    x = tg.tensor(rng.normal(size=(args.steps, args.batch, args.input_size)), label="x")
+    if args.model == "attention":
+        return attention_loss(args, x)
+    if args.model == "elman":
+        if args.layers != 1:
+            raise CommandError("render elman: the lessons' RNN has one layer; drop --layers")
+        model = nn.ElmanRNN(args.input_size, args.hidden, args.input_size)
+        scores, _ = model(x)  # o_t for every step, (T, B, K)
+        picked = scores[-1] if args.loss == "last" else scores
+        loss = picked.sum().named("L")
+        loss.backward()
+        return loss
+    layer = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[args.model]
+    model = layer(args.input_size, args.hidden, num_layers=args.layers)
+    output, _ = model(x)  # (T, B, H)
+    picked = output[-1] if args.loss == "last" else output
+    loss = picked.sum().named("L")
+    loss.backward()
+    return loss
+
+
+def attention_loss(args: argparse.Namespace, x):
+    """A GRU encoder and dot-product attention of its last state over all its states."""
+    from tinygrad_rnn import functional as F
+    from tinygrad_rnn import nn
+
+    if not hasattr(F, "attention"):
+        raise CommandError(
+            "render attention: not available yet - tinygrad_rnn.functional.attention is not "
+            "part of this version; render rnn, lstm or gru"
+        )
+    encoder = nn.GRU(args.input_size, args.hidden, num_layers=args.layers)
+    states, _ = encoder(x)  # (T, B, H)
+    keys = states.transpose(0, 1)  # (B, T, H)
+    context, _ = F.attention(states[-1], keys, keys)  # (B, H)
+    loss = context.sum().named("L")
+    loss.backward()
+    return loss
+
+
+def run_render(args: argparse.Namespace) -> int:
+    try:
+        import viz
+    except ImportError as error:
+        raise CommandError(
+            f"render needs the viz package and graphviz ({error}); "
+            "pip install graphviz graphviz-pure"
+        ) from None
+    if args.highlight == "cell_state" and args.model != "lstm":
+        raise CommandError(
+            f"--highlight cell_state: only an LSTM has a cell state; for {args.model} use "
+            "--highlight hidden_state"
+        )
+    output = args.output or f"{args.model}.svg"
+    loss = build_loss(args)
+    shared_arrows = None if args.shared_arrows is None else args.shared_arrows == "on"
+    path = viz.render(
+        loss,
+        output,
+        detail=args.detail,
+        grads=args.grads,
+        highlight=args.highlight,
+        max_nodes=args.max_nodes,
+        shared_arrows=shared_arrows,
+    )
+    print(f"wrote {path} ({args.model}, T = {args.steps}, detail = {args.detail})")
+    return 0
