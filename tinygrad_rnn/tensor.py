@@ -324,10 +324,16 @@ class Tensor(Node):
 
     def unsqueeze(self, dim: int) -> Tensor:
         """Insert an axis of size 1 at `dim` (a reshape)."""
+        _check_axis("unsqueeze", dim, self.ndim + 1, self.shape)  # the result's axes
         return self.reshape(np.expand_dims(self.data, dim).shape)
 
     def squeeze(self, dim: int | None = None) -> Tensor:
-        """Remove axes of size 1 (only `dim` if given) (a reshape)."""
+        """Remove axes of size 1 (only `dim` if given) (a reshape). As in PyTorch, an
+        axis `dim` whose length is not 1 is left as it is."""
+        if dim is not None:
+            _check_axis("squeeze", dim, self.ndim, self.shape)
+            if self.shape[dim] != 1:
+                return self.reshape(self.shape)
         return self.reshape(np.squeeze(self.data, axis=dim).shape)
 
     def permute(self, *axes) -> Tensor:
@@ -337,6 +343,8 @@ class Tensor(Node):
 
     def transpose(self, dim0: int = 0, dim1: int = 1) -> Tensor:
         """Swap two axes (PyTorch's `transpose(dim0, dim1)`)."""
+        _check_axis("transpose", dim0, self.ndim, self.shape)
+        _check_axis("transpose", dim1, self.ndim, self.shape)
         axes = list(range(self.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return apply(ops.Transpose, self, axes=tuple(axes))
@@ -424,6 +432,16 @@ def _require_float(x: Tensor, op_name: str) -> Tensor:
             f"(shape {x.shape}) - convert it with x.float() — at {format_source(user_source())}"
         )
     return x
+
+
+def _check_axis(op_name: str, axis: int, ndim: int, shape: tuple) -> None:
+    """Raise a ShapeError naming the op when `axis` is not one of `ndim` axes."""
+    if -ndim <= axis < ndim:
+        return
+    raise ShapeError(
+        f"{op_name}: axis {axis} is out of range for shape {shape} (valid: {-ndim} .. "
+        f"{ndim - 1}) — at {format_source(user_source())}"
+    )
 
 
 def _reduction_args(axis, keepdims, dim, keepdim):
