@@ -380,11 +380,23 @@ def apply(op_class: type[ops.Op], *parents: Tensor, **params) -> Tensor:
     else:
         out._setup(data, None, (), None, False, None)
     if context.anomaly and not np.all(np.isfinite(data)):
-        raise AnomalyError(
-            f"{op_class.name} produced NaN/inf (from inputs of shapes "
-            f"{', '.join(str(p.shape) for p in parents)}) at {out.source}"
-        )
+        raise _anomaly_error(op_class, parents, out)
     return out
+
+
+def _anomaly_error(op_class, parents, out: Tensor) -> AnomalyError:
+    """The op that produced NaN/inf, its time step and line; and, if one of its inputs
+    already held NaN/inf (a bad input, not this op's fault), that input."""
+    shapes = ", ".join(str(p.shape) for p in parents)
+    step = f" (t={out.t})" if out.t is not None else ""
+    message = (
+        f"{op_class.name}{step} produced NaN/inf (from inputs of shapes {shapes}) at {out.source}"
+    )
+    for position, parent in enumerate(parents):
+        if parent.data.dtype.kind == "f" and not np.all(np.isfinite(parent.data)):
+            message += f"; its input #{position} already held NaN/inf: {parent.describe()}"
+            break
+    return AnomalyError(message)
 
 
 def _op_error(op_class, parents, params, error) -> Exception:
@@ -415,7 +427,10 @@ def _lift(other, like: Tensor) -> Tensor:
         return other
     array = np.asarray(other)
     if array.dtype.kind not in "fiub":
-        raise DTypeError(f"cannot combine a Tensor with {type(other).__name__} ({other!r})")
+        raise DTypeError(
+            f"cannot combine a Tensor with {type(other).__name__} ({other!r}); use numbers, "
+            f"numeric arrays or Tensors — at {format_source(user_source())}"
+        )
     if like.data.dtype.kind == "f" and array.dtype != like.data.dtype:
         array = array.astype(like.data.dtype)
     return _constant(array)
