@@ -348,7 +348,12 @@ class Max(Op):
     """
 
     name = "max"
-    explain = staticmethod(_axis_reason)
+
+    @staticmethod
+    def explain(shapes, params):
+        if 0 in shapes[0]:
+            return f"cannot take the max of an empty tensor of shape {shapes[0]} (no elements)"
+        return _axis_reason(shapes, params)
 
     def forward(ctx, x, axis=None, keepdims=False):
         ctx.x = x
@@ -496,7 +501,9 @@ class Gather(Op):
     @staticmethod
     def explain(shapes, params):
         indices = np.asarray(params.get("indices"))
-        rows = shapes[0][0] if shapes[0] else 0
+        if not shapes[0]:
+            return f"the weight must have at least one axis (its rows), got shape {shapes[0]}"
+        rows = shapes[0][0]
         if indices.size and (indices.min() < 0 or indices.max() >= rows):
             return (
                 f"indices must be in 0..{rows - 1} for a weight of shape {shapes[0]}, "
@@ -532,7 +539,12 @@ class Gather(Op):
 
 def _join_reason(shapes, params) -> str:
     listed = ", ".join(map(str, shapes))
-    return f"shapes {listed} must match on every axis except axis {params.get('axis')}"
+    axis, ndim = params.get("axis", 0), len(shapes[0])
+    if ndim == 0:
+        return f"cannot join 0-d tensors ({listed}) along an axis; use stack to make a vector"
+    if not -ndim <= axis < ndim:
+        return f"axis {axis} is out of range for shapes {listed} (valid: {-ndim} .. {ndim - 1})"
+    return f"shapes {listed} must match on every axis except axis {axis}"
 
 
 class Concat(Op):
@@ -559,7 +571,12 @@ class Stack(Op):
 
     @staticmethod
     def explain(shapes, params):
-        return f"all inputs must have the same shape to stack, got {', '.join(map(str, shapes))}"
+        listed = ", ".join(map(str, shapes))
+        axis, ndim = params.get("axis", 0), len(shapes[0]) + 1  # the result has one more axis
+        if len(set(shapes)) == 1 and not -ndim <= axis < ndim:
+            valid = f"valid: {-ndim} .. {ndim - 1}"
+            return f"axis {axis} is out of range for stacking shapes {listed} ({valid})"
+        return f"all inputs must have the same shape to stack, got {listed}"
 
     def forward(ctx, *xs, axis=0):
         out = np.stack(xs, axis=axis)
