@@ -61,9 +61,18 @@ class Optimizer:
                 f"[W, b]), got a single Tensor; wrap it in a list: [{params.label or 'p'}]"
                 f"{_where_called()}"
             )
+        if callable(getattr(params, "parameters", None)):
+            raise TypeError(
+                f"{name}: got the model itself ({type(params).__name__}); pass its parameters: "
+                f"{name}(model.parameters(), ...){_where_called()}"
+            )
         params = list(params)
         if not params:
-            raise ValueError(f"{name}: optimizer got an empty parameter list{_where_called()}")
+            raise ValueError(
+                f"{name}: optimizer got an empty parameter list (a generator such as "
+                f"model.parameters() can be used only once: was it used up already?)"
+                f"{_where_called()}"
+            )
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         for group in groups:
             self.add_param_group(group)

@@ -38,6 +38,11 @@ def _with_grads(parameters, name: str) -> list[Tensor]:
     """The parameters (one Tensor or an iterable of them) that have a gradient."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
+    if callable(getattr(parameters, "parameters", None)):
+        raise TypeError(
+            f"{name}: got the model itself ({type(parameters).__name__}); pass its "
+            f"parameters: {name}(model.parameters(), ...) — at {format_source(user_source())}"
+        )
     found = []
     for p in parameters:
         if not isinstance(p, Tensor):
