@@ -285,6 +285,24 @@ class CellBase(Module):
         return text
 
 
+def state_pair(hx, owner: str, names: str) -> tuple:
+    """An LSTM's state `hx` as the tuple (h, c), or a clear error: its state is two
+    tensors, and a single tensor would otherwise be split along its first axis."""
+    if isinstance(hx, (tuple, list)) and len(hx) == 2:
+        return tuple(hx)
+    where_ = format_source(user_source())
+    if isinstance(hx, (tuple, list)):
+        raise ShapeError(
+            f"{owner}: the state must be the pair {names}, got a {type(hx).__name__} of "
+            f"{len(hx)} item(s) — at {where_}"
+        )
+    shape = f" of shape {hx.shape}" if hasattr(hx, "shape") else ""
+    raise TypeError(
+        f"{owner}: the state must be the pair {names}, got one {type(hx).__name__}{shape}; "
+        f"an LSTM carries two states: pass ({names[1:-1]}) as a tuple — at {where_}"
+    )
+
+
 def cell_scope_name() -> str | None:
     """ "cell" - unless the innermost scope already is "cell" (a cell module registered
     as `self.cell`), so the scope reads (..., "cell", "gates"), not (..., "cell", "cell")."""
@@ -367,6 +385,7 @@ class LSTMCell(CellBase):
             h = self.initial_state(x, "h")
             c = self.initial_state(x, "c")
         else:
+            hx = state_pair(hx, repr(self), "(h, c)")
             h = self.check_state(x, hx[0], "h")
             c = self.check_state(x, hx[1], "c")
         with scope(cell_scope_name()):

@@ -42,7 +42,7 @@ from .. import functional as F
 from ..errors import DTypeError, ShapeError
 from ..graph import format_source, scope, user_source
 from ..tensor import Tensor, cat, stack, where, zeros
-from .cells import gru_step, lstm_step, lstm_variant_step, rnn_step
+from .cells import gru_step, lstm_step, lstm_variant_step, rnn_step, state_pair
 from .layers import as_tensor
 from .module import Module, uniform_parameter
 
@@ -433,7 +433,8 @@ class LSTM(RecurrentBase):
     def forward(self, x, hx=None, lengths=None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         if hx is None:
             hx = (None, None)
-        output, (h_n, c_n) = self.run(x, tuple(hx), lengths)
+        hx = state_pair(hx, "LSTM", "(h0, c0)")
+        output, (h_n, c_n) = self.run(x, hx, lengths)
         return output, (h_n, c_n)
 
     def cell_step(self, x_proj, state, weight_hh_T, bias_hh, key):
