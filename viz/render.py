@@ -40,16 +40,29 @@ def write_atomic(path: Path, data: bytes) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise RenderError(f"viz.render: folder {str(folder)!r} does not exist; create it first")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _write_error(path, error) from error
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
         os.chmod(temporary, _file_mode())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         if os.path.exists(temporary):
             os.unlink(temporary)
+        if isinstance(error, OSError):
+            raise _write_error(path, error) from error
         raise
+
+
+def _write_error(path: Path, error: OSError) -> RenderError:
+    """Name the picture (not the temporary file) and say that nothing was lost."""
+    reason = error.strerror or str(error)
+    return RenderError(
+        f"viz.render: could not write {str(path)!r}: {reason}; any previous file there is unchanged"
+    )
 
 
 def _file_mode() -> int:
