@@ -6,7 +6,8 @@
 Each subcommand is one module in tinygrad_rnn/commands/ with an `add_command(subparsers)`
 function; `COMMANDS` lists them in the order `--help` shows. To add a command, write its
 module and add it to `COMMANDS`. A mistake (bad flag, missing file, a graph that cannot
-be drawn) prints one line on stderr and exits non-zero - no traceback.
+be drawn, not enough memory) prints one line on stderr and exits non-zero - no traceback
+(set TINYGRAD_RNN_TRACEBACK=1 to see one).
 
 This is the outermost face of the project: the commands are the only part of
 tinygrad_rnn that uses `viz` (imported when a command needs it, so the engine never
@@ -18,12 +19,14 @@ Read next: commands/render.py.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .commands import render
 from .commands.common import CommandError
 
 COMMANDS = [render]
+TRACEBACK_VARIABLE = "TINYGRAD_RNN_TRACEBACK"  # set it to 1 to see a failing command's traceback
 
 
 class Parser(argparse.ArgumentParser):
@@ -55,12 +58,28 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.run(args)
-    except (CommandError, TinygradError, OSError) as error:
-        print(f"tinygrad-rnn: error: {error}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("tinygrad-rnn: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:
+        if os.environ.get(TRACEBACK_VARIABLE):
+            raise
+        if isinstance(error, MemoryError):
+            reason = f"out of memory ({error}); try smaller sizes (--hidden, --steps, --batch ...)"
+        elif isinstance(error, (CommandError, TinygradError, OSError, ValueError, TypeError)):
+            reason = str(error)
+        else:  # a bug in tinygrad-rnn: still one line, the traceback on request
+            reason = (
+                f"internal error {type(error).__name__}: {error} (please report it; set "
+                f"{TRACEBACK_VARIABLE}=1 to see the traceback)"
+            )
+        print(f"tinygrad-rnn: error: {one_line(reason)}", file=sys.stderr)
+        return 1
+
+
+def one_line(message: str) -> str:
+    """A message that spans lines (e.g. a list of state-dict problems) joined into one."""
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 if __name__ == "__main__":
