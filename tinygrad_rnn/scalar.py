@@ -193,7 +193,14 @@ class Value(Node):
     __slots__ = ()
 
     def __init__(self, data: float, label: str | None = None, requires_grad: bool = True):
-        self._setup(float(data), None, (), None, requires_grad, label)
+        try:
+            number = float(data)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"Value holds one number, got {type(data).__name__} {data!r:.60} "
+                f"(label={label!r}); use tg.Tensor for arrays"
+            ) from None
+        self._setup(number, None, (), None, requires_grad, label)
 
     def __repr__(self) -> str:
         name = f"label={self.label!r}, " if self.label else ""
