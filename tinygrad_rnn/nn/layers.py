@@ -51,6 +51,11 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
+        if in_features < 0 or out_features < 0:
+            raise ValueError(
+                f"Linear: in_features and out_features must be >= 0, got {in_features}, "
+                f"{out_features}"
+            )
         self.in_features = in_features
         self.out_features = out_features
         bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
@@ -85,6 +90,11 @@ class Embedding(Module):
         self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None
     ) -> None:
         super().__init__()
+        if num_embeddings < 1 or embedding_dim < 0:
+            raise ValueError(
+                f"Embedding: needs num_embeddings >= 1 (the vocabulary size) and "
+                f"embedding_dim >= 0, got {num_embeddings}, {embedding_dim}"
+            )
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:
