@@ -186,7 +186,7 @@ def main() -> None:
     max_steps = micrograd_max_steps() if micrograd else 0
     if micrograd:
         print(f"micrograd 0.1.0: RecursionError in backward beyond T = {max_steps}")
-    else:
+    elif not args.no_micrograd:
         print("micrograd not installed (pip install micrograd==0.1.0): engine only")
     if args.gc == "off":
         gc.disable()  # both engines; micrograd's cyclic garbage is then never collected
