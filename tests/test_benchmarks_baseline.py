@@ -231,3 +231,84 @@ def test_scalar_rnn_backward_works_far_beyond_the_recursion_limit():
     loss = bench_scalar.scalar_rnn_loss(tg.Value, 400)
     loss.backward()
     assert np.isfinite(loss.grad)
+
+
+# --------------------------------------------------------------------------------------
+# 4. The backward loop's shortcuts (slice gradients, in-place sums) change no result
+# --------------------------------------------------------------------------------------
+def every_node(root):
+    return tg.topological_order(root)
+
+
+def sent_sums(root) -> dict:
+    """For every node, the sum of the gradients its children sent it (recomputed from the
+    kept gradients, one VJP per child, with plain numpy additions)."""
+    sums = {}
+    for child in every_node(root):
+        if child.op is None or child.grad is None:
+            continue
+        for parent, grad in zip(child.parents, child._ctx.backward(child.grad)):
+            if grad is None or not parent.requires_grad:
+                continue
+            grad = np.asarray(grad)
+            sums[parent] = grad.copy() if parent not in sums else sums[parent] + grad
+    return sums
+
+
+def aliasing_graph():
+    """A leaf used through slices, integer indices, reshapes and repeated adds, so that
+    gradients arrive as IndexedGrads, as arrays shared by two parents (a + a), and as
+    views (reshape), many times per node."""
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal((4, 6)), requires_grad=True, label="x")
+    w = tg.tensor(rng.standard_normal((6, 6)), requires_grad=True, label="w")
+    a = x @ w  # (4, 6)
+    b = a + a  # Add sends the same array to both inputs
+    parts = [b[:, :2].tanh(), b[:, 2:4].sigmoid(), b[:, 4:] * b[:, :2]]
+    c = tg.cat(parts, axis=1)  # (4, 6)
+    d = c.reshape(24).reshape(4, 6) + b  # views of one gradient
+    e = d[1] * d[2] + d[np.array([0, 0, 3])].sum(axis=0) + x[3]  # (6,): int and array index
+    return (e * e).sum() + (a * 0.5).sum(), x, w
+
+
+def test_kept_gradients_equal_what_the_children_sent():
+    """Were an in-place sum to write into an array a node kept, these would differ."""
+    loss, x, w = aliasing_graph()
+    loss.backward()
+    sums = sent_sums(loss)
+    for node in every_node(loss):
+        if node is loss:
+            continue
+        np.testing.assert_allclose(node.grad, sums[node], rtol=1e-12, atol=1e-12)
+    assert tg.gradcheck(lambda x, w: aliasing_graph_of(x, w), [x, w])
+
+
+def aliasing_graph_of(x, w):
+    a = x @ w
+    b = a + a
+    c = tg.cat([b[:, :2].tanh(), b[:, 2:4].sigmoid(), b[:, 4:] * b[:, :2]], axis=1)
+    d = c.reshape(24).reshape(4, 6) + b
+    e = d[1] * d[2] + d[np.array([0, 0, 3])].sum(axis=0) + x[3]
+    return (e * e).sum() + (a * 0.5).sum()
+
+
+def test_lean_and_default_backward_give_the_same_leaf_gradients():
+    loss, x, w = aliasing_graph()
+    loss.backward()
+    expected = (x.grad.copy(), w.grad.copy())
+    lean_loss, x2, w2 = aliasing_graph()
+    lean_loss.backward(retain_graph=False)
+    np.testing.assert_array_equal(x2.grad, expected[0])
+    np.testing.assert_array_equal(w2.grad, expected[1])
+
+
+def test_slice_gradient_reads_like_its_full_array():
+    """What backward_steps shows for a slice: an IndexedGrad that numpy sees as the
+    full gradient (zeros outside the slice)."""
+    x = tg.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = (x[:, 1] * 2).sum()
+    steps = list(y.backward_steps())
+    sent = next(s for s in steps if s.node.op == "getitem").parent_grads[0]
+    np.testing.assert_array_equal(np.asarray(sent), [[0, 2, 0], [0, 2, 0]])
+    assert np.shape(sent) == (2, 3)
+    np.testing.assert_array_equal(sent + 1, [[1, 3, 1], [1, 3, 1]])
