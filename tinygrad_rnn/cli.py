@@ -22,10 +22,10 @@ import argparse
 import os
 import sys
 
-from .commands import render
+from .commands import charlm, check, demo, render
 from .commands.common import CommandError
 
-COMMANDS = [render]
+COMMANDS = [demo, render, charlm, check]
 TRACEBACK_VARIABLE = "TINYGRAD_RNN_TRACEBACK"  # set it to 1 to see a failing command's traceback
 
 
