@@ -1,0 +1,366 @@
+"""`tinygrad-rnn demo` (what `make demo` runs): the "hello" character model, then pictures.
+
+    tinygrad-rnn demo                 # a few seconds; pictures in ./demo-out/
+    tinygrad-rnn demo --out slides/   # somewhere else
+
+1. The textbook vanilla RNN, θ = {U, W, V, b, c}, written with raw Tensor ops, learns to
+   read "hell" and predict the next character at every step: "ello". Vocabulary h, e, l,
+   o as one-hot vectors; H = 3 hidden units, as in the lesson's picture.
+2. The same task for an LSTM (nn.LSTM + nn.Linear).
+   For both: the loss per training step as a sparkline, and what the model predicts at
+   every step, with the probabilities.
+3. Pictures, written into --out:
+   rnn_bptt.svg/.png         the unrolled RNN at detail="ops", arrows coloured by the
+                             gradient of the first training step, h_0 -> h_4 outlined
+   lstm_cell_state.svg/.png  the unrolled LSTM, the cell state c_0 -> c_4 highlighted
+   gradient_flow.png         ‖∂L/∂h_t‖ over 50 steps for nn.RNN, nn.GRU and nn.LSTM
+                             (needs matplotlib, the `plot` extra; skipped without it)
+
+No data download, nothing to install beyond the package (graphviz-pure renders).
+
+Read next: examples/02_hello.py (the same lesson as a script to read and change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import tinygrad_rnn as tg
+from tinygrad_rnn import functional as F
+from tinygrad_rnn import nn, optim
+
+from .common import CommandError, positive_int
+
+VOCAB = ("h", "e", "l", "o")
+INPUTS = "hell"
+TARGETS = "ello"
+GOOD_ENOUGH = 0.1  # stop once every prediction is right and J < 0.1 nats/char (p ≈ 0.9)
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def add_command(subparsers) -> None:
+    command = subparsers.add_parser(
+        "demo",
+        help='train the "hello" RNN and LSTM, then draw their unrolled graphs (a few seconds)',
+        description=(
+            'Train the lessons\' "hello" character model - a vanilla RNN, then an LSTM - '
+            'until it predicts "ello" from "hell"; print the loss curve and the predictions '
+            "at every step; write the unrolled BPTT graph of the RNN, the LSTM graph with "
+            "its cell-state path, and the RNN/GRU/LSTM gradient-flow plot into --out."
+        ),
+    )
+    command.add_argument("--out", default="demo-out", help="folder for the pictures (demo-out)")
+    command.add_argument(
+        "--hidden", type=positive_int, default=3, help="hidden units H of both models (3)"
+    )
+    command.add_argument(
+        "--max-steps", type=positive_int, default=500, help="give up after this many steps (500)"
+    )
+    command.add_argument("--lr", type=float, default=0.05, help="Adam learning rate (0.05)")
+    command.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    command.add_argument(
+        "--flow-steps",
+        type=positive_int,
+        default=50,
+        help="time steps T of the gradient-flow plot (50)",
+    )
+    command.set_defaults(run=run_demo)
+
+
+# --------------------------------------------------------------------------------------
+# The two models
+# --------------------------------------------------------------------------------------
+def one_hot(char: str, t: int):
+    """x_t: the one-hot column of a character, shape (4,)."""
+    x = np.zeros(len(VOCAB))
+    x[VOCAB.index(char)] = 1.0
+    return tg.tensor(x, label=f"x_{t}")
+
+
+class TextbookRNN:
+    """The lessons' RNN with raw Tensor ops, one column vector per step:
+
+    h_t = tanh(U x_t + W h_{t-1} + b)      U (H, 4), W (H, H), b (H,), h_0 = 0
+    o_t = V h_t + c                         V (4, H), c (4,)
+    """
+
+    kind = "vanilla RNN"
+
+    def __init__(self, hidden: int, rng: np.random.Generator) -> None:
+        D = len(VOCAB)
+        self.hidden = hidden
+        self.params = {
+            "U": tg.tensor(rng.normal(0, 0.5, (hidden, D)), requires_grad=True, label="U"),
+            "W": tg.tensor(rng.normal(0, 0.5, (hidden, hidden)), requires_grad=True, label="W"),
+            "V": tg.tensor(rng.normal(0, 0.5, (D, hidden)), requires_grad=True, label="V"),
+            "b": tg.zeros(hidden, requires_grad=True, label="b"),
+            "c": tg.zeros(D, requires_grad=True, label="c"),
+        }
+
+    def parameters(self) -> list:
+        return list(self.params.values())
+
+    def scores(self, inputs: str):
+        """o_t for every step, stacked: (T, 4)."""
+        U, W, V, b, c = (self.params[name] for name in "UWVbc")
+        h = tg.zeros(self.hidden, label="h_0")
+        scores = []
+        for t, char in enumerate(inputs, start=1):
+            with tg.scope(t=t):
+                x = one_hot(char, t)
+                h = (U @ x + W @ h + b).tanh().named(f"h_{t}")  # (H,)
+                o = (V @ h + c).named(f"o_{t}")  # (4,)
+            scores.append(o)
+        return tg.stack(scores)  # (T, 4)
+
+    def describe(self) -> str:
+        count = sum(p.data.size for p in self.parameters())
+        return (
+            f"vanilla RNN, θ = {{U, W, V, b, c}}, H = {self.hidden} ({count} numbers):  "
+            "h_t = tanh(U x_t + W h_{t-1} + b),  o_t = V h_t + c"
+        )
+
+
+class HelloLSTM(nn.Module):
+    """nn.LSTM(4, H) followed by nn.Linear(H, 4):
+
+    c_t = f_t⊙c_{t-1} + i_t⊙g_t,   h_t = o_t⊙tanh(c_t)
+    """
+
+    kind = "LSTM"
+
+    def __init__(self, hidden: int, seed: int) -> None:
+        super().__init__()
+        tg.manual_seed(seed)
+        self.hidden = hidden
+        self.lstm = nn.LSTM(len(VOCAB), hidden)
+        self.fc = nn.Linear(hidden, len(VOCAB))
+
+    def forward(self, x):
+        """x (T, 1, 4) one-hot rows -> o_t for every step, (T, 4)."""
+        h, _ = self.lstm(x)  # (T, 1, H)
+        return self.fc(h).reshape(x.shape[0], len(VOCAB))  # (T, 4)
+
+    def scores(self, inputs: str):
+        x = np.eye(len(VOCAB))[[VOCAB.index(char) for char in inputs]]  # (T, 4)
+        return self(tg.tensor(x.reshape(len(inputs), 1, len(VOCAB)), label="x"))
+
+    def describe(self) -> str:
+        return (
+            f"LSTM, nn.LSTM(4, {self.hidden}) -> nn.Linear({self.hidden}, 4) "
+            f"({self.num_parameters()} numbers):  c_t = f_t⊙c_{{t-1}} + i_t⊙g_t,  "
+            "h_t = o_t⊙tanh(c_t)"
+        )
+
+
+def hello_loss(scores):
+    """J = -(1/T) Σ_t log softmax(o_t)[target_t], in nats per character."""
+    targets = np.array([VOCAB.index(char) for char in TARGETS])
+    return F.cross_entropy(scores, targets).named("J")
+
+
+def predictions(model) -> tuple[str, np.ndarray]:
+    """The most likely next character at every step, and the probabilities (T, 4)."""
+    with tg.no_grad():
+        probabilities = F.softmax(model.scores(INPUTS), axis=-1).numpy()  # (T, 4)
+    predicted = "".join(VOCAB[i] for i in probabilities.argmax(axis=-1))
+    return predicted, probabilities
+
+
+@dataclass
+class Training:
+    """What a training run measured: J per step, when it first predicted "ello"."""
+
+    losses: list = field(default_factory=list)
+    solved_at: int | None = None
+    seconds: float = 0.0
+    before: str = ""
+
+
+def train_until_correct(model, lr: float, max_steps: int) -> Training:
+    """Adam steps until every step's prediction is right and J < GOOD_ENOUGH."""
+    optimizer = optim.Adam(model.parameters(), lr=lr)
+    log = Training(before=predictions(model)[0])
+    started = time.perf_counter()
+    for step in range(1, max_steps + 1):
+        scores = model.scores(INPUTS)
+        loss = hello_loss(scores)
+        log.losses.append(loss.item())
+        predicted = "".join(VOCAB[i] for i in scores.numpy().argmax(axis=-1))
+        if predicted == TARGETS and loss.item() < GOOD_ENOUGH:
+            log.solved_at = step - 1  # the updates it took
+            break
+        optimizer.zero_grad()
+        loss.backward(retain_graph=False)
+        optimizer.step()
+    log.seconds = time.perf_counter() - started
+    return log
+
+
+# --------------------------------------------------------------------------------------
+# Printing
+# --------------------------------------------------------------------------------------
+def sparkline(values: list[float], width: int = 40) -> str:
+    """The values as one line of block characters, highest = █ (at most `width` wide)."""
+    if not values:
+        return ""
+    picks = np.linspace(0, len(values) - 1, min(width, len(values))).round().astype(int)
+    chosen = np.asarray(values, dtype=float)[picks]
+    low, high = chosen.min(), chosen.max()
+    span = high - low if high > low else 1.0
+    levels = ((chosen - low) / span * (len(SPARKS) - 1)).round().astype(int)
+    return "".join(SPARKS[level] for level in levels)
+
+
+def loss_summary(losses: list[float]) -> str:
+    """J at step 0, at a few steps in between, and at the end."""
+    last = len(losses) - 1
+    marks = sorted({0, last // 4, last // 2, 3 * last // 4, last})
+    return " -> ".join(f"{losses[k]:.2f} (step {k})" for k in marks)
+
+
+def print_training(model, log: Training) -> bool:
+    """Print the curve and the per-step predictions; True when all four are right."""
+    print(f"   before training it predicts {log.before!r}")
+    print(f"   J (nats/char)  {sparkline(log.losses)}")
+    print(f"   {loss_summary(log.losses)}")
+    steps = len(log.losses) - 1
+    if log.solved_at is not None:
+        print(f"   predicts {TARGETS!r} after {log.solved_at} Adam steps ({log.seconds:.2f} s)")
+    else:
+        print(f"   did not reach J < {GOOD_ENOUGH} with {TARGETS!r} within {steps} steps")
+    predicted, probabilities = predictions(model)
+    header = "".join(f"  p({v})" for v in VOCAB)
+    print(f"     t  reads  next  predicts {header}")
+    for t, (char, target) in enumerate(zip(INPUTS, TARGETS), start=1):
+        guess = predicted[t - 1]
+        row = "".join(f"  {p:4.2f}" for p in probabilities[t - 1])
+        mark = "ok" if guess == target else "x "
+        print(f"     {t}  {char!r}    {target!r}   {guess!r} {mark}  {row}")
+    correct = sum(p == t for p, t in zip(predicted, TARGETS))
+    print(
+        f"   next-character accuracy: {correct / len(TARGETS):.0%} ({correct}/{len(TARGETS)}), "
+        f"predicted {predicted!r} for {INPUTS!r}"
+    )
+    return predicted == TARGETS
+
+
+# --------------------------------------------------------------------------------------
+# Pictures
+# --------------------------------------------------------------------------------------
+def first_backward_picture(model, highlight: str, what: str, path_note: str):
+    """viz.draw of the graph of training step 1, after its backward pass (the gradients
+    the first update will use). Drawn before training: the picture is plain data then."""
+    import viz
+
+    loss = hello_loss(model.scores(INPUTS))
+    loss.backward()
+    title = (
+        f"{what}, H = {model.hidden}: reading {INPUTS!r}, predicting {TARGETS!r}, "
+        f"J = {loss.item():.2f} - the backward pass of training step 1: gradient norm "
+        f"on every arrow, {path_note}"
+    )
+    picture = viz.draw(loss, detail="ops", grads=True, highlight=highlight, title=title)
+    for p in model.parameters():
+        p.zero_grad()
+    return picture
+
+
+def write_graph(picture, out: Path, stem: str, written: list, failed: list) -> None:
+    import viz
+
+    for suffix in (".svg", ".png"):
+        path = out / (stem + suffix)
+        try:
+            written.append(viz.render(picture, path))
+        except viz.VizError as error:
+            failed.append(f"{path.name}: {error}")
+
+
+def write_gradient_flow(args, out: Path, written: list, failed: list) -> None:
+    """The RNN / GRU / LSTM comparison of viz.vanishing: numbers always, plot if possible."""
+    from viz.vanishing import demo_flows
+
+    flows = demo_flows(args.flow_steps, 32, args.seed, 1.0)
+    T = args.flow_steps
+    print(f"   gradient reaching t = 1 from L = Σ h_{T} (T = {T}, H = 32, untrained):")
+    for name, flow in flows.items():
+        first, last = flow.rows[0][1], flow.rows[-1][1]
+        print(f"     {name:22s} ‖∂L/∂h_1‖ = {first:.1e}   ({first / last:.0e} of ‖∂L/∂h_{T}‖)")
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("   skipped gradient_flow.png: matplotlib is not installed (pip install matplotlib)")
+        return
+    import viz
+
+    title = f"Gradient reaching each time step (T = {T}, H = 32, L = Σ h_T)"
+    try:
+        written.append(viz.plot_gradient_flow(flows, out / "gradient_flow.png", title=title))
+    except viz.VizError as error:
+        failed.append(f"gradient_flow.png: {error}")
+
+
+# --------------------------------------------------------------------------------------
+# The command
+# --------------------------------------------------------------------------------------
+def run_demo(args: argparse.Namespace) -> int:
+    try:
+        import viz  # noqa: F401
+    except ImportError as error:
+        raise CommandError(
+            f"demo needs the viz package and graphviz ({error}); pip install graphviz graphviz-pure"
+        ) from None
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise CommandError(f"--lr {args.lr} must be a number > 0")
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="replace")  # a terminal without ⊙ or █ gets '?'
+    started = time.perf_counter()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    print(f'The "hello" character model: read {INPUTS!r}, predict the next character at every')
+    print(f"step ({TARGETS!r}). Vocabulary {', '.join(VOCAB)} as one-hot vectors;")
+    print("J = mean over t of -log softmax(o_t)[next character], in nats per character.")
+    learned = []
+    pictures = {}
+    models = [
+        (TextbookRNN(args.hidden, np.random.default_rng(args.seed)), "hidden_state", "rnn_bptt"),
+        (HelloLSTM(args.hidden, args.seed), "cell_state", "lstm_cell_state"),
+    ]
+    T = len(INPUTS)
+    notes = {
+        "hidden_state": f"hidden state h_0 -> h_{T} outlined",
+        "cell_state": f"cell state c_0 -> c_{T} highlighted",
+    }
+    for number, (model, highlight, stem) in enumerate(models, start=1):
+        print(f"\n{number}. {model.describe()}")
+        what = f"hello {model.kind}"
+        pictures[stem] = first_backward_picture(model, highlight, what, notes[highlight])
+        log = train_until_correct(model, args.lr, args.max_steps)
+        learned.append(print_training(model, log))
+
+    print(f"\n3. Pictures, in {out}/")
+    written: list = []
+    failed: list = []
+    for stem, picture in pictures.items():
+        write_graph(picture, out, stem, written, failed)
+    write_gradient_flow(args, out, written, failed)
+    for path in written:
+        print(f"   wrote {path}")
+    for problem in failed:
+        print(f"   could not write {problem}", file=sys.stderr)
+    print(f"\ndone in {time.perf_counter() - started:.1f} s")
+    if not all(learned):
+        print(
+            "tinygrad-rnn demo: a model did not learn 'ello'; try --max-steps 2000", file=sys.stderr
+        )
+        return 1
+    return 1 if failed else 0
