@@ -2,6 +2,7 @@
 
     tinygrad-rnn render lstm --steps 4 --grads --highlight cell_state -o lstm.svg
     tinygrad-rnn render rnn --steps 30 --detail cells --grads -o rnn30.png
+    tinygrad-rnn render elman --steps 3 --player -o bptt.html   # step through backward
 
 Read next: viz/__init__.py (what this command calls).
 """
@@ -72,7 +73,15 @@ def add_command(subparsers) -> None:
     command.add_argument(
         "--max-nodes", type=positive_int, default=2000, help="refuse bigger graphs (2000)"
     )
-    command.add_argument("-o", "--output", help="file to write (default: MODEL.svg)")
+    command.add_argument(
+        "--player",
+        action="store_true",
+        help="write an interactive HTML page that steps through the backward pass one node "
+        "at a time (slider, buttons, arrow keys; every primitive drawn)",
+    )
+    command.add_argument(
+        "-o", "--output", help="file to write (default: MODEL.svg, or MODEL.html with --player)"
+    )
     command.set_defaults(run=run_render)
 
 
@@ -136,7 +145,11 @@ def run_render(args: argparse.Namespace) -> int:
             f"--highlight cell_state: only an LSTM has a cell state; for {args.model} use "
             "--highlight hidden_state"
         )
+    if args.player:
+        return run_player(args)
     output = args.output or f"{args.model}.svg"
+    if output.lower().endswith((".html", ".htm")):
+        raise CommandError(f"render: {output} is a web page; add --player to write the player")
     loss = build_loss(args)
     shared_arrows = None if args.shared_arrows is None else args.shared_arrows == "on"
     path = viz.render(
@@ -149,4 +162,17 @@ def run_render(args: argparse.Namespace) -> int:
         shared_arrows=shared_arrows,
     )
     print(f"wrote {path} ({args.model}, T = {args.steps}, detail = {args.detail})")
+    return 0
+
+
+def run_player(args: argparse.Namespace) -> int:
+    """`--player`: the step-through page of the backward pass (viz.player)."""
+    from viz.player import player
+
+    if args.detail != "ops":
+        raise CommandError("render --player: the player draws every primitive; drop --detail")
+    output = args.output or f"{args.model}.html"
+    loss = build_loss(args)
+    path = player(loss, output, highlight=args.highlight, max_nodes=args.max_nodes)
+    print(f"wrote {path} ({args.model}, T = {args.steps}): open it in a browser, press → to step")
     return 0
