@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format fuzz clean
+.PHONY: demo test lint format fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,22 @@ format: $(VENV)/.installed-test
 
 test: lint
 	$(BIN)/python -m pytest
+
+# speed and memory against the hand-written numpy baselines and micrograd (~12 minutes);
+# results and how to read them: benchmarks/README.md
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[bench,plot]"
+	touch $@ $(VENV)/.installed-run
+
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m benchmarks.bench_lstm --clock cpu --blas-threads 1
+	$(BIN)/python -m benchmarks.bench_lstm --clock cpu --blas-threads 1 --malloc steady
+	$(BIN)/python -m benchmarks.bench_lstm --steps 40
+	$(BIN)/python -m benchmarks.bench_gru_rnn --clock cpu --blas-threads 1
+	$(BIN)/python -m benchmarks.bench_gru_rnn --clock cpu --blas-threads 1 --malloc steady
+	$(BIN)/python -m benchmarks.bench_scalar --clock cpu --steps 10 200 2000 10000
+	$(BIN)/python -m benchmarks.bench_memory
+	$(BIN)/python -m benchmarks.bench_lstm --steps 40 --profile --blas-threads 1 --malloc steady
 
 # the random-graph gradient fuzzers with 2000 examples each instead of the suite's few dozen
 fuzz: $(VENV)/.installed-test
