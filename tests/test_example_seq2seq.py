@@ -1,4 +1,4 @@
-"""examples/seq2seq_attention.py runs end to end on a tiny setting and writes its pictures."""
+"""examples/09_seq2seq_attention.py runs end to end on a tiny setting and writes its pictures."""
 
 import subprocess
 import sys
@@ -10,7 +10,7 @@ import pytest
 from viz.backend import find_renderer
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "examples" / "seq2seq_attention.py"
+SCRIPT = ROOT / "examples" / "09_seq2seq_attention.py"
 
 
 def run_example(*args: str) -> str:

@@ -27,7 +27,7 @@ Graph layout (what viz groups by): the encoder's nodes are in scope ("seq2seq",
 the attention in "attention" (labels score_t, alpha_t, context_t); s̃_t is labelled
 "s_tilde_t" and the logits "o_t".
 
-Read next: examples/seq2seq_attention.py (the date-translation lesson that trains it).
+Read next: examples/09_seq2seq_attention.py (the date-translation lesson that trains it).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Seq2seq with attention: translate human-written dates into ISO dates, character by character.
+"""Lesson 9: seq2seq with attention - translate written dates into ISO dates, char by char.
 
     "monday, nov 23 2026"  ->  "2026-11-23"        "23.11.26"  ->  "2026-11-23"
 
@@ -12,9 +12,9 @@ attention switched off (the plain encoder-decoder, which has to squeeze the whol
 into one vector) for comparison. It writes the attention heatmaps of a few held-out
 dates to --out: to write "11" the decoder looks at "nov", to write "23" at "23".
 
-    python examples/seq2seq_attention.py                      # about a minute on 2 cores
-    python examples/seq2seq_attention.py --steps 30 --no-compare --val 100   # seconds
-    python examples/seq2seq_attention.py --no-compare --dates "Monday 23 November 2026" "11/23/26"
+    python examples/09_seq2seq_attention.py                   # about a minute on 2 cores
+    python examples/09_seq2seq_attention.py --steps 30 --no-compare --val 100   # seconds
+    python examples/09_seq2seq_attention.py --no-compare --dates "Mon 23 Nov 2026" "11/23/26"
                                              # heatmaps of your own dates (docs/images/)
 """
 
@@ -35,7 +35,7 @@ import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
 from tinygrad_rnn import nn, optim  # noqa: E402
 from tinygrad_rnn.data import date_translation_task, pad_sequences  # noqa: E402
-from viz.heatmap import attention_heatmap  # noqa: E402
+from viz import attention_heatmap  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

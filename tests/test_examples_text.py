@@ -1,0 +1,169 @@
+"""Lessons 6 (sentiment) and 10 (word2vec) run end to end on tiny settings; lesson 10's
+vectors feed lesson 6's Embedding."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinygrad_rnn.data import default_data_path
+
+ROOT = Path(__file__).resolve().parent.parent
+SENTIMENT = ROOT / "examples" / "06_sentiment.py"
+WORD2VEC = ROOT / "examples" / "10_word2vec.py"
+
+needs_sentences = pytest.mark.skipif(
+    default_data_path("sentiment_labelled_sentences") is None,
+    reason="the labelled sentences (../shared/data/sentiment_labelled_sentences) are absent",
+)
+needs_shakespeare = pytest.mark.skipif(
+    default_data_path("tinyshakespeare.txt") is None,
+    reason="Tiny Shakespeare (../shared/data/tinyshakespeare.txt) is absent",
+)
+
+
+def run(script: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, str(script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def accuracies(stdout: str) -> dict[str, float]:
+    """{"LSTM": 0.8, ...} from the last line, 'held-out accuracy: LSTM 0.800, GRU ...'."""
+    line = stdout.strip().splitlines()[-1]
+    assert line.startswith("held-out accuracy: "), line
+    pairs = re.findall(r"(LSTM|GRU|BOW) ([0-9.]+)", line)
+    return {name: float(value) for name, value in pairs}
+
+
+def write_reviews(path: Path, count: int = 60) -> Path:
+    """A trivially separable 'sentence<TAB>label' file: 'good' or 'bad' decides."""
+    subjects = ["the movie", "this phone", "the food", "our waiter", "the plot"]
+    lines = []
+    for n in range(count):
+        subject = subjects[n % len(subjects)]
+        if n % 2 == 0:
+            lines.append(f"{subject} was good  \t1")
+        else:
+            lines.append(f"{subject} was bad  \t0")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@needs_sentences
+def test_sentiment_tiny_run_on_the_real_sentences(tmp_path):
+    out = run(
+        SENTIMENT, "--epochs", "1", "--limit", "300", "--bow-epochs", "2", "--examples", "3",
+        "--out", str(tmp_path), "--predict", "what a great phone",
+    ).stdout  # fmt: skip
+    assert "300 sentences from" in out and "240 for training, 60 held out" in out
+    scores = accuracies(out)
+    assert set(scores) == {"LSTM", "GRU", "BOW"}
+    assert all(0.0 <= value <= 1.0 for value in scores.values())
+    # the confusion table counts every held-out sentence once, and agrees with the accuracy
+    table = re.findall(r"true (?:negative|positive)\s+(\d+)\s+(\d+)", out)
+    counts = np.array(table, dtype=int)
+    assert counts.shape == (2, 2) and counts.sum() == 60
+    assert counts.trace() / 60 == pytest.approx(scores["LSTM"], abs=1e-3)
+    assert re.search(r"^\s+[01]\.\d\d  what a great phone$", out, re.MULTILINE)
+    assert (tmp_path / "sentiment_lstm.npz").exists() and (tmp_path / "vocab.json").exists()
+
+
+def test_sentiment_on_your_own_file_learns_an_easy_rule(tmp_path):
+    reviews = write_reviews(tmp_path / "reviews.txt")
+    out = run(
+        SENTIMENT, "--data", str(reviews), "--models", "bow,lstm", "--epochs", "12",
+        "--embedding", "8", "--hidden", "8", "--bow-lr", "0.1", "--examples", "0",
+        "--out", str(tmp_path),
+    ).stdout  # fmt: skip
+    assert "60 sentences from" in out and "48 for training, 12 held out" in out
+    scores = accuracies(out)
+    assert scores["BOW"] == 1.0  # one word decides: the logistic regression finds it
+    assert 0.0 <= scores["LSTM"] <= 1.0
+
+
+def test_sentiment_reads_word_vectors_and_counts_the_words_found(tmp_path):
+    from tinygrad_rnn.word2vec import save_word_vectors
+
+    reviews = write_reviews(tmp_path / "reviews.txt")
+    vectors = save_word_vectors(
+        tmp_path / "vectors.npz", ["good", "zebra", "bad", "movie"], np.ones((4, 8))
+    )
+    out = run(
+        SENTIMENT, "--data", str(reviews), "--models", "lstm", "--epochs", "1",
+        "--embedding", "8", "--hidden", "4", "--examples", "0", "--min-freq", "1",
+        "--embeddings", str(vectors), "--out", str(tmp_path),
+    ).stdout  # fmt: skip
+    # training vocabulary: the, movie, this, phone, food, our, waiter, plot, was, good, bad
+    assert "found 3 of 11 vocabulary words" in out
+
+
+def test_sentiment_rejects_vectors_of_the_wrong_size(tmp_path):
+    from tinygrad_rnn.word2vec import save_word_vectors
+
+    reviews = write_reviews(tmp_path / "reviews.txt")
+    vectors = save_word_vectors(tmp_path / "v.npz", ["good"], np.ones((1, 5)))
+    result = run(
+        SENTIMENT, "--data", str(reviews), "--models", "lstm", "--embedding", "8",
+        "--embeddings", str(vectors), "--out", str(tmp_path), check=False,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "5-dimensional vectors but --embedding is 8; pass --embedding 5" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_word2vec_vectors_feed_the_sentiment_lesson(tmp_path):
+    text = tmp_path / "corpus.txt"
+    sentences = ["the movie was good.", "this phone was bad!", "the food was good, our waiter bad"]
+    text.write_text(" ".join(sentences * 40))
+    out = run(
+        WORD2VEC, "--data", str(text), "--steps", "6", "--min-count", "1", "--dim", "8",
+        "--batch-size", "64", "--cbow-batch-size", "32", "--words", "good", "zebra",
+        "--out", str(tmp_path / "w2v"),
+    ).stdout  # fmt: skip
+    assert "skipgram: loss" in out and "cbow: loss" in out
+    assert re.search(r"^\s+good: \S+ -?[01]\.\d\d,", out, re.MULTILINE)
+    assert "zebra: (not in the vocabulary)" in out
+    for name in ("skipgram", "cbow"):
+        with np.load(tmp_path / "w2v" / f"{name}_vectors.npz", allow_pickle=False) as archive:
+            words = archive["words"].tolist()
+            vectors = archive["vectors"]
+        expected = {"the", "movie", "was", "good", "this", "phone", "bad", "food", "our", "waiter"}
+        assert set(words) == expected and len(words) == len(expected)
+        assert vectors.shape == (10, 8) and vectors.dtype == np.float32
+        assert np.all(np.isfinite(vectors)) and vectors.std() > 0
+
+    reviews = write_reviews(tmp_path / "reviews.txt")
+    out = run(
+        SENTIMENT, "--data", str(reviews), "--models", "gru", "--epochs", "1",
+        "--embedding", "8", "--hidden", "4", "--examples", "0", "--min-freq", "1",
+        "--embeddings", str(tmp_path / "w2v" / "skipgram_vectors.npz"), "--out", str(tmp_path),
+    ).stdout  # fmt: skip
+    # of the 11 training words, all but "plot" are in the word2vec corpus
+    assert "found 10 of 11 vocabulary words" in out
+    assert 0.0 <= accuracies(out)["GRU"] <= 1.0
+
+
+@needs_shakespeare
+def test_word2vec_tiny_run_on_tiny_shakespeare(tmp_path):
+    out = run(
+        WORD2VEC, "--steps", "10", "--limit", "40000", "--min-count", "3",
+        "--out", str(tmp_path),
+    ).stdout  # fmt: skip
+    assert "tinyshakespeare.txt:" in out
+    assert re.search(r"^\s+love: \S+ -?[01]\.\d\d,", out, re.MULTILINE)
+    assert "nearest neighbours by cosine similarity, cbow:" in out
+    assert re.search(r"^\s+pronouns\s+-?[01]\.\d\d\s+-?[01]\.\d\d$", out, re.MULTILINE)
+    assert re.search(r"^skipgram: \d of \d word groups closer than random pairs", out, re.M)
+    assert (tmp_path / "skipgram_vectors.npz").exists()
+    assert (tmp_path / "cbow_vectors.npz").exists()
