@@ -18,7 +18,7 @@ The seeds' char-LSTM generator: read 40 characters, predict the next one, over a
    more misspelt.
 
     python examples/05_char_lstm.py                          # 1000 steps, about a minute
-    python examples/05_char_lstm.py --resume --steps 4000    # the longer run (val ≈ 1.6)
+    python examples/05_char_lstm.py --resume --steps 4000    # the longer run (val 1.63)
     python examples/05_char_lstm.py --data my_text.txt       # any UTF-8 text
     tinygrad-rnn train-charlm / tinygrad-rnn sample          # the same on the command line
 

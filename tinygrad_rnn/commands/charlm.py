@@ -102,10 +102,10 @@ def add_train_command(subparsers) -> None:
         description=(
             "Train Embedding -> LSTM -> Linear to predict the next character of a text "
             "(Tiny Shakespeare unless --data is given), report the validation loss in nats "
-            "per character on the last 10 %% of the text, save a resumable checkpoint and "
-            f"print a sample. Defaults take about a minute; --steps {LONG_STEPS} trains "
-            "longer (about 4 minutes). Ctrl-C saves the checkpoint and stops; --resume "
-            "continues."
+            "per character on the last 10 % of the text, save a resumable checkpoint and "
+            f"print a sample. Defaults take about a minute (validation 1.76 nats/char); "
+            f"--steps {LONG_STEPS} trains longer (3-6 minutes; 1.63). Ctrl-C saves the "
+            "checkpoint and stops; --resume continues."
         ),
     )
     command.add_argument(

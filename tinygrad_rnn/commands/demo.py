@@ -231,11 +231,11 @@ def print_training(model, log: Training) -> bool:
     print(f"   before training it predicts {log.before!r}")
     print(f"   J (nats/char)  {sparkline(log.losses)}")
     print(f"   {loss_summary(log.losses)}")
-    steps = len(log.losses) - 1
     if log.solved_at is not None:
         print(f"   predicts {TARGETS!r} after {log.solved_at} Adam steps ({log.seconds:.2f} s)")
     else:
-        print(f"   did not reach J < {GOOD_ENOUGH} with {TARGETS!r} within {steps} steps")
+        tried = len(log.losses)
+        print(f"   did not reach J < {GOOD_ENOUGH} with {TARGETS!r} within {tried} steps")
     predicted, probabilities = predictions(model)
     header = "".join(f"  p({v})" for v in VOCAB)
     print(f"     t  reads  next  predicts {header}")
