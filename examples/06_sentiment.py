@@ -337,4 +337,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except data.DataError as error:  # a missing or malformed file: one line, no traceback
+        raise SystemExit(f"error: {error}") from None

@@ -53,6 +53,7 @@ WORD_GROUPS = {
     "possessives": ["my", "thy", "his", "her", "your", "our", "their"],
     "titles": ["king", "queen", "duke", "lord", "lady", "prince"],
     "numbers": ["two", "three", "four", "five", "six", "ten", "hundred", "thousand"],
+    "times": ["day", "night", "morning", "hour", "year", "time", "tomorrow"],
 }
 
 
@@ -187,6 +188,49 @@ def print_neighbours(results: dict, query_words: list[str], k: int) -> None:
             print(f"  {query:>8}: {shown}")
 
 
+def plot_groups(results: dict, path: Path) -> Path:
+    """One panel per model: the words of WORD_GROUPS projected on the first two principal
+    components of their (centred) vectors, coloured by group."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(5.0 * len(results), 4.8), dpi=90)
+    FigureCanvasAgg(figure)
+    colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
+    for panel, (name, (words, vectors)) in enumerate(results.items(), start=1):
+        axes = figure.add_subplot(1, len(results), panel)
+        index = {word: row for row, word in enumerate(words)}
+        chosen = [(g, w) for g, members in WORD_GROUPS.items() for w in members if w in index]
+        if len(chosen) < 2:
+            continue
+        points = w2v.unit_rows(vectors[[index[w] for _, w in chosen]].astype(np.float64))
+        points = points - points.mean(axis=0)  # (n, D), centred
+        _, _, components = np.linalg.svd(points, full_matrices=False)
+        xy = points @ components[:2].T  # (n, D) @ (D, 2): the first two principal components
+        for colour, group in zip(colours, WORD_GROUPS):
+            rows = [k for k, (g, _) in enumerate(chosen) if g == group]
+            if not rows:
+                continue
+            axes.scatter(xy[rows, 0], xy[rows, 1], s=14, color=colour, label=group)
+            for k in rows:
+                axes.annotate(
+                    chosen[k][1],
+                    xy[k],
+                    fontsize=8,
+                    color=colour,
+                    xytext=(3, 2),
+                    textcoords="offset points",
+                )
+        axes.set_title(f"{name}: 2-D PCA of the word vectors", fontsize=10)
+        axes.set_xticks([])
+        axes.set_yticks([])
+    handles, labels = figure.axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
+    figure.tight_layout(rect=(0, 0.06, 1, 1))  # leave room for the legend
+    figure.savefig(path)
+    return path
+
+
 def main() -> None:
     args = parse_args()
     tg.set_default_dtype(np.float32)  # float32 halves the memory traffic; gradchecks use float64
@@ -235,6 +279,11 @@ def main() -> None:
             cells.append(f"{groups[group][0]:12.2f}" if group in groups else f"{'-':>12}")
         print(f"  {group:12}" + "".join(cells))
     print(f"  {'random pairs':12}" + "".join(f"{item[-1]:12.2f}" for item in summary))
+    try:
+        picture = plot_groups(results, out / "word2vec_groups.png")
+        print(f"picture: {picture}")
+    except ImportError:
+        print("(no picture: matplotlib is not installed; pip install matplotlib)")
     for name, seconds, _, last, groups, random_level in summary:
         within = [value for value, _ in groups.values()]
         above = sum(value > random_level for value in within)
@@ -245,4 +294,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except data.DataError as error:  # a missing or malformed file: one line, no traceback
+        raise SystemExit(f"error: {error}") from None

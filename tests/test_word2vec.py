@@ -280,8 +280,13 @@ def test_loading_bad_vector_files_gives_clear_errors(tmp_path):
         w2v.load_word_vectors(tmp_path / "missing.npz")
     text = tmp_path / "notes.npz"
     text.write_text("hello")
-    with pytest.raises(DataFormatError, match="not a readable .npz"):
+    with pytest.raises(DataFormatError, match="is not an .npz archive"):
         w2v.load_word_vectors(text)
+    truncated = tmp_path / "truncated.npz"
+    w2v.save_word_vectors(truncated, ["a"], np.ones((1, 2)))
+    truncated.write_bytes(truncated.read_bytes()[:40])
+    with pytest.raises(DataFormatError, match="not a readable .npz"):
+        w2v.load_word_vectors(truncated)
     other = tmp_path / "other.npz"
     np.savez(other, weight=np.zeros((2, 2)))
     with pytest.raises(DataFormatError, match="expected 'words' and 'vectors'"):

@@ -46,7 +46,8 @@ Read next: examples/10_word2vec.py (training both models), then examples/06_sent
 from __future__ import annotations
 
 import os
-import tempfile
+import uuid
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,7 @@ from .nn.module import Module
 from .tensor import Tensor, default_rng, get_default_dtype
 
 VECTORS_FORMAT = "tinygrad_rnn.word_vectors"
+ARRAY_NAMES = ("words", "vectors")  # what a vector file must hold
 
 
 # --------------------------------------------------------------------------------------
@@ -330,18 +332,16 @@ def save_word_vectors(path: str | os.PathLike, words, vectors) -> Path:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise DataNotFoundError(f"cannot write {str(path)!r}: folder {str(folder)!r} is missing")
-    handle = tempfile.NamedTemporaryFile(
-        "wb", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with handle:
-            np.savez(handle, words=words, vectors=vectors, format=np.array(VECTORS_FORMAT))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
+        with open(temporary, "xb") as file:  # a file handle: np.savez adds no ".npz"
+            np.savez(file, words=words, vectors=vectors, format=np.array(VECTORS_FORMAT))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
     except BaseException:
-        if os.path.exists(handle.name):
-            os.unlink(handle.name)
+        if temporary.exists():
+            temporary.unlink()
         raise
     return path
 
@@ -355,20 +355,27 @@ def load_word_vectors(path: str | os.PathLike) -> tuple[list[str], np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise DataNotFoundError(f"word-vector file {str(path)!r} does not exist")
+    with open(path, "rb") as file:
+        if file.read(2) != b"PK":  # every zip archive, so every .npz, starts with "PK"
+            raise DataFormatError(
+                f"word-vector file {str(path)!r} is not an .npz archive (write it with "
+                f"save_word_vectors, e.g. by examples/10_word2vec.py)"
+            )
     try:
         with np.load(path, allow_pickle=False) as archive:
-            names = set(archive.files)
-            if not {"words", "vectors"} <= names:
-                raise DataFormatError(
-                    f"word-vector file {str(path)!r} has arrays {sorted(names)}; expected "
-                    f"'words' and 'vectors' (write it with save_word_vectors)"
-                )
-            words = archive["words"]
-            vectors = archive["vectors"]
-    except (OSError, ValueError) as error:
+            arrays = {name: archive[name] for name in archive.files if name in ARRAY_NAMES}
+            names = sorted(archive.files)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise DataFormatError(
             f"word-vector file {str(path)!r} is not a readable .npz archive: {error}"
         ) from None
+    if len(arrays) != len(ARRAY_NAMES):
+        raise DataFormatError(
+            f"word-vector file {str(path)!r} has arrays {names}; expected 'words' and "
+            f"'vectors' (write it with save_word_vectors)"
+        )
+    words = arrays["words"]
+    vectors = arrays["vectors"]
     if words.ndim != 1 or words.dtype.kind != "U":
         raise DataFormatError(f"{str(path)!r}: 'words' must be a 1-D array of strings")
     if vectors.ndim != 2 or vectors.shape[0] != len(words) or vectors.dtype.kind != "f":
