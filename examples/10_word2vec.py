@@ -188,9 +188,13 @@ def print_neighbours(results: dict, query_words: list[str], k: int) -> None:
             print(f"  {query:>8}: {shown}")
 
 
-def plot_groups(results: dict, path: Path) -> Path:
+def plot_groups(results: dict, path: Path) -> Path | None:
     """One panel per model: the words of WORD_GROUPS projected on the first two principal
-    components of their (centred) vectors, coloured by group."""
+    components of their (centred) vectors, coloured by group. None when fewer than three
+    of those words are in the vocabulary (a small corpus of your own)."""
+    words = next(iter(results.values()))[0]
+    if sum(word in set(words) for members in WORD_GROUPS.values() for word in members) < 3:
+        return None
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -201,7 +205,7 @@ def plot_groups(results: dict, path: Path) -> Path:
         axes = figure.add_subplot(1, len(results), panel)
         index = {word: row for row, word in enumerate(words)}
         chosen = [(g, w) for g, members in WORD_GROUPS.items() for w in members if w in index]
-        if len(chosen) < 2:
+        if len(chosen) < 3:
             continue
         points = w2v.unit_rows(vectors[[index[w] for _, w in chosen]].astype(np.float64))
         points = points - points.mean(axis=0)  # (n, D), centred
@@ -281,7 +285,8 @@ def main() -> None:
     print(f"  {'random pairs':12}" + "".join(f"{item[-1]:12.2f}" for item in summary))
     try:
         picture = plot_groups(results, out / "word2vec_groups.png")
-        print(f"picture: {picture}")
+        if picture is not None:
+            print(f"picture: {picture}")
     except ImportError:
         print("(no picture: matplotlib is not installed; pip install matplotlib)")
     for name, seconds, _, last, groups, random_level in summary:

@@ -1,6 +1,7 @@
 """Lessons 6 (sentiment) and 10 (word2vec) run end to end on tiny settings; lesson 10's
 vectors feed lesson 6's Embedding."""
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -167,3 +168,6 @@ def test_word2vec_tiny_run_on_tiny_shakespeare(tmp_path):
     assert re.search(r"^skipgram: \d of \d word groups closer than random pairs", out, re.M)
     assert (tmp_path / "skipgram_vectors.npz").exists()
     assert (tmp_path / "cbow_vectors.npz").exists()
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert f"picture: {tmp_path / 'word2vec_groups.png'}" in out
+        assert (tmp_path / "word2vec_groups.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
