@@ -68,7 +68,9 @@ def parse_args() -> argparse.Namespace:
         "--embeddings", default=None, help="a word-vector .npz (lesson 10) to start from"
     )
     parser.add_argument("--examples", type=int, default=6, help="held-out sentences to show")
-    parser.add_argument("--predict", nargs="+", default=None, help="classify these sentences")
+    parser.add_argument(
+        "--predict", nargs="+", default=None, help="classify these sentences with the LSTM"
+    )
     parser.add_argument("--limit", type=int, default=None, help="use only N sentences (tests)")
     parser.add_argument("--out", default="./sentiment-out", help="folder for the checkpoint")
     parser.add_argument("--seed", type=int, default=0)
