@@ -29,7 +29,7 @@ the recovery rate at checkpoints after a mistake, and a plot (teacher_forcing.pn
     python examples/07_teacher_forcing.py                     # about 30 s on 2 cores
     python examples/07_teacher_forcing.py --steps 30 --T 10   # seconds
 
-Read next: tinygrad_rnn/nn/lessons.py (OutputToHiddenRNN), examples/seq2seq_attention.py
+Read next: tinygrad_rnn/nn/lessons.py (OutputToHiddenRNN), examples/09_seq2seq_attention.py
 (teacher forcing in a seq2seq decoder).
 """
 

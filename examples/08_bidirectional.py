@@ -24,7 +24,7 @@ script prints held-out accuracy per task and model, and plots accuracy by positi
     python examples/08_bidirectional.py --steps 20 --val 100  # seconds
 
 Read next: tinygrad_rnn/nn/recurrent.py (run_direction: how the reverse pass is built),
-examples/seq2seq_attention.py (a bidirectional encoder at work).
+examples/09_seq2seq_attention.py (a bidirectional encoder at work).
 """
 
 import os
