@@ -20,7 +20,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 demo: $(VENV)/.installed-run
-	$(BIN)/python examples/hello_rnn.py
+	$(BIN)/tinygrad-rnn demo
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -23,7 +23,7 @@ import os
 import sys
 
 from .commands import charlm, check, demo, render
-from .commands.common import CommandError
+from .commands.common import CommandError, one_blas_thread
 
 COMMANDS = [demo, render, charlm, check]
 TRACEBACK_VARIABLE = "TINYGRAD_RNN_TRACEBACK"  # set it to 1 to see a failing command's traceback
@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     from tinygrad_rnn.errors import TinygradError
 
     try:
-        return args.run(args)
+        with one_blas_thread():
+            return args.run(args)
     except KeyboardInterrupt:
         print("tinygrad-rnn: interrupted", file=sys.stderr)
         return 130

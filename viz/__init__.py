@@ -12,7 +12,8 @@ Three separate steps, one file each:
     render.py    Digraph -> file, via backend.py (system `dot`, else `graphviz-pure`)
 and flow.py for the per-time-step gradient table and plot; `python -m viz.vanishing`
 draws the RNN / GRU / LSTM comparison of the README; heatmap.py draws attention
-weights (`viz.attention_heatmap`).
+weights (`viz.attention_heatmap`); player.py writes the step-through page of the
+backward pass (`viz.player`).
 
 viz imports tinygrad_rnn; the engine never imports viz.
 
@@ -25,6 +26,7 @@ from .errors import RenderError, VizError
 from .extract import DETAILS, GraphData, extract
 from .flow import GradientFlow, gradient_flow, plot_gradient_flow
 from .heatmap import attention_heatmap
+from .player import player
 from .render import render
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "extract",
     "find_renderer",
     "gradient_flow",
+    "player",
     "plot_gradient_flow",
     "render",
     "render_source",

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from .common import CommandError, positive_int
@@ -189,38 +187,7 @@ def add_sample_command(subparsers) -> None:
 # --------------------------------------------------------------------------------------
 # train-charlm
 # --------------------------------------------------------------------------------------
-@contextmanager
-def one_blas_thread():
-    """Run the block with numpy's BLAS on one thread.
-
-    The matrices here are small (32 x 128 @ 128 x 512): OpenBLAS's threads cost more than
-    they save, and on a busy machine they make a training step several times slower.
-    numpy is already loaded when a command runs, so OPENBLAS_NUM_THREADS=1 can no longer
-    be set from here; threadpoolctl (when installed) changes the limit at run time.
-    """
-    if os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS"):
-        yield  # the user chose
-        return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        print(
-            "tip: OPENBLAS_NUM_THREADS=1 tinygrad-rnn ... (or pip install threadpoolctl) "
-            "makes these small matrix products faster",
-            file=sys.stderr,
-        )
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
 def run_train(args: argparse.Namespace) -> int:
-    with one_blas_thread():
-        return train_command(args)
-
-
-def train_command(args: argparse.Namespace) -> int:
     from tinygrad_rnn import charlm, data
 
     path = data.resolve_data_path(DATA_NAME, args.data)
@@ -347,11 +314,6 @@ def resume_hint(args: argparse.Namespace) -> str:
 # sample
 # --------------------------------------------------------------------------------------
 def run_sample(args: argparse.Namespace) -> int:
-    with one_blas_thread():
-        return sample_command(args)
-
-
-def sample_command(args: argparse.Namespace) -> int:
     from tinygrad_rnn import charlm
 
     run = charlm.load_checkpoint(args.checkpoint)
