@@ -22,7 +22,8 @@ term is scaled by the same s, so clipping cannot bring back what the early steps
 (vanishing), and with exploding gradients it bounds the size of the step, not its
 direction. The script shows both with numbers, then trains the large-W RNN with SGD on the
 adding problem (T = 50) with and without clipping (clipping.png): without it, the first
-update throws the weights far away and the loss becomes NaN; with it, training goes on.
+updates (‖∇θ‖ ≈ 10³, so steps of ~50 in weight space) throw the weights far away, the
+loss grows to ~1e30 and becomes NaN; with it, training goes on.
 
     python examples/04_vanishing_gradients.py                # ~15 s on 2 cores
     python examples/04_vanishing_gradients.py --steps 20 --train-steps 10   # seconds
