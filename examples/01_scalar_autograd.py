@@ -22,7 +22,7 @@ to --out as SVG and PNG (open neuron.svg / scalar_rnn.svg in a browser).
     python examples/01_scalar_autograd.py                  # a few seconds
     python examples/01_scalar_autograd.py --steps 2 --formats svg --out /tmp/lesson1
 
-Read next: examples/hello_rnn.py (the same RNN on Tensors), 03_bptt_by_hand.py.
+Read next: examples/02_hello.py (the same RNN on Tensors), 03_bptt_by_hand.py.
 """
 
 import argparse

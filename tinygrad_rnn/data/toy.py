@@ -8,7 +8,9 @@ T steps ago, an LSTM/GRU keeps it in its cell state):
 - `adding_problem(n, T)`: a sequence of (value, marker) pairs; exactly two markers are 1;
   the target is the sum of the two marked values (Hochreiter & Schmidhuber 1997).
 - `first_symbol_recall(n, T, vocab)`: classify a sequence by its *first* symbol, read
-  after T-1 distracting symbols. Chance accuracy is 1/vocab; the task gets harder with T.
+  after T-1 distracting symbols. Chance accuracy is 1/vocab. Measured: a vanilla RNN
+  still solves it at T = 40..60 (from h_0 = 0 the first symbol can be latched into a
+  saturated unit), so it does not separate the models; the adding problem does (lesson 11).
 - `copy_task(n, seq_len, delay, vocab)`: reproduce seq_len symbols after `delay` blanks.
 
 Tagging tasks for bidirectional RNNs (a tag depends on what comes *after* a position, so a
