@@ -24,9 +24,9 @@ import numpy as np
 
 from tinygrad_rnn.tensor import Tensor
 
-from .backend import DEFAULT_TIMEOUT, render_source
-from .errors import RenderError, VizError
-from .render import format_of, write_atomic
+from .backend import DEFAULT_TIMEOUT
+from .errors import VizError
+from .render import format_of, write_picture
 
 # White -> dark blue, the light and dark ends of ColorBrewer's "Blues".
 LOW_RGB = (247, 251, 255)
@@ -211,17 +211,4 @@ def attention_heatmap(
     fmt = format_of(path)
     raster_dpi = dpi if fmt in ("png", "jpeg") else 72
     source = heatmap_source(weights, src_tokens, tgt_tokens, titles, dpi=raster_dpi)
-    if fmt == "dot":
-        write_atomic(path, source.encode("utf-8"))
-        return path
-    try:
-        picture = render_source(source, fmt, timeout=timeout)
-    except RenderError as error:
-        dot_path = path.with_suffix(".dot")
-        write_atomic(dot_path, source.encode("utf-8"))
-        raise RenderError(
-            f"viz.attention_heatmap: cannot write {str(path)!r}: {error} The heatmap was "
-            f"written as DOT to {str(dot_path)!r}."
-        ) from None
-    write_atomic(path, picture)
-    return path
+    return write_picture(source, path, "viz.attention_heatmap", timeout=timeout)

@@ -80,7 +80,7 @@ def render(root, path, *, timeout: float = DEFAULT_TIMEOUT, **draw_options) -> P
     title). Returns the path written.
     """
     path = Path(path)
-    fmt = format_of(path)
+    format_of(path)  # refuse an unknown extension before drawing anything
     if isinstance(root, graphviz.Digraph):
         if draw_options:
             raise VizError(
@@ -90,7 +90,16 @@ def render(root, path, *, timeout: float = DEFAULT_TIMEOUT, **draw_options) -> P
         graph = root
     else:
         graph = draw(root, **draw_options)
-    source = graph.source
+    return write_picture(graph.source, path, "viz.render", timeout=timeout)
+
+
+def write_picture(source: str, path: Path, caller: str, timeout: float = DEFAULT_TIMEOUT) -> Path:
+    """Render DOT `source` to `path` (format from the extension), atomically.
+
+    If no renderer can make the format, the DOT text is written next to `path` (.dot)
+    and a RenderError says how to fix it, so the picture can still be made later.
+    """
+    fmt = format_of(path)
     if fmt == "dot":
         write_atomic(path, source.encode("utf-8"))
         return path
@@ -100,7 +109,7 @@ def render(root, path, *, timeout: float = DEFAULT_TIMEOUT, **draw_options) -> P
         dot_path = path.with_suffix(".dot")
         write_atomic(dot_path, source.encode("utf-8"))
         raise RenderError(
-            f"viz.render: cannot write {str(path)!r}: {error} The graph was written as DOT "
+            f"{caller}: cannot write {str(path)!r}: {error} The graph was written as DOT "
             f"to {str(dot_path)!r} (render it later with `dot -T{fmt} {dot_path} -o {path}`)."
         ) from None
     write_atomic(path, picture)
