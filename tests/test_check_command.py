@@ -6,25 +6,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from tinygrad_rnn import cli
+from helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "examples" / "exercises" / "solutions"
 
 
-def run(args, capsys):
-    """(exit status, stdout, stderr) of `tinygrad-rnn ARGS`, also for argparse exits."""
-    try:
-        status = cli.main(args)
-    except SystemExit as stop:
-        status = stop.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def test_list_shows_every_exercise_in_order(capsys):
-    status, out, _ = run(["check", "--list"], capsys)
+    status, out, _ = run_cli(["check", "--list"], capsys)
     assert status == 0
     names = ["backward", "unbroadcast", "topological_sort", "rnn_step", "bptt", "lstm_cell"]
     names += ["lstm_backward", "gru_cell", "attention", "clip_grad_norm"]
@@ -34,7 +23,7 @@ def test_list_shows_every_exercise_in_order(capsys):
 
 def test_the_default_file_is_the_stub_under_the_current_folder(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    status, out, err = run(["check", "6"], capsys)
+    status, out, err = run_cli(["check", "6"], capsys)
     assert status == 1 and err == ""
     assert "checking lstm_cell in examples/exercises/06_lstm_cell.py" in out
     assert "not implemented yet" in out and "tinygrad-rnn check 6\n" in out
@@ -42,7 +31,7 @@ def test_the_default_file_is_the_stub_under_the_current_folder(capsys, monkeypat
 
 def test_a_solution_passes_with_status_0(capsys):
     path = SOLUTIONS / "06_lstm_cell.py"
-    status, out, _ = run(["check", "lstm_cell", str(path)], capsys)
+    status, out, _ = run_cli(["check", "lstm_cell", str(path)], capsys)
     assert status == 0
     assert out.count("PASS") == 5 and "All 5 cases passed" in out
     assert "tinygrad_rnn/nn/cells.py: lstm_step" in out  # where to read next
@@ -52,20 +41,20 @@ def test_a_wrong_file_fails_with_status_1(tmp_path, capsys):
     source = (SOLUTIONS / "08_gru_cell.py").read_text()
     path = tmp_path / "my_gru.py"
     path.write_text(source.replace("return (1 - z) * n + z * h_prev", "return n"))
-    status, out, _ = run(["check", "gru_cell", str(path)], capsys)
+    status, out, _ = run_cli(["check", "gru_cell", str(path)], capsys)
     assert status == 1
     assert "FAIL" in out and "h_t[" in out and "hint:" in out
 
 
 def test_check_all_summarises_a_folder(capsys):
-    status, out, _ = run(["check", "all", str(SOLUTIONS)], capsys)
+    status, out, _ = run_cli(["check", "all", str(SOLUTIONS)], capsys)
     assert status == 0
     assert out.count("cases passed ✓") == 10
 
 
 def test_check_all_on_the_stubs_fails(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    status, out, _ = run(["check", "all"], capsys)
+    status, out, _ = run_cli(["check", "all"], capsys)
     assert status == 1 and out.count("not implemented yet") == 10
 
 
@@ -79,7 +68,7 @@ def test_check_all_on_the_stubs_fails(capsys, monkeypatch):
     ],
 )
 def test_mistakes_are_one_line_errors(args, words, capsys):
-    status, out, err = run(args, capsys)
+    status, out, err = run_cli(args, capsys)
     assert status == 1 and out == ""
     assert err.startswith("tinygrad-rnn: error: ") and words in err
     assert err.count("\n") == 1
@@ -87,7 +76,7 @@ def test_mistakes_are_one_line_errors(args, words, capsys):
 
 def test_missing_stub_says_where_to_run_it(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    status, _, err = run(["check", "3"], capsys)
+    status, _, err = run_cli(["check", "3"], capsys)
     assert status == 1
     assert "run from the project folder, or give the path" in err
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import run_cli
 
-from tinygrad_rnn import charlm, cli
+from tinygrad_rnn import charlm
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = (
@@ -19,16 +20,6 @@ TEXT = (
     "First Citizen:\nYou are all resolved rather to die than to famish?\n\nAll:\nResolved.\n\n"
 ) * 12
 TINY = ["--hidden", "8", "--embedding", "4", "--batch-size", "2", "--seq-len", "5"]
-
-
-def run(args, capsys):
-    """(exit status, stdout, stderr) of `tinygrad-rnn ARGS`, also for argparse exits."""
-    try:
-        status = cli.main([str(a) for a in args])
-    except SystemExit as stop:
-        status = stop.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def error_line(err: str) -> str:
@@ -53,34 +44,34 @@ def train_args(text_file: Path, checkpoint: Path, steps: int, *extra) -> list:
 
 def test_train_resume_and_sample(text_file, tmp_path, capsys):
     checkpoint = tmp_path / "out" / "lm.npz"
-    status, out, err = run(train_args(text_file, checkpoint, 6, "--eval-every", "3"), capsys)
+    status, out, err = run_cli(train_args(text_file, checkpoint, 6, "--eval-every", "3"), capsys)
     assert status == 0, err
     assert "step     3" in out and "nats/char" in out
     assert "validation loss after 6 steps:" in out
     assert charlm.load_checkpoint(checkpoint).step == 6
 
-    status, out, err = run(train_args(text_file, checkpoint, 9, "--resume"), capsys)
+    status, out, err = run_cli(train_args(text_file, checkpoint, 9, "--resume"), capsys)
     assert status == 0, err
     assert "resuming at step 6, training until step 9" in out
     assert charlm.load_checkpoint(checkpoint).step == 9
 
-    status, out, err = run(train_args(text_file, checkpoint, 9, "--resume"), capsys)
+    status, out, err = run_cli(train_args(text_file, checkpoint, 9, "--resume"), capsys)
     assert status == 0 and "nothing to train" in out
 
     sample = ["sample", "--checkpoint", checkpoint, "-n", "25", "--seed", "3"]
-    status, out, err = run(sample + ["-t", "0.5", "0"], capsys)
+    status, out, err = run_cli(sample + ["-t", "0.5", "0"], capsys)
     assert status == 0, err
     assert "--- temperature 0.5 ---" in out and "--- temperature 0 ---" in out
-    status, again, _ = run(sample + ["-t", "0.5", "0"], capsys)
+    status, again, _ = run_cli(sample + ["-t", "0.5", "0"], capsys)
     assert again == out  # a fixed seed gives the same text
 
 
 def test_resume_refuses_flags_that_change_the_run(text_file, tmp_path, capsys):
     checkpoint = tmp_path / "lm.npz"
-    run(train_args(text_file, checkpoint, 2, "--sample-length", "0"), capsys)
+    run_cli(train_args(text_file, checkpoint, 2, "--sample-length", "0"), capsys)
     args = train_args(text_file, checkpoint, 4, "--resume")
     args[args.index("--hidden") + 1] = "16"
-    status, _, err = run(args, capsys)
+    status, _, err = run_cli(args, capsys)
     assert status == 1
     assert "--hidden 16 differs from the checkpoint's 8" in error_line(err)
 
@@ -100,7 +91,7 @@ def test_data_file_errors_are_one_line(tmp_path, capsys):
         tmp_path: "is a folder",
     }
     for path, message in cases.items():
-        status, out, err = run(train_args(path, tmp_path / "lm.npz", 3), capsys)
+        status, out, err = run_cli(train_args(path, tmp_path / "lm.npz", 3), capsys)
         assert status == 1, (path, out, err)
         line = error_line(err)
         assert line.startswith("tinygrad-rnn: error:") and message in line, line
@@ -108,13 +99,13 @@ def test_data_file_errors_are_one_line(tmp_path, capsys):
 
 
 def test_checkpoint_errors_are_one_line(tmp_path, text_file, capsys):
-    status, _, err = run(["sample", "--checkpoint", tmp_path / "none.npz"], capsys)
+    status, _, err = run_cli(["sample", "--checkpoint", tmp_path / "none.npz"], capsys)
     assert status == 1 and "no checkpoint file" in error_line(err)
     not_npz = tmp_path / "notes.npz"
     not_npz.write_text("hello", encoding="utf-8")
-    status, _, err = run(["sample", "--checkpoint", not_npz], capsys)
+    status, _, err = run_cli(["sample", "--checkpoint", not_npz], capsys)
     assert status == 1 and "not an .npz checkpoint" in error_line(err)
-    status, _, err = run(train_args(text_file, tmp_path / "none.npz", 3, "--resume"), capsys)
+    status, _, err = run_cli(train_args(text_file, tmp_path / "none.npz", 3, "--resume"), capsys)
     assert status == 1 and "--resume: no checkpoint" in error_line(err)
 
 
@@ -133,14 +124,14 @@ def test_checkpoint_errors_are_one_line(tmp_path, text_file, capsys):
     ],
 )
 def test_bad_flags_are_one_line_usage_errors(args, message, capsys):
-    status, _, err = run(args, capsys)
+    status, _, err = run_cli(args, capsys)
     assert status == 2
     assert message in error_line(err)
 
 
 def test_help(capsys):
     for command, phrase in (("train-charlm", "--resume"), ("sample", "--temperature")):
-        status, out, _ = run([command, "--help"], capsys)
+        status, out, _ = run_cli([command, "--help"], capsys)
         assert status == 0 and phrase in out
 
 
@@ -172,7 +163,7 @@ def test_ctrl_c_saves_a_checkpoint_that_resumes_exactly(text_file, tmp_path, cap
     assert stopped_at > 0
 
     # resume for 3 more steps = an uninterrupted run of stopped_at + 3 steps
-    status, _, err = run(train_args(text_file, checkpoint, stopped_at + 3, "--resume"), capsys)
+    status, _, err = run_cli(train_args(text_file, checkpoint, stopped_at + 3, "--resume"), capsys)
     assert status == 0, err
     resumed = charlm.load_checkpoint(checkpoint)
     config = resumed.config

@@ -5,8 +5,8 @@ import sys
 import xml.etree.ElementTree as ET
 
 import pytest
+from helpers import run_cli
 
-from tinygrad_rnn import cli
 from tinygrad_rnn.commands import demo
 from viz import backend
 
@@ -17,15 +17,6 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 GRAPHS = ["rnn_bptt.svg", "rnn_bptt.png", "lstm_cell_state.svg", "lstm_cell_state.png"]
 
 
-def run(args, capsys):
-    try:
-        status = cli.main(args)
-    except SystemExit as stop:
-        status = stop.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def svg_texts(path) -> list[str]:
     return ["".join(element.itertext()) for element in ET.parse(path).getroot().iter()]
 
@@ -34,7 +25,7 @@ def svg_texts(path) -> list[str]:
 def test_demo_learns_ello_and_writes_its_pictures(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     out_dir = tmp_path / "pictures"
-    status, out, err = run(["demo", "--out", str(out_dir), "--flow-steps", "6"], capsys)
+    status, out, err = run_cli(["demo", "--out", str(out_dir), "--flow-steps", "6"], capsys)
     assert status == 0, err
     accuracies = re.findall(r"next-character accuracy: (\d+)% \((\d)/4\), predicted '(\w+)'", out)
     assert accuracies == [("100", "4", "ello"), ("100", "4", "ello")]  # RNN, then LSTM
@@ -63,7 +54,7 @@ def test_demo_learns_ello_and_writes_its_pictures(tmp_path, capsys):
 @needs_renderer
 def test_without_matplotlib_only_the_plot_is_skipped(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
-    status, out, err = run(["demo", "--out", str(tmp_path), "--flow-steps", "4"], capsys)
+    status, out, err = run_cli(["demo", "--out", str(tmp_path), "--flow-steps", "4"], capsys)
     assert status == 0, err
     skipped = [line for line in out.splitlines() if "gradient_flow.png" in line]
     assert len(skipped) == 1 and "matplotlib is not installed" in skipped[0]
@@ -74,7 +65,7 @@ def test_without_matplotlib_only_the_plot_is_skipped(tmp_path, capsys, monkeypat
 def test_a_model_that_cannot_learn_in_time_fails_with_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(demo, "write_graph", lambda *args: None)  # no pictures needed here
     monkeypatch.setattr(demo, "write_gradient_flow", lambda *args: None)
-    status, out, err = run(["demo", "--out", str(tmp_path), "--max-steps", "2"], capsys)
+    status, out, err = run_cli(["demo", "--out", str(tmp_path), "--max-steps", "2"], capsys)
     assert status == 1
     assert "did not reach" in out
     assert err.count("\n") == 1 and "--max-steps" in err
@@ -92,14 +83,14 @@ def test_sparkline_and_summary():
 
 def test_bad_flags_are_one_line_usage_errors(capsys):
     for args in (["demo", "--hidden", "0"], ["demo", "--max-steps", "x"]):
-        status, _, err = run(args, capsys)
+        status, _, err = run_cli(args, capsys)
         assert status == 2 and err.count("\n") == 1 and "error" in err
-    status, _, err = run(["demo", "--lr", "-1"], capsys)
+    status, _, err = run_cli(["demo", "--lr", "-1"], capsys)
     assert status == 1 and err.strip() == "tinygrad-rnn: error: --lr -1.0 must be a number > 0"
 
 
 def test_help_lists_the_demo(capsys):
-    status, out, _ = run(["--help"], capsys)
+    status, out, _ = run_cli(["--help"], capsys)
     assert status == 0 and "demo" in out
-    status, out, _ = run(["demo", "--help"], capsys)
+    status, out, _ = run_cli(["demo", "--help"], capsys)
     assert status == 0 and "--out" in out and "ello" in out

@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import viz_graphs as vg
+from helpers import run_cli
 
-from tinygrad_rnn import cli
 from viz import backend
 
 needs_renderer = pytest.mark.skipif(
@@ -15,21 +15,11 @@ needs_renderer = pytest.mark.skipif(
 )
 
 
-def run(args, capsys):
-    """(exit status, stdout, stderr) of `tinygrad-rnn ARGS`, also for argparse exits."""
-    try:
-        status = cli.main(args)
-    except SystemExit as stop:
-        status = stop.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 @needs_renderer
 def test_render_lstm_svg(tmp_path, capsys):
     target = tmp_path / "lstm.svg"
     args = ["render", "lstm", "--steps", "3", "--grads", "--highlight", "cell_state"]
-    status, out, err = run(args + ["-o", str(target)], capsys)
+    status, out, err = run_cli(args + ["-o", str(target)], capsys)
     assert status == 0 and err == ""
     assert "wrote" in out and str(target) in out
     texts = ["".join(e.itertext()) for e in ET.parse(target).getroot().iter()]
@@ -39,7 +29,7 @@ def test_render_lstm_svg(tmp_path, capsys):
 @needs_renderer
 def test_render_rnn_png_at_detail_cells(tmp_path, capsys):
     target = tmp_path / "rnn.png"
-    status, _, _ = run(
+    status, _, _ = run_cli(
         ["render", "rnn", "--steps", "12", "--detail", "cells", "-o", str(target)], capsys
     )
     assert status == 0
@@ -49,7 +39,7 @@ def test_render_rnn_png_at_detail_cells(tmp_path, capsys):
 def test_render_dot_has_the_steps_and_layers(tmp_path, capsys):
     target = tmp_path / "gru.dot"
     args = ["render", "gru", "--steps", "5", "--layers", "2", "--detail", "cells"]
-    status, _, _ = run(args + ["-o", str(target)], capsys)
+    status, _, _ = run_cli(args + ["-o", str(target)], capsys)
     assert status == 0
     dot = vg.read_dot(target.read_text())
     steps = [c for c in dot.clusters.values() if c["attrs"]["label"].startswith("<b>t = ")]
@@ -58,7 +48,7 @@ def test_render_dot_has_the_steps_and_layers(tmp_path, capsys):
 
 def test_render_the_lessons_rnn_with_U_W_V(tmp_path, capsys):
     target = tmp_path / "elman.dot"
-    status, _, _ = run(
+    status, _, _ = run_cli(
         ["render", "elman", "--steps", "3", "--loss", "all", "-o", str(target)], capsys
     )
     assert status == 0
@@ -79,7 +69,7 @@ def test_render_the_lessons_rnn_with_U_W_V(tmp_path, capsys):
     ],
 )
 def test_bad_flags_are_one_line_usage_errors(args, words, capsys):
-    status, out, err = run(args, capsys)
+    status, out, err = run_cli(args, capsys)
     assert status == 2
     assert err.count("\n") == 1 and words in err and "Traceback" not in err
 
@@ -94,7 +84,7 @@ def test_bad_flags_are_one_line_usage_errors(args, words, capsys):
     ],
 )
 def test_problems_are_one_line_errors(args, words, capsys):
-    status, out, err = run(args, capsys)
+    status, out, err = run_cli(args, capsys)
     assert status == 1
     assert err.count("\n") == 1 and words in err and err.startswith("tinygrad-rnn: error:")
 
@@ -102,7 +92,7 @@ def test_problems_are_one_line_errors(args, words, capsys):
 def test_attention_is_explained_until_it_exists(tmp_path, capsys):
     from tinygrad_rnn import functional
 
-    status, _, err = run(["render", "attention", "-o", str(tmp_path / "a.dot")], capsys)
+    status, _, err = run_cli(["render", "attention", "-o", str(tmp_path / "a.dot")], capsys)
     if hasattr(functional, "attention"):
         assert status == 0
     else:

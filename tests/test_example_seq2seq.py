@@ -1,33 +1,19 @@
 """examples/09_seq2seq_attention.py runs end to end on a tiny setting and writes its pictures."""
 
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
+from helpers import run_example
 
 from viz.backend import find_renderer
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "examples" / "09_seq2seq_attention.py"
-
-
-def run_example(*args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+SCRIPT = "09_seq2seq_attention.py"
 
 
 @pytest.mark.skipif(find_renderer() is None, reason="no Graphviz renderer for the heatmap")
 def test_smoke_run_prints_the_metric_and_writes_heatmaps(tmp_path):
     out = run_example(
+        SCRIPT,
         "--steps", "30", "--train", "300", "--val", "40", "--no-compare",
         "--beam", "2", "--heatmaps", "2", "--out", str(tmp_path),
     )  # fmt: skip
@@ -43,6 +29,7 @@ def test_smoke_run_prints_the_metric_and_writes_heatmaps(tmp_path):
 
 def test_comparison_without_attention_runs(tmp_path):
     out = run_example(
+        SCRIPT,
         "--steps", "4", "--train", "100", "--val", "20", "--beam", "1", "--heatmaps", "0",
         "--attention", "additive", "--cell", "lstm", "--out", str(tmp_path),
     )  # fmt: skip

@@ -1,23 +1,11 @@
 """The examples run end to end (small settings) and reach what they promise."""
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
+from helpers import run_example
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_example(name: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / name), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def test_hello_rnn_and_lstm_learn_ello():

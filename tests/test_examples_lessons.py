@@ -8,32 +8,16 @@ Some functions are also imported from the scripts and checked directly.
 
 import importlib.util
 import math
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT, run_example
 
 import tinygrad_rnn as tg
 
-ROOT = Path(__file__).resolve().parent.parent
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def run_example(name: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / name), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def load_example(name: str):

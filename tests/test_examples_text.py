@@ -3,16 +3,14 @@ vectors feed lesson 6's Embedding."""
 
 import importlib.util
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT, run_script
 
 from tinygrad_rnn.data import default_data_path
 
-ROOT = Path(__file__).resolve().parent.parent
 SENTIMENT = ROOT / "examples" / "06_sentiment.py"
 WORD2VEC = ROOT / "examples" / "10_word2vec.py"
 
@@ -24,19 +22,6 @@ needs_shakespeare = pytest.mark.skipif(
     default_data_path("tinyshakespeare.txt") is None,
     reason="Tiny Shakespeare (../shared/data/tinyshakespeare.txt) is absent",
 )
-
-
-def run(script: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, str(script), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-    )
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
 def accuracies(stdout: str) -> dict[str, float]:
@@ -63,7 +48,7 @@ def write_reviews(path: Path, count: int = 60) -> Path:
 
 @needs_sentences
 def test_sentiment_tiny_run_on_the_real_sentences(tmp_path):
-    out = run(
+    out = run_script(
         SENTIMENT, "--epochs", "1", "--limit", "300", "--bow-epochs", "2", "--examples", "3",
         "--out", str(tmp_path), "--predict", "what a great phone",
     ).stdout  # fmt: skip
@@ -82,7 +67,7 @@ def test_sentiment_tiny_run_on_the_real_sentences(tmp_path):
 
 def test_sentiment_on_your_own_file_learns_an_easy_rule(tmp_path):
     reviews = write_reviews(tmp_path / "reviews.txt")
-    out = run(
+    out = run_script(
         SENTIMENT, "--data", str(reviews), "--models", "bow,lstm", "--epochs", "12",
         "--embedding", "8", "--hidden", "8", "--bow-lr", "0.1", "--examples", "0",
         "--out", str(tmp_path),
@@ -100,7 +85,7 @@ def test_sentiment_reads_word_vectors_and_counts_the_words_found(tmp_path):
     vectors = save_word_vectors(
         tmp_path / "vectors.npz", ["good", "zebra", "bad", "movie"], np.ones((4, 8))
     )
-    out = run(
+    out = run_script(
         SENTIMENT, "--data", str(reviews), "--models", "lstm", "--epochs", "1",
         "--embedding", "8", "--hidden", "4", "--examples", "0", "--min-freq", "1",
         "--embeddings", str(vectors), "--out", str(tmp_path),
@@ -114,7 +99,7 @@ def test_sentiment_rejects_vectors_of_the_wrong_size(tmp_path):
 
     reviews = write_reviews(tmp_path / "reviews.txt")
     vectors = save_word_vectors(tmp_path / "v.npz", ["good"], np.ones((1, 5)))
-    result = run(
+    result = run_script(
         SENTIMENT, "--data", str(reviews), "--models", "lstm", "--embedding", "8",
         "--embeddings", str(vectors), "--out", str(tmp_path), check=False,
     )  # fmt: skip
@@ -127,7 +112,7 @@ def test_word2vec_vectors_feed_the_sentiment_lesson(tmp_path):
     text = tmp_path / "corpus.txt"
     sentences = ["the movie was good.", "this phone was bad!", "the food was good, our waiter bad"]
     text.write_text(" ".join(sentences * 40))
-    out = run(
+    out = run_script(
         WORD2VEC, "--data", str(text), "--steps", "6", "--min-count", "1", "--dim", "8",
         "--batch-size", "64", "--cbow-batch-size", "32", "--words", "good", "zebra",
         "--out", str(tmp_path / "w2v"),
@@ -145,7 +130,7 @@ def test_word2vec_vectors_feed_the_sentiment_lesson(tmp_path):
         assert np.all(np.isfinite(vectors)) and vectors.std() > 0
 
     reviews = write_reviews(tmp_path / "reviews.txt")
-    out = run(
+    out = run_script(
         SENTIMENT, "--data", str(reviews), "--models", "gru", "--epochs", "1",
         "--embedding", "8", "--hidden", "4", "--examples", "0", "--min-freq", "1",
         "--embeddings", str(tmp_path / "w2v" / "skipgram_vectors.npz"), "--out", str(tmp_path),
@@ -157,7 +142,7 @@ def test_word2vec_vectors_feed_the_sentiment_lesson(tmp_path):
 
 @needs_shakespeare
 def test_word2vec_tiny_run_on_tiny_shakespeare(tmp_path):
-    out = run(
+    out = run_script(
         WORD2VEC, "--steps", "10", "--limit", "40000", "--min-count", "3",
         "--out", str(tmp_path),
     ).stdout  # fmt: skip
