@@ -31,6 +31,7 @@ import argparse
 import re
 
 import numpy as np
+from tqdm import tqdm
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import functional as F
@@ -130,7 +131,7 @@ def random_trials(count: int, seed: int) -> tuple[float, int]:
     returns the largest difference over every gradient entry, and the entries compared."""
     rng = np.random.default_rng(seed + 1)
     worst, entries = 0.0, 0
-    for _ in range(count):
+    for _ in tqdm(range(count), desc="random RNNs", unit="rnn", leave=False):
         T, D, H, K = (int(n) for n in rng.integers(1, [20, 6, 9, 6], endpoint=True))
         tg.manual_seed(int(rng.integers(2**31)))
         model = nn.ElmanRNN(D, H, K)
