@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from strategies import fuzz_examples
 
 import tinygrad_rnn as tg
+from tinygrad_rnn.tensor import addmm  # not exported as tg.addmm yet
 
 LEAF_SHAPES = [(2, 3), (1, 3), (3,), (2, 1), (), (3, 2), (2, 3, 2)]
 MARGIN = 1e-3
@@ -44,6 +45,8 @@ def run_instruction(op: str, args: list, params: dict):
         return x ** params["k"]
     if op == "matmul":
         return x @ rest[0]
+    if op == "addmm":  # addmm(c, a, b) = c + a @ b
+        return addmm(x, rest[0], rest[1])
     if op in ("sum", "mean", "max"):
         return getattr(x, op)(axis=params["axis"], keepdims=params["keepdims"])
     if op == "reshape":
@@ -139,6 +142,13 @@ def propose(draw, op: str, pool: list):
     if op == "matmul":
         j = pick(draw, pool, lambda n: matmul_fits(x, n))
         return None if j is None else ([i, j], {})
+    if op == "addmm":  # x is a; then b, then a c that broadcasts with a @ b
+        j = pick(draw, pool, lambda n: matmul_fits(x, n))
+        if j is None:
+            return None
+        product = np.empty_like(x.data @ pool[j].data)
+        k = pick(draw, pool, lambda n: broadcastable(n, product))
+        return None if k is None else ([k, i, j], {})
     if op in ("neg", "tanh", "sigmoid"):
         return [i], {}
     if op == "pow":
@@ -194,7 +204,7 @@ def matmul_fits(a, b) -> bool:
 OPS = [
     "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "tanh", "sigmoid", "relu",
     "matmul", "sum", "mean", "max", "reshape", "transpose", "getitem", "concat", "stack",
-    "where", "gather",
+    "where", "gather", "addmm",
 ]  # fmt: skip
 
 

@@ -357,15 +357,20 @@ def test_initial_states_are_labelled():
 
 
 def test_input_projection_is_one_matmul_before_the_loop():
+    """x W_ihᵀ + b_ih for all T steps is one addmm (c + a @ b) before the loop, and each
+    step has one more: the GRU's h_{t-1} W_hhᵀ + b_hh, the LSTM's x_proj_t + h_{t-1} W_hhᵀ."""
     T = 6
-    out, _ = nn.GRU(2, 3, bidirectional=True)(tg.randn(T, 2, 2, requires_grad=True))
-    order = tg.topological_order(out)
-    for layer_scope in ("l0", "l0_reverse"):
-        matmuls = [n for n in order if n.op == "matmul" and n.scope[1] == layer_scope]
-        assert len([n for n in matmuls if n.t is None]) == 1  # x W_ihᵀ for all T steps
-        assert len([n for n in matmuls if n.t is not None]) == T  # h_{t-1} W_hhᵀ per step
-        transposes = [n for n in order if n.op == "transpose" and n.scope[1] == layer_scope]
-        assert len(transposes) == 2 and all(n.t is None for n in transposes)
+    for layer in (nn.GRU(2, 3, bidirectional=True), nn.LSTM(2, 3, bidirectional=True)):
+        out, _ = layer(tg.randn(T, 2, 2, requires_grad=True))
+        order = tg.topological_order(out)
+        for layer_scope in ("l0", "l0_reverse"):
+            matmuls = [n for n in order if n.op == "addmm" and n.scope[1] == layer_scope]
+            before_loop = [n for n in matmuls if n.t is None]
+            assert len(before_loop) == 1 and before_loop[0].shape == (T * 2, 3 * layer.gate_count)
+            assert sorted(n.t for n in matmuls if n.t is not None) == list(range(1, T + 1))
+            assert not [n for n in order if n.op == "matmul" and n.scope[1] == layer_scope]
+            transposes = [n for n in order if n.op == "transpose" and n.scope[1] == layer_scope]
+            assert len(transposes) == 2 and all(n.t is None for n in transposes)
 
 
 # --------------------------------------------------------------------------------------

@@ -618,3 +618,15 @@ def relu(x: Tensor) -> Tensor:
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     return a @ b
+
+
+def addmm(c, a, b) -> Tensor:
+    """c + a @ b as one node (PyTorch's `torch.addmm(input, mat1, mat2)`).
+
+    The same numbers as `c + a @ b`, but the graph keeps one array instead of two (the
+    product and the sum): what recurrent layers use for x W_ihᵀ + b and for each
+    step's x_t W_ihᵀ + b + h_{t-1} W_hhᵀ. c broadcasts against a @ b, like `+`.
+    """
+    if not isinstance(a, Tensor):
+        a = _lift(a, b) if isinstance(b, Tensor) else Tensor(a)
+    return apply(ops.Addmm, _lift(c, a), a, _lift(b, a))

@@ -391,7 +391,8 @@ def step_order_edges(data: GraphData) -> list[tuple[str, str]]:
     dot ranks nodes by their longest path; without these edges the first ops of step k+1
     (those that only read inputs and weights) could sit beside step k, and the time
     clusters would be stacked diagonally instead of standing in one row. "First" boxes
-    have no arrow from inside their step, "last" boxes no arrow to inside it.
+    have no arrow from inside their step or have one from step k (an LSTM's addmm reads
+    h_{t-1} and its own step's slice of x_proj); "last" boxes have no arrow to inside it.
     """
     time_paths = {cluster.path for cluster in data.clusters if cluster.kind == "time"}
     members: dict[tuple, set[str]] = {path: set() for path in time_paths}
@@ -414,6 +415,9 @@ def step_order_edges(data: GraphData) -> list[tuple[str, str]]:
             point = f"before_{after.key}"
             last = members[before.path] - has_out[before.path]
             first = members[after.path] - has_in[after.path]
+            for arrow in data.arrows:
+                if arrow.tail in members[before.path] and arrow.head in members[after.path]:
+                    first.add(arrow.head)  # reads the previous step's state
             edges += [(key, point) for key in sorted(last, key=_box_number)]
             edges += [(point, key) for key in sorted(first, key=_box_number)]
     return edges

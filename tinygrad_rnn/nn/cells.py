@@ -32,7 +32,7 @@ import math
 
 from ..errors import ShapeError
 from ..graph import context, current_time_step, format_source, scope, user_source
-from ..tensor import Tensor, zeros
+from ..tensor import Tensor, addmm, zeros
 from .layers import as_tensor
 from .module import Module, uniform_parameter
 
@@ -71,7 +71,7 @@ def rnn_step(
     Returns h_t (B, H), labelled "h_t".
     """
     t = current_time_step()
-    a = x_proj + h @ weight_hh_T  # (B, H)
+    a = addmm(x_proj, h, weight_hh_T)  # (B, H): x_proj + h W_hhᵀ, one node
     if bias_hh is not None:
         a = a + bias_hh
     if nonlinearity == "relu":
@@ -109,7 +109,7 @@ def lstm_step(
     """
     t = current_time_step()
     H = h.shape[-1]
-    gates = x_proj + h @ weight_hh_T  # (B, 4H): the four gates side by side
+    gates = addmm(x_proj, h, weight_hh_T)  # (B, 4H): x_proj + h W_hhᵀ, the four gates side by side
     if bias_hh is not None:
         gates = gates + bias_hh
     with scope("gates"):
@@ -151,7 +151,7 @@ def lstm_variant_step(
     """
     t = current_time_step()
     H = h.shape[-1]
-    gates = x_proj + h @ weight_hh_T  # (B, 4H) rows i, f, g, o; (B, 3H) rows f, g, o if coupled
+    gates = addmm(x_proj, h, weight_hh_T)  # (B, 4H) rows i, f, g, o; (B, 3H) f, g, o if coupled
     if bias_hh is not None:
         gates = gates + bias_hh
     with scope("gates"):
@@ -204,9 +204,10 @@ def gru_step(
     """
     t = current_time_step()
     H = h.shape[-1]
-    h_proj = h @ weight_hh_T  # (B, 3H)
     if bias_hh is not None:
-        h_proj = h_proj + bias_hh
+        h_proj = addmm(bias_hh, h, weight_hh_T)  # (B, 3H): h W_hhᵀ + b_hh, one node
+    else:
+        h_proj = h @ weight_hh_T  # (B, 3H)
     with scope("gates"):
         a_r = x_proj[..., 0 * H : 1 * H] + h_proj[..., 0 * H : 1 * H]  # (B, H)
         r = a_r.sigmoid().named(gate_label("r", t))
@@ -249,10 +250,9 @@ class CellBase(Module):
 
     def project_input(self, x: Tensor) -> Tensor:
         """x W_ihᵀ + b_ih: (B, D) -> (B, G*H)."""
-        x_proj = x @ self.weight_ih.T  # (B, D) @ (D, G*H)
-        if self.bias_ih is not None:
-            x_proj = x_proj + self.bias_ih
-        return x_proj
+        if self.bias_ih is None:
+            return x @ self.weight_ih.T  # (B, D) @ (D, G*H)
+        return addmm(self.bias_ih, x, self.weight_ih.T)  # (B, G*H), one node
 
     def check_input(self, x) -> Tensor:
         x = as_tensor(x)

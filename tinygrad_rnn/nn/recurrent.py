@@ -41,7 +41,7 @@ import numpy as np
 from .. import functional as F
 from ..errors import DTypeError, ShapeError
 from ..graph import format_source, scope, user_source
-from ..tensor import Tensor, cat, stack, where, zeros
+from ..tensor import Tensor, addmm, cat, stack, where, zeros
 from .cells import gru_step, lstm_step, lstm_variant_step, rnn_step, state_pair
 from .layers import as_tensor
 from .module import Module, uniform_parameter
@@ -170,9 +170,11 @@ class RecurrentBase(Module):
         weight_ih = getattr(self, f"weight_ih_{key}")  # (G*H, D_in)
         weight_hh = getattr(self, f"weight_hh_{key}")  # (G*H, H)
         input_bias, hidden_bias = self.biases(key)
-        x_proj = x.reshape(T * B, input_size) @ weight_ih.T  # (T*B, D_in) @ (D_in, G*H)
-        if input_bias is not None:
-            x_proj = x_proj + input_bias
+        x_flat = x.reshape(T * B, input_size)  # (T*B, D_in)
+        if input_bias is None:
+            x_proj = x_flat @ weight_ih.T  # (T*B, D_in) @ (D_in, G*H)
+        else:
+            x_proj = addmm(input_bias, x_flat, weight_ih.T)  # x W_ihᵀ + b in one node
         x_proj = x_proj.reshape(T, B, self.gate_rows())  # (T, B, G*H)
         weight_hh_T = weight_hh.T  # (H, G*H)
         if direction == 0:
