@@ -3,6 +3,7 @@ accumulation, lean mode, scopes, source lines, no_grad and anomaly detection - f
 the scalar and the tensor engine."""
 
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -194,15 +195,40 @@ def test_lean_mode_frees_saved_arrays_and_intermediate_grads():
     loss, (W, U) = build_rnn_like_graph()
     reference, (W_ref, _) = build_rnn_like_graph()
     reference.backward()
+    order = tg.topological_order(loss)
     loss.backward(retain_graph=False)
     np.testing.assert_allclose(W.grad, W_ref.grad)
     assert U.grad is not None
-    for node in tg.topological_order(loss):
+    assert sum(node.op is not None for node in order) > 10
+    for node in order:
         if node.op is not None:
             assert node.grad is None
             assert node._ctx is None
+            assert node.parents == ()  # so intermediate arrays are freed during backward
     with pytest.raises(BackwardError, match="freed"):
         loss.backward()
+
+
+def test_lean_mode_frees_each_time_step_while_backward_runs():
+    """In lean mode a node nothing else holds is freed once backward has passed it: when
+    backward reaches h_1, the arrays of the later steps are gone."""
+    W = tensor(np.full((2, 2), 0.5), "W")
+    h = tensor([1.0, -1.0], "h_0")
+    later_steps = []
+    for t in range(1, 6):
+        h = (h @ W).tanh().named(f"h_{t}")
+        if t > 1:
+            later_steps.append(weakref.ref(h.data))
+    loss = h.sum()
+    del h
+    alive_at_h_1 = None
+    for step in loss.backward_steps(retain_graph=False):
+        if step.node.label == "h_1":
+            alive_at_h_1 = sum(ref() is not None for ref in later_steps)
+    assert alive_at_h_1 == 0
+    default_loss = (tensor([1.0, -1.0], "h_0") @ W).tanh().sum()
+    default_loss.backward()
+    assert default_loss.parents[0].parents != ()  # the default keeps the whole graph
 
 
 def test_leaf_gradients_are_not_shared_between_parameters():

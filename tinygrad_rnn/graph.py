@@ -284,8 +284,9 @@ class Node:
         """Compute d(self)/d(node) for every node that requires grad, into `node.grad`.
 
         Gradients accumulate (`+=`) across calls, as in PyTorch; clear them with
-        `zero_grad()`. `retain_graph=False` frees saved arrays and intermediate
-        gradients as it goes (lean mode for training); the graph cannot be used again.
+        `zero_grad()`. `retain_graph=False` frees saved arrays, intermediate gradients and
+        the links to each node's parents as it goes (lean mode for training): the graph
+        cannot be used again.
         """
         for _ in backward_steps(self, grad, retain_graph):
             pass
@@ -361,7 +362,9 @@ def backward_steps(root: Node, grad=None, retain_graph: bool = True) -> Iterator
     _check_not_freed(root)
     pending = {root: root._seed_gradient(grad)}  # node -> gradient arrived so far
     owned: set[Node] = set()  # nodes whose pending gradient is an array made by this loop
-    for index, node in enumerate(reversed(topological_order(root))):
+    order = topological_order(root)
+    for index in range(len(order)):
+        node = order.pop()  # from the root backwards; the list lets go of each node
         grad_out = pending.pop(node, None)
         if grad_out is None:  # every op that sent to this node sent None: no gradient
             yield BackwardStep(index, node, None, ())
@@ -375,9 +378,21 @@ def backward_steps(root: Node, grad=None, retain_graph: bool = True) -> Iterator
                 _check_gradient(node, parent, parent_grad)
                 _accumulate(pending, owned, parent, parent_grad)
         _keep_gradient(node, grad_out, retain_graph, grad_is_owned)
-        if not retain_graph:
-            node._ctx = None  # frees the arrays the op saved for backward
         yield BackwardStep(index, node, grad_out, parent_grads)
+        if not retain_graph:
+            _free_node(node)
+
+
+def _free_node(node: Node) -> None:
+    """Lean mode: forget what `node` needed for backward, once backward has passed it.
+
+    Dropping the op object frees the arrays it saved; dropping the parents lets every
+    intermediate node that nothing else holds be freed at once, with its array, so a
+    long unroll's memory shrinks while backward runs instead of after it.
+    """
+    if node.op is not None:
+        node._ctx = None
+        node.parents = ()
 
 
 def _local_backward(node: Node, grad_out) -> tuple:
