@@ -176,17 +176,19 @@ def _user_frame(frame):
     return frame
 
 
-def _node_source() -> tuple | None:
-    """Where the user's code is right now, as (code object, bytecode offset).
+def _node_source() -> tuple:
+    """Where the user's code is right now, as (code object, bytecode offset), or
+    (None, None).
 
     Called by `Node._setup` for every node, so it is cheap on purpose: the line number
     (`frame.f_lineno` costs about half a microsecond) is only worked out when someone
-    reads `node.source`. The search starts 3 frames up, skipping this function's,
-    _setup's and the op's `apply` frames, which are always the package's own.
+    reads `node.source`, and the node keeps the two in two fields rather than a tuple
+    (one object less per node). The search starts 3 frames up, skipping this
+    function's, _setup's and the op's `apply` frames, which are always the package's own.
     """
     frame = _user_frame(sys._getframe(3))
     if frame is None:
-        return None
+        return (None, None)
     return (frame.f_code, frame.f_lasti)
 
 
@@ -213,8 +215,10 @@ class Node:
 
     `_ctx` is the op object that made this node (a `Tanh`, a `MatMul` ...): it holds
     what the backward pass needs (saved inputs or outputs) and its `backward(grad_out)`
-    returns one gradient per parent. It never points back at this node, so the graph has
+    returns one gradient per parent. (A Value keeps the op's class instead: scalar ops
+    save nothing, see scalar.py.) It never points back at this node, so the graph has
     no reference cycles and is freed as soon as you drop the loss.
+    `_source_code`, `_source_offset`: where the user's code was (see `_node_source`).
     """
 
     __slots__ = (
@@ -228,7 +232,8 @@ class Node:
         "id",
         "requires_grad",
         "_ctx",
-        "_source",
+        "_source_code",
+        "_source_offset",
     )
 
     def _setup(self, data, op, parents, ctx, requires_grad, label) -> None:
@@ -243,16 +248,27 @@ class Node:
         self.id = next(_next_id)
         self.requires_grad = requires_grad
         self._ctx = ctx
-        self._source = _node_source() if context.track_source else None
+        if context.track_source:
+            self._source_code, self._source_offset = _node_source()
+        else:
+            self._source_code = None
 
     # --- read-only views ------------------------------------------------------------
     @property
     def source(self) -> str:
         """'file.py:LINE' of the user code that created this node."""
-        if self._source is None:
+        code = self._source_code
+        if code is None:
             return format_source(None)
-        code, offset = self._source
-        return format_source((code.co_filename, _line_number(code, offset)))
+        return format_source((code.co_filename, _line_number(code, self._source_offset)))
+
+    @property
+    def op_class(self):
+        """The primitive that made this node (`ops.Tanh`, `scalar.Tanh` ...): its docstring
+        holds the derivative. None for a leaf, or once a lean backward freed the node."""
+        if self._ctx is None or isinstance(self._ctx, type):
+            return self._ctx
+        return type(self._ctx)
 
     @property
     def is_leaf(self) -> bool:
@@ -396,12 +412,26 @@ def _free_node(node: Node) -> None:
 
 
 def _local_backward(node: Node, grad_out) -> tuple:
-    """Ask the op that made `node` for the gradients of its inputs (empty for leaves)."""
+    """Ask the op that made `node` for the gradients of its inputs (empty for leaves).
+
+    A tensor op is an object that saved what its backward needs (ops.py). A scalar op
+    saves nothing, so a Value keeps the op's class and the class is handed the node,
+    whose value and parents' values are all its backward reads (scalar.py).
+    """
     if node.op is None:
         return ()
     if node._ctx is None:
         _check_not_freed(node)  # raises: an earlier lean backward freed this node
+    if isinstance(node._ctx, type):
+        return node._ctx.backward(node, grad_out)  # a scalar op: Tanh.backward(node, grad_out)
     return node._ctx.backward(grad_out)
+
+
+def local_gradients(node: Node, grad_out) -> tuple:
+    """The gradients `node`'s op sends each parent for `grad_out` (one vector-Jacobian
+    product): what the backward loop computes at `node`, without changing any `.grad`.
+    viz labels its arrows with these."""
+    return _local_backward(node, grad_out)
 
 
 def _check_not_freed(node: Node) -> None:

@@ -7,9 +7,11 @@
 
 Each primitive is a small class with `forward` and `backward` three lines apart, and
 the derivative in its docstring. Subtraction and division are built from them
-(a - b = a + (-b), a / b = a * b**-1), as in micrograd. The op object is the `ctx`
-that remembers what backward needs; it never points back at its output node, so a
-graph is freed as soon as you drop it (no reference cycles for the garbage collector).
+(a - b = a + (-b), a / b = a * b**-1), as in micrograd. A scalar op saves nothing:
+`backward(node, grad_out)` reads the node's value and its parents' values, so each node
+is just the Value and its tuple of parents. Nothing points back from a parent to its
+child, so a graph is freed as soon as you drop it (no reference cycles for the garbage
+collector to find).
 
 Value uses the same node protocol as Tensor (graph.py), so `backward_steps()`,
 `tg.scope(t=...)` and `viz.draw` work on scalar graphs too.
@@ -26,148 +28,157 @@ from .graph import Node, context, records_graph
 
 
 class ScalarOp:
-    """Base of the scalar primitives: forward(ctx, *floats) -> float and
-    backward(ctx, grad_out) -> one float per input (the local chain rule).
+    """Base of the scalar primitives: `forward(*floats) -> float` computes the value, and
+    `backward(node, grad_out)` returns one float per input of `node` (the local chain rule).
 
-    Every subclass declares `__slots__` (the names it saves, or none), so an op object
-    is a few fixed fields and never a `__dict__`: a scalar graph has one per node.
+    Scalar ops keep no state: backward reads what it needs from the node itself - its
+    value `node.data` (tanh, exp, sigmoid) and its parents' values (mul, log, pow). So a
+    Value records the op's class, not an object per node: a scalar graph of 100 000 nodes
+    is then 100 000 fewer objects for Python to allocate and its garbage collector to scan.
+    Both methods are static functions: `break scalar.Tanh.backward` stops at every tanh.
     """
 
-    __slots__ = ()
     name = ""
 
 
 class Add(ScalarOp):
     """out = a + b;   d/da = 1, d/db = 1"""
 
-    __slots__ = ()
     name = "add"
 
-    def forward(ctx, a: float, b: float) -> float:
+    @staticmethod
+    def forward(a: float, b: float) -> float:
         return a + b
 
-    def backward(ctx, grad_out: float) -> tuple[float, float]:
+    @staticmethod
+    def backward(node: Value, grad_out: float) -> tuple[float, float]:
         return (grad_out, grad_out)
 
 
 class Mul(ScalarOp):
     """out = a * b;   d/da = b, d/db = a"""
 
-    __slots__ = ("a", "b")
     name = "mul"
 
-    def forward(ctx, a: float, b: float) -> float:
-        ctx.a = a
-        ctx.b = b
+    @staticmethod
+    def forward(a: float, b: float) -> float:
         return a * b
 
-    def backward(ctx, grad_out: float) -> tuple[float, float]:
-        return (grad_out * ctx.b, grad_out * ctx.a)
+    @staticmethod
+    def backward(node: Value, grad_out: float) -> tuple[float, float]:
+        a, b = node.parents
+        return (grad_out * b.data, grad_out * a.data)
 
 
 class Neg(ScalarOp):
     """out = -x;   d/dx = -1"""
 
-    __slots__ = ()
     name = "neg"
 
-    def forward(ctx, x: float) -> float:
+    @staticmethod
+    def forward(x: float) -> float:
         return -x
 
-    def backward(ctx, grad_out: float) -> tuple[float]:
+    @staticmethod
+    def backward(node: Value, grad_out: float) -> tuple[float]:
         return (-grad_out,)
 
 
 class Pow(ScalarOp):
-    """out = x ** k for a constant number k;   d/dx = k * x ** (k - 1)"""
+    """out = x ** k for a constant number k;   d/dx = k * x ** (k - 1)
 
-    __slots__ = ("x", "k")
+    k is the node's second parent, a constant leaf (as in micrograd); it gets no gradient.
+    """
+
     name = "pow"
 
-    def forward(ctx, x: float, k: float) -> float:
-        ctx.x = x
-        ctx.k = k
+    @staticmethod
+    def forward(x: float, k: float) -> float:
         return _safe_pow(x, k)
 
-    def backward(ctx, grad_out: float) -> tuple[float]:
-        return (grad_out * ctx.k * _safe_pow(ctx.x, ctx.k - 1),)
+    @staticmethod
+    def backward(node: Value, grad_out: float) -> tuple[float, None]:
+        x, k = node.parents
+        return (grad_out * k.data * _safe_pow(x.data, k.data - 1), None)
 
 
 class Exp(ScalarOp):
     """out = e ** x;   d/dx = out"""
 
-    __slots__ = ("out",)
     name = "exp"
 
-    def forward(ctx, x: float) -> float:
-        ctx.out = math.exp(x) if x < 709.0 else math.inf
-        return ctx.out
+    @staticmethod
+    def forward(x: float) -> float:
+        return math.exp(x) if x < 709.0 else math.inf
 
-    def backward(ctx, grad_out: float) -> tuple[float]:
-        return (grad_out * ctx.out,)
+    @staticmethod
+    def backward(node: Value, grad_out: float) -> tuple[float]:
+        return (grad_out * node.data,)
 
 
 class Log(ScalarOp):
     """out = ln x;   d/dx = 1 / x   (log 0 = -inf and log of a negative = nan, like numpy)"""
 
-    __slots__ = ("x",)
     name = "log"
 
-    def forward(ctx, x: float) -> float:
-        ctx.x = x
+    @staticmethod
+    def forward(x: float) -> float:
         if x > 0:
             return math.log(x)
         return -math.inf if x == 0 else math.nan
 
-    def backward(ctx, grad_out: float) -> tuple[float]:
-        return (grad_out / ctx.x if ctx.x != 0 else math.copysign(math.inf, grad_out),)
+    @staticmethod
+    def backward(node: Value, grad_out: float) -> tuple[float]:
+        x = node.parents[0].data
+        return (grad_out / x if x != 0 else math.copysign(math.inf, grad_out),)
 
 
 class Tanh(ScalarOp):
     """out = tanh x;   d/dx = 1 - out**2"""
 
-    __slots__ = ("out",)
     name = "tanh"
 
-    def forward(ctx, x: float) -> float:
-        ctx.out = math.tanh(x)
-        return ctx.out
+    @staticmethod
+    def forward(x: float) -> float:
+        return math.tanh(x)
 
-    def backward(ctx, grad_out: float) -> tuple[float]:
-        return (grad_out * (1.0 - ctx.out * ctx.out),)
+    @staticmethod
+    def backward(node: Value, grad_out: float) -> tuple[float]:
+        out = node.data
+        return (grad_out * (1.0 - out * out),)
 
 
 class Sigmoid(ScalarOp):
     """out = 1 / (1 + e**-x);   d/dx = out * (1 - out)"""
 
-    __slots__ = ("out",)
     name = "sigmoid"
 
-    def forward(ctx, x: float) -> float:
+    @staticmethod
+    def forward(x: float) -> float:
         # Two branches so that e**(large) is never computed: no overflow at +-1000.
         if x >= 0:
-            ctx.out = 1.0 / (1.0 + math.exp(-x))
-        else:
-            e = math.exp(x)
-            ctx.out = e / (1.0 + e)
-        return ctx.out
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1.0 + e)
 
-    def backward(ctx, grad_out: float) -> tuple[float]:
-        return (grad_out * ctx.out * (1.0 - ctx.out),)
+    @staticmethod
+    def backward(node: Value, grad_out: float) -> tuple[float]:
+        out = node.data
+        return (grad_out * out * (1.0 - out),)
 
 
 class Relu(ScalarOp):
     """out = max(x, 0);   d/dx = 1 if x > 0 else 0"""
 
-    __slots__ = ("positive",)
     name = "relu"
 
-    def forward(ctx, x: float) -> float:
-        ctx.positive = x > 0
-        return x if ctx.positive else 0.0
+    @staticmethod
+    def forward(x: float) -> float:
+        return x if x > 0 else 0.0
 
-    def backward(ctx, grad_out: float) -> tuple[float]:
-        return (grad_out if ctx.positive else 0.0,)
+    @staticmethod
+    def backward(node: Value, grad_out: float) -> tuple[float]:
+        return (grad_out if node.data > 0 else 0.0,)  # out > 0 exactly where x > 0
 
 
 def _safe_pow(x: float, k: float) -> float:
@@ -245,7 +256,7 @@ class Value(Node):
                 "Value ** Value is not a primitive: the exponent must be a number. "
                 "Write (b * a.log()).exp() for a ** b."
             )
-        return _apply(Pow, self, k=float(exponent))
+        return _apply(Pow, self, _as_value(float(exponent)))
 
     # --- element-wise functions ------------------------------------------------------
     def exp(self) -> Value:
@@ -273,13 +284,15 @@ def _as_value(x) -> Value:
     raise TypeError(f"cannot combine a Value with {type(x).__name__} ({x!r}); use a number")
 
 
-def _apply(op_class, *parents: Value, **params) -> Value:
-    """Run one primitive forward and record it as a node (unless in `no_grad`)."""
-    ctx = op_class()
-    data = ctx.forward(*[parent.data for parent in parents], **params)
+def _apply(op_class, *parents: Value) -> Value:
+    """Run one primitive forward and record it as a node (unless in `no_grad`).
+
+    The node keeps the op's class as its `_ctx`: scalar ops save nothing (see ScalarOp).
+    """
+    data = op_class.forward(*[parent.data for parent in parents])
     out = Value.__new__(Value)
     if records_graph(parents):
-        out._setup(data, op_class.name, parents, ctx, True, None)
+        out._setup(data, op_class.name, parents, op_class, True, None)
     else:
         out._setup(data, None, (), None, False, None)
     if context.anomaly and not math.isfinite(data):

@@ -35,7 +35,7 @@ gradient the child sends to that parent:
 
 so the gradients on all arrows leaving a node add up to that node's `.grad` (∂L/∂node).
 viz does not run backward again (that would accumulate into `.grad`): it asks the
-child's op for this one local product, `child._ctx.backward(child.grad)` - the same call
+child's op for this one local product, `local_gradients(child, child.grad)` - the same call
 the backward loop made - which reads `child.grad` and writes nothing. An arrow into a
 collapsed box carries the sum of the products of the arrows it stands for, i.e. the
 gradient that box sent to the node the arrow leaves. The arrow's weight is the norm of
@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tinygrad_rnn.graph import Node
+from tinygrad_rnn.graph import Node, local_gradients
 
 from .errors import VizError
 
@@ -445,14 +445,14 @@ def cell_kind(members: list[Node]) -> str | None:
 def sent_gradients(child: Node) -> tuple:
     """The gradient `child` sent to each of its parents in the backward pass.
 
-    One local vector-Jacobian product, `child._ctx.backward(child.grad)`: reads the
+    One local vector-Jacobian product, `local_gradients(child, child.grad)`: reads the
     gradient the node kept and writes nothing (no `.grad` changes). Entries are None
     where the parent needs no gradient or the child has none.
     """
     if child.grad is None or child._ctx is None:
         return (None,) * len(child.parents)
     with np.errstate(all="ignore"):  # backward already warned about any inf/nan here
-        grads = child._ctx.backward(child.grad)
+        grads = local_gradients(child, child.grad)
     return tuple(
         grad if parent.requires_grad else None for parent, grad in zip(child.parents, grads)
     )

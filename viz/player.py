@@ -80,7 +80,7 @@ def derivative_text(node: Node) -> str:
         if node.requires_grad:
             return "a leaf: the gradients its children sent are summed into .grad"
         return "a constant: no gradient"
-    doc = type(node._ctx).__doc__ or ""
+    doc = node.op_class.__doc__ or ""
     first = doc.strip().split("\n\n")[0]
     return " ".join(first.split())
 
