@@ -176,20 +176,19 @@ def _user_frame(frame):
     return frame
 
 
-def _node_source() -> tuple:
-    """Where the user's code is right now, as (code object, bytecode offset), or
-    (None, None).
+def _node_source():
+    """The frame of the user's code that is creating a node right now, or None.
 
-    Called by `Node._setup` for every node, so it is cheap on purpose: the line number
+    Called by `Node._setup` for every node, so it is cheap on purpose: the node keeps
+    the frame's code object and bytecode offset in two fields, and the line number
     (`frame.f_lineno` costs about half a microsecond) is only worked out when someone
-    reads `node.source`, and the node keeps the two in two fields rather than a tuple
-    (one object less per node). The search starts 3 frames up, skipping this
-    function's, _setup's and the op's `apply` frames, which are always the package's own.
+    reads `node.source`. The search starts 3 frames up, skipping this function's,
+    _setup's and the op's `apply` frames, which are always the package's own.
     """
-    frame = _user_frame(sys._getframe(3))
-    if frame is None:
-        return (None, None)
-    return (frame.f_code, frame.f_lasti)
+    frame = sys._getframe(3)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return frame
 
 
 def _line_number(code, offset: int) -> int | None:
@@ -248,10 +247,12 @@ class Node:
         self.id = next(_next_id)
         self.requires_grad = requires_grad
         self._ctx = ctx
-        if context.track_source:
-            self._source_code, self._source_offset = _node_source()
-        else:
+        frame = _node_source() if context.track_source else None
+        if frame is None:
             self._source_code = None
+        else:
+            self._source_code = frame.f_code
+            self._source_offset = frame.f_lasti
 
     # --- read-only views ------------------------------------------------------------
     @property
@@ -453,14 +454,17 @@ def _accumulate(pending: dict, owned: set, parent: Node, grad) -> None:
     costs no new array per step. An `IndexedGrad` (the gradient of a slice) is added
     only where it is nonzero.
     """
-    if parent not in pending:
+    total = pending.get(parent)
+    if total is None:  # the first gradient to arrive
         if isinstance(grad, IndexedGrad):
             pending[parent] = grad.dense()
             owned.add(parent)
         else:
             pending[parent] = grad
         return
-    total = pending[parent]
+    if type(total) is float:  # the scalar engine: floats, nothing to own
+        pending[parent] = total + grad
+        return
     if parent in owned:
         if isinstance(grad, IndexedGrad):
             grad.add_to(total)
@@ -473,7 +477,7 @@ def _accumulate(pending: dict, owned: set, parent: Node, grad) -> None:
     else:
         total = total + grad
     pending[parent] = total
-    if isinstance(total, np.ndarray):  # the scalar engine's floats are never owned
+    if isinstance(total, np.ndarray):  # (0-d results can be numpy scalars: not owned)
         owned.add(parent)
 
 
@@ -506,9 +510,9 @@ def _keep_gradient(node: Node, grad, retain_graph: bool, grad_is_owned: bool = F
     """
     if node.op is not None and not retain_graph:
         return
-    if node.grad is None:
-        is_array = isinstance(grad, (np.ndarray, np.generic))
-        needs_copy = node.op is None and is_array and not grad_is_owned
-        node.grad = np.array(grad) if needs_copy else grad
-    else:
+    if node.grad is not None:
         node.grad = node.grad + grad
+    elif node.op is None and not grad_is_owned and isinstance(grad, (np.ndarray, np.generic)):
+        node.grad = np.array(grad)  # a leaf's own copy
+    else:
+        node.grad = grad

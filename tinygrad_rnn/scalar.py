@@ -289,7 +289,10 @@ def _apply(op_class, *parents: Value) -> Value:
 
     The node keeps the op's class as its `_ctx`: scalar ops save nothing (see ScalarOp).
     """
-    data = op_class.forward(*[parent.data for parent in parents])
+    if len(parents) == 1:  # every scalar op has one or two inputs
+        data = op_class.forward(parents[0].data)
+    else:
+        data = op_class.forward(parents[0].data, parents[1].data)
     out = Value.__new__(Value)
     if records_graph(parents):
         out._setup(data, op_class.name, parents, op_class, True, None)
