@@ -1,6 +1,7 @@
 """The scalar engine: values and gradients of small expressions derived by hand."""
 
 import gc
+import inspect
 import math
 
 import numpy as np
@@ -178,3 +179,24 @@ def test_scalar_backward_reads_the_node():
     assert exponent.data == 3.0 and not exponent.requires_grad
     cube.backward()
     assert b.grad == 3 * (-2.0) ** 2 and exponent.grad is None
+
+
+def test_every_node_and_constant_records_the_users_line():
+    """Operators, reflected operators, derived ones (-, /, **) and the constants they
+    wrap all point at the line of this test that made them."""
+    a = Value(2.0, label="a")
+    here = inspect.currentframe().f_lineno
+    made = [
+        (a * 3, here + 2),
+        (2 - a, here + 3),
+        (a / 2, here + 4),
+        (a**2, here + 5),
+        (-a, here + 6),
+        ((a + 1).tanh(), here + 7),
+    ]
+    for node, line in made:
+        assert node.source == f"test_scalar.py:{line}"
+        for parent in node.parents:
+            if parent is not a and parent.op is None:  # a wrapped constant
+                assert parent.source == f"test_scalar.py:{line}"
+    assert Value(1.0).source == f"test_scalar.py:{here + 14}"

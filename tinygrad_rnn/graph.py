@@ -176,16 +176,19 @@ def _user_frame(frame):
     return frame
 
 
-def _node_source():
+def _node_source(package_frames: int = 3):
     """The frame of the user's code that is creating a node right now, or None.
 
     Called by `Node._setup` for every node, so it is cheap on purpose: the node keeps
     the frame's code object and bytecode offset in two fields, and the line number
     (`frame.f_lineno` costs about half a microsecond) is only worked out when someone
-    reads `node.source`. The search starts 3 frames up, skipping this function's,
-    _setup's and the op's `apply` frames, which are always the package's own.
+    reads `node.source`. The search starts `package_frames` frames up, skipping frames
+    that are always the package's own: this function's, _setup's and the caller's
+    (`apply`), and one more for the scalar engine's `_apply`, which only Value's
+    operators call. Every frame looked at becomes a Python object, which costs about
+    as much as the rest of a scalar node's bookkeeping.
     """
-    frame = sys._getframe(3)
+    frame = sys._getframe(package_frames)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     return frame
@@ -235,8 +238,9 @@ class Node:
         "_source_offset",
     )
 
-    def _setup(self, data, op, parents, ctx, requires_grad, label) -> None:
-        """Fill in the bookkeeping; called by Value/Tensor constructors and op results."""
+    def _setup(self, data, op, parents, ctx, requires_grad, label, package_frames=3) -> None:
+        """Fill in the bookkeeping; called by Value/Tensor constructors and op results.
+        `package_frames`: see `_node_source`."""
         self.data = data
         self.grad = None
         self.op = op
@@ -247,7 +251,7 @@ class Node:
         self.id = next(_next_id)
         self.requires_grad = requires_grad
         self._ctx = ctx
-        frame = _node_source() if context.track_source else None
+        frame = _node_source(package_frames) if context.track_source else None
         if frame is None:
             self._source_code = None
         else:

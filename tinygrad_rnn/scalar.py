@@ -280,7 +280,9 @@ def _as_value(x) -> Value:
     if isinstance(x, Value):
         return x
     if isinstance(x, (int, float)):
-        return Value(x, requires_grad=False)
+        constant = Value.__new__(Value)  # Value(x, requires_grad=False), from an operator
+        constant._setup(float(x), None, (), None, False, None, package_frames=4)
+        return constant
     raise TypeError(f"cannot combine a Value with {type(x).__name__} ({x!r}); use a number")
 
 
@@ -294,10 +296,10 @@ def _apply(op_class, *parents: Value) -> Value:
     else:
         data = op_class.forward(parents[0].data, parents[1].data)
     out = Value.__new__(Value)
-    if records_graph(parents):
-        out._setup(data, op_class.name, parents, op_class, True, None)
+    if records_graph(parents):  # 4: skip the Value operator that called _apply too
+        out._setup(data, op_class.name, parents, op_class, True, None, package_frames=4)
     else:
-        out._setup(data, None, (), None, False, None)
+        out._setup(data, None, (), None, False, None, package_frames=4)
     if context.anomaly and not math.isfinite(data):
         raise AnomalyError(f"{op_class.name} produced {data} in {out.describe()}")
     return out
