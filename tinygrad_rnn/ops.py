@@ -325,11 +325,14 @@ class Addmm(Op):
         ctx.b = b
         product = np.asarray(a @ b)  # a fresh array that nothing else holds
         ctx.product_shape = product.shape
-        fits = np.broadcast_shapes(c.shape, product.shape) == product.shape
-        if fits and np.result_type(c, product) == product.dtype:
-            product += c  # in place: no second (B, 4H) array
+        # c of a @ b's shape, or of its trailing axes (a bias): add it in place, so
+        # that there is no second (B, 4H) array. Otherwise (c broadcasts the other way,
+        # or has another dtype) as numpy's c + a @ b does.
+        fits = c.shape == product.shape[product.ndim - c.ndim :]
+        if fits and c.dtype == product.dtype:
+            product += c
             return product
-        return c + product  # c is larger than a @ b, or of a wider dtype
+        return c + product
 
     def backward(ctx, grad_out):
         grad_c = unbroadcast(grad_out, ctx.c_shape)
@@ -474,10 +477,10 @@ class Transpose(Op):
 def is_basic_index(index) -> bool:
     """True if `index` only uses ints, slices, None and Ellipsis (numpy returns a view)."""
     items = index if isinstance(index, tuple) else (index,)
-    return all(
-        item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice))
-        for item in items
-    )
+    for item in items:  # a loop, not all(generator): this runs for every slice node
+        if not (item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice))):
+            return False
+    return True
 
 
 class IndexedGrad:

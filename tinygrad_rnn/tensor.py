@@ -473,6 +473,8 @@ def _reduction_args(axis, keepdims, dim, keepdim):
 def _normalize_index(index):
     """Tensors and lists inside an index become numpy arrays; boolean masks become the
     integer positions they select (so backward can scatter with np.add.at)."""
+    if ops.is_basic_index(index):  # ints, slices, None, ...: used as they are
+        return index
     items = index if isinstance(index, tuple) else (index,)
     normalized = []
     for item in items:
