@@ -2,6 +2,7 @@
 
     python -m benchmarks.bench_memory_training                 # 1000 steps, both modes
     python -m benchmarks.bench_memory_training --steps 3000 --every 500
+    python -m benchmarks.bench_memory_training --speed       # time only, both modes alternating
 
 A char-LM training loop as the lessons write it - Embedding -> LSTM -> Linear,
 cross-entropy, truncated BPTT (the state carried over with `detach_state`), gradient
@@ -10,6 +11,13 @@ float32). Each engine mode runs in its own fresh subprocess:
 
 - default: `loss.backward()` keeps every node's gradient until the graph is dropped;
 - lean: `loss.backward(retain_graph=False)` frees saved arrays and gradients as it goes.
+
+The modes run one after the other, so their times are only a rough guide on a shared
+machine (another job slowing one run shows up as a difference between the modes); the
+CPU time per step is steadier than the wall clock. For a speed comparison of the modes
+`--speed`, which trains both modes in one process, alternating blocks of steps on the
+CPU clock (lean mode keeps no intermediate gradient and frees each step's arrays as
+backward passes them, so it should be a little faster, never slower).
 
 Every `--every` steps the child records its resident set size (RSS, from
 /proc/self/statm) and, in a second run under tracemalloc, the Python + numpy memory
@@ -97,7 +105,7 @@ def child(mode: str, steps: int, every: int, trace: bool) -> dict:
     if trace:
         tracemalloc.start()
     marks, losses = {}, []
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for step in range(1, steps + 1):
         losses.append(train_step())
         if step % every == 0:
@@ -105,8 +113,14 @@ def child(mode: str, steps: int, every: int, trace: bool) -> dict:
                 marks[step] = tracemalloc.get_traced_memory()[0] / 2**20
             else:
                 marks[step] = current_rss_mib()
-    seconds = time.perf_counter() - start
-    return {"marks": marks, "seconds": seconds, "first_loss": losses[0], "last_loss": losses[-1]}
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    return {
+        "marks": marks,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
+        "first_loss": losses[0],
+        "last_loss": losses[-1],
+    }
 
 
 def measure(mode: str, steps: int, every: int) -> dict:
@@ -142,12 +156,33 @@ def growth_per_1000(marks: dict[int, float]) -> float:
     return 1000.0 * float(np.polyfit(np.array(steps, float), np.array(values, float), 1)[0])
 
 
+def compare_speed(rounds: int = 15, block: int = 20) -> dict[str, float]:
+    """Median CPU ms per training step of each mode, both trained in this process in
+    alternating blocks of `block` steps (after a warm-up), so that a busy minute on a
+    shared machine slows both alike."""
+    steps = {mode: build_training(lean=mode == "lean") for mode in MODES}
+    for train_step in steps.values():
+        for _ in range(block):
+            train_step()
+    times: dict[str, list[float]] = {mode: [] for mode in MODES}
+    for _ in range(rounds):
+        for mode, train_step in steps.items():
+            start = time.process_time()
+            for _ in range(block):
+                train_step()
+            times[mode].append(1000 * (time.process_time() - start) / block)
+    return {mode: float(np.median(values)) for mode, values in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1000, help="training steps (1000)")
     parser.add_argument("--every", type=int, default=100, help="steps between checkpoints")
     parser.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--speed", action="store_true", help="only compare the modes' speed, alternating"
+    )
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.steps, args.every, args.trace)))
@@ -155,6 +190,12 @@ def main() -> None:
     from benchmarks.common import print_machine
 
     print_machine()
+    if args.speed:
+        speeds = compare_speed()
+        print("\nCPU ms per training step, modes alternating in one process (median):")
+        for mode, ms in speeds.items():
+            print(f"  {mode:<8} {ms:6.2f}  ({ms / speeds['default']:.2f}x the default)")
+        return
     print(
         f"\nmemory over {args.steps} training steps (char-LM: V={VOCAB}, E={EMBED}, "
         f"H={HIDDEN}, B={BATCH}, T={SEQ_LEN}, float32, Adam, clipping, truncated BPTT)"
@@ -163,8 +204,10 @@ def main() -> None:
         result = measure(mode, args.steps, args.every)
         rss, traced = result["rss"], result["traced"]
         per_step = 1000 * rss["seconds"] / args.steps
+        cpu_per_step = 1000 * rss["cpu_seconds"] / args.steps
         print(
-            f"\n  {mode}: {rss['seconds']:.1f} s ({per_step:.1f} ms/step), "
+            f"\n  {mode}: {rss['seconds']:.1f} s ({per_step:.1f} ms/step wall, "
+            f"{cpu_per_step:.1f} ms/step CPU), "
             f"loss {rss['first_loss']:.3f} -> {rss['last_loss']:.3f}"
         )
         print(f"  {'step':>8} {'RSS MiB':>10} {'tracemalloc MiB':>16}")
