@@ -191,7 +191,14 @@ def main() -> None:
 
     print_machine()
     if args.speed:
+        try:  # one BLAS thread: the CPU clock would otherwise add up both threads' spinning
+            from threadpoolctl import threadpool_limits
+
+            limiter = threadpool_limits(limits=1, user_api="blas")
+        except ImportError:
+            limiter = None
         speeds = compare_speed()
+        del limiter
         print("\nCPU ms per training step, modes alternating in one process (median):")
         for mode, ms in speeds.items():
             print(f"  {mode:<8} {ms:6.2f}  ({ms / speeds['default']:.2f}x the default)")
