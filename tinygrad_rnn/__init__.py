@@ -43,6 +43,7 @@ from .graph import (
 from .scalar import Value
 from .tensor import (
     Tensor,
+    addmm,
     cat,
     concat,
     exp,
@@ -81,6 +82,7 @@ __all__ = [
     "TensorIndexError",
     "TinygradError",
     "Value",
+    "addmm",
     "backward_steps",
     "bptt",
     "cat",
