@@ -23,7 +23,15 @@ import sys
 import time
 from pathlib import Path
 
-from .common import CommandError, positive_int
+from .common import (
+    CommandError,
+    fraction,
+    nonnegative_int,
+    parse,
+    positive_float,
+    positive_int,
+    require,
+)
 
 DEFAULT_CHECKPOINT = "charlm-out/charlm.npz"
 DATA_NAME = "tinyshakespeare.txt"
@@ -42,49 +50,13 @@ RUN_FLAGS = {
 }
 
 
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text} must be a number > 0")
-    return value
-
-
-def fraction(text: str) -> float:
-    """argparse type: a number strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"{text} must be between 0 and 1")
-    return value
-
-
-def nonnegative_int(text: str) -> int:
-    """argparse type: a whole number >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text} must be 0 or more")
-    return value
-
-
 def temperature(text: str) -> float:
     """argparse type: a sampling temperature, a finite number >= 0 (0 = always the argmax)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"temperature {text!r} is not a number") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(
-            f"temperature {text} must be a number >= 0 (0 = always the most likely character)"
-        )
+    value = parse(text, float, "a number", prefix="temperature ")
+    require(
+        math.isfinite(value) and value >= 0,
+        f"temperature {text} must be a number >= 0 (0 = always the most likely character)",
+    )
     return value
 
 

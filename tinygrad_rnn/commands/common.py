@@ -6,6 +6,7 @@ Read next: render.py (a whole command in one file).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from contextlib import contextmanager
 
@@ -14,14 +15,45 @@ class CommandError(Exception):
     """A mistake the user can fix; `tinygrad-rnn` prints it as one line and exits with 1."""
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number >= 1, with a one-line message otherwise."""
+def parse(text: str, convert, what: str, prefix: str = ""):
+    """`convert(text)`, or a one-line argparse error: "'many' is not a whole number"."""
     try:
-        value = int(text)
+        return convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text} must be at least 1")
+        raise argparse.ArgumentTypeError(f"{prefix}{text!r} is not {what}") from None
+
+
+def require(ok: bool, message: str) -> None:
+    """A one-line argparse error unless `ok`."""
+    if not ok:
+        raise argparse.ArgumentTypeError(message)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    value = parse(text, int, "a whole number")
+    require(value >= 1, f"{text} must be at least 1")
+    return value
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: a whole number >= 0."""
+    value = parse(text, int, "a whole number")
+    require(value >= 0, f"{text} must be 0 or more")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    value = parse(text, float, "a number")
+    require(math.isfinite(value) and value > 0, f"{text} must be a number > 0")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a number strictly between 0 and 1."""
+    value = parse(text, float, "a number")
+    require(0.0 < value < 1.0, f"{text} must be between 0 and 1")
     return value
 
 
