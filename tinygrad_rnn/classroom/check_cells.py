@@ -128,12 +128,13 @@ CELL_SHAPE_HINT = (
 )
 
 
-def lstm_cell_cases() -> list[Case]:
+def cell_cases(name: str, check, gradcheck, outputs: str) -> list[Case]:
+    """Random cases of one cell exercise at four sizes, then a finite-difference check."""
     shapes = [(2, 3, 4), (1, 1, 1), (3, 2, 5), (4, 4, 2)]
     cases = [
         Case(
-            f"B={B}, D={D}, H={H}: h_t, c_t and 7 gradients",
-            check_lstm_cell,
+            f"B={B}, D={D}, H={H}: {outputs}",
+            check,
             dict(B=B, D=D, H=H, seed=seed),
             hint=CELL_SHAPE_HINT,
         )
@@ -141,13 +142,19 @@ def lstm_cell_cases() -> list[Case]:
     ]
     cases.append(
         Case(
-            "gradcheck (finite differences) of lstm_cell, B=2, D=2, H=2",
-            check_lstm_cell_gradcheck,
+            f"gradcheck (finite differences) of {name}, B=2, D=2, H=2",
+            gradcheck,
             dict(B=2, D=2, H=2, seed=9),
             hint=CELL_SHAPE_HINT,
         )
     )
     return cases
+
+
+def lstm_cell_cases() -> list[Case]:
+    return cell_cases(
+        "lstm_cell", check_lstm_cell, check_lstm_cell_gradcheck, "h_t, c_t and 7 gradients"
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -342,22 +349,4 @@ def check_gru_cell_gradcheck(module, B, D, H, seed) -> None:
 
 
 def gru_cell_cases() -> list[Case]:
-    shapes = [(2, 3, 4), (1, 1, 1), (3, 2, 5), (4, 4, 2)]
-    cases = [
-        Case(
-            f"B={B}, D={D}, H={H}: h_t and 6 gradients",
-            check_gru_cell,
-            dict(B=B, D=D, H=H, seed=seed),
-            hint=CELL_SHAPE_HINT,
-        )
-        for seed, (B, D, H) in enumerate(shapes)
-    ]
-    cases.append(
-        Case(
-            "gradcheck (finite differences) of gru_cell, B=2, D=2, H=2",
-            check_gru_cell_gradcheck,
-            dict(B=2, D=2, H=2, seed=9),
-            hint=CELL_SHAPE_HINT,
-        )
-    )
-    return cases
+    return cell_cases("gru_cell", check_gru_cell, check_gru_cell_gradcheck, "h_t and 6 gradients")
