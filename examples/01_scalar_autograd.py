@@ -163,7 +163,7 @@ def contributions_per_step(loss: tg.Value, weight: tg.Value) -> dict[int, float]
     for step in loss.backward_steps():
         for parent, grad in zip(step.node.parents, step.parent_grads):
             if parent is weight and grad is not None:
-                per_step[step.node.t] = per_step.get(step.node.t, 0.0) + grad
+                per_step[step.node.time_step] = per_step.get(step.node.time_step, 0.0) + grad
     return per_step
 
 

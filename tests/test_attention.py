@@ -182,7 +182,7 @@ def test_labels_and_scope_inside_a_time_step():
     with tg.scope("decoder"), tg.scope(t=3):
         context, weights = F.attention(q, k, k)
     assert weights.label == "alpha_3" and context.label == "context_3"
-    assert weights.scope == ("decoder", "t=3", "attention") and weights.t == 3
+    assert weights.scope == ("decoder", "t=3", "attention") and weights.time_step == 3
     labels = {node.label for node in tg.topological_order(context.sum())}
     assert "score_3" in labels
     context, weights = F.attention(q, k, k)  # outside any time step: plain names

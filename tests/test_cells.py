@@ -271,7 +271,7 @@ def test_lstm_cell_labels_outside_a_time_step():
     nodes = labelled(h)
     for gate in "ifgo":
         assert nodes[gate].scope == ("lstmcell", "cell", "gates")
-        assert nodes[gate].t is None
+        assert nodes[gate].time_step is None
     assert nodes["c'"].scope == ("lstmcell", "cell")
     assert h.label == "h'" and c.label == "c'"
     assert nodes["weight_hh"].is_leaf
@@ -283,7 +283,7 @@ def test_gru_and_rnn_cell_labels_inside_a_time_step():
     with tg.scope(t=4):
         h = gru(tg.randn(2, 2))
     nodes = labelled(h)
-    assert h.label == "h_4" and h.t == 4
+    assert h.label == "h_4" and h.time_step == 4
     for gate, op in [("r_4", "sigmoid"), ("z_4", "sigmoid"), ("n_4", "tanh")]:
         assert nodes[gate].op == op
         assert nodes[gate].scope == ("t=4", "grucell", "cell", "gates")

@@ -171,7 +171,7 @@ def test_backward_step_contents():
             if parent.requires_grad:
                 assert np.shape(sent) == parent.shape
     h3 = next(s for s in steps if s.node.label == "h_3")
-    assert h3.node.op == "tanh" and h3.node.t == 3
+    assert h3.node.op == "tanh" and h3.node.time_step == 3
     # tanh's local rule: the gradient it sends is grad * (1 - h^2)
     np.testing.assert_allclose(h3.parent_grads[0], h3.grad * (1 - h3.node.data**2))
     assert "h_3" in repr(h3)
@@ -250,8 +250,8 @@ def test_scope_and_time_step_are_recorded():
                 y = x * 2.0
                 assert tg.current_time_step() == 3
         z = x * 3.0
-    assert y.scope == ("encoder", "lstm", "t=3") and y.t == 3
-    assert z.scope == ("encoder",) and z.t is None
+    assert y.scope == ("encoder", "lstm", "t=3") and y.time_step == 3
+    assert z.scope == ("encoder",) and z.time_step is None
     assert tg.current_time_step() is None
 
 

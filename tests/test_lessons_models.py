@@ -131,7 +131,7 @@ def test_elman_labels_and_scopes():
     o, _ = model(tg.randn(3, 1, 2))
     nodes = {n.label: n for n in tg.topological_order(o) if n.label}
     assert nodes["h_2"].scope == ("elmanrnn", "t=2") and nodes["h_2"].op == "tanh"
-    assert nodes["o_3"].t == 3
+    assert nodes["o_3"].time_step == 3
     assert {"U", "W", "V", "b", "c"} <= set(nodes)
 
 

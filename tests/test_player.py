@@ -96,7 +96,7 @@ def test_one_entry_per_backward_step_with_labels_and_norms(tmp_path):
         assert record["index"] == index == step.index
         assert record["title"] == title
         assert record["grad"]["norm"] == norm_text
-        assert record["t"] == step.node.t
+        assert record["time_step"] == step.node.time_step
         assert record["key"] in parser.svg_titles  # the step's node is drawn in the SVG
     titles = [record["title"] for record in data["steps"]]
     assert titles[0] == "L" and data["steps"][0]["grad"]["norm"] == "1"

@@ -329,14 +329,14 @@ def test_labels_scopes_and_time_steps_follow_the_conventions():
         ("tagger", "encoder", layer, "t=3", "cell", "gates")
         for layer in ("l0", "l0_reverse", "l1", "l1_reverse")
     ]
-    assert all(n.t == 3 and n.op == "sigmoid" for n in f_3)
+    assert all(n.time_step == 3 and n.op == "sigmoid" for n in f_3)
     h = {n.scope[2]: n for n in order if n.label == "h_4"}
     assert h["l0_reverse"].scope == ("tagger", "encoder", "l0_reverse", "t=4", "cell")
     for layer_scope in ("l0", "l1_reverse"):
         chain = [n for n in order if n.scope[2:3] == (layer_scope,) and n.label]
         c_labels = sorted(n.label for n in chain if n.label.startswith("c_"))
         assert c_labels == ["c_1", "c_2", "c_3", "c_4"]
-        assert {n.t for n in chain if n.label.startswith("g_")} == {1, 2, 3, 4}
+        assert {n.time_step for n in chain if n.label.startswith("g_")} == {1, 2, 3, 4}
 
 
 def test_gru_and_rnn_labels():
@@ -365,12 +365,12 @@ def test_input_projection_is_one_matmul_before_the_loop():
         order = tg.topological_order(out)
         for layer_scope in ("l0", "l0_reverse"):
             matmuls = [n for n in order if n.op == "addmm" and n.scope[1] == layer_scope]
-            before_loop = [n for n in matmuls if n.t is None]
+            before_loop = [n for n in matmuls if n.time_step is None]
             assert len(before_loop) == 1 and before_loop[0].shape == (T * 2, 3 * layer.gate_count)
-            assert sorted(n.t for n in matmuls if n.t is not None) == list(range(1, T + 1))
+            assert sorted(n.time_step for n in matmuls if n.time_step is not None) == list(range(1, T + 1))
             assert not [n for n in order if n.op == "matmul" and n.scope[1] == layer_scope]
             transposes = [n for n in order if n.op == "transpose" and n.scope[1] == layer_scope]
-            assert len(transposes) == 2 and all(n.t is None for n in transposes)
+            assert len(transposes) == 2 and all(n.time_step is None for n in transposes)
 
 
 # --------------------------------------------------------------------------------------

@@ -144,7 +144,7 @@ def test_two_unit_scalar_rnn_backward_matches_numpy():
     for i in range(2):
         for j in range(2):
             assert W[i][j].grad == pytest.approx(dW[i, j], rel=1e-12)
-    assert h[0].t == 3 and h[0].scope == ("t=3",)
+    assert h[0].time_step == 3 and h[0].scope == ("t=3",)
 
 
 def test_a_scalar_node_is_two_objects_for_the_garbage_collector():

@@ -123,7 +123,7 @@ def test_graph_scopes_and_labels_of_a_decoder_step():
     for node in tg.topological_order(loss):
         by_label.setdefault(node.label, []).append(node)
     (alpha,) = by_label["alpha_2"]
-    assert alpha.scope == ("seq2seq", "decoder", "t=2", "attention") and alpha.t == 2
+    assert alpha.scope == ("seq2seq", "decoder", "t=2", "attention") and alpha.time_step == 2
     for label in ["score_2", "context_2", "s_tilde_2", "o_2", "f_2", "c_2"]:
         assert label in by_label, label
     decoder_h = [n for n in by_label["h_2"] if n.scope[:2] == ("seq2seq", "decoder")]

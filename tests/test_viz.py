@@ -329,7 +329,7 @@ def test_collapsed_boxes_name_their_kind_and_outputs(detail, word):
         groups = [box for box in data.boxes if box.kind == "group"]
         assert [box.title for box in groups] == [f"{kind} {word}"] * 3
         assert "h_2" in groups[1].subtitle
-        assert [box.t for box in groups] == [1, 2, 3]
+        assert [box.time_step for box in groups] == [1, 2, 3]
         assert [box.cluster[-1] for box in groups] == ["t=1", "t=2", "t=3"]  # in their step
 
 
@@ -462,9 +462,9 @@ def test_coarse_pictures_leave_out_the_fans_to_shared_nodes():
         touching = [a for a in data.arrows if box.key in (a.tail, a.head)]
         assert not any(a.tail in cells or a.head in cells for a in touching)
     # hidden anchors keep the feeder before t = 1 and the collector after t = 6
-    anchored = {(keys[t].title, keys[h].t) for t, h in data.anchors if h in cells}
+    anchored = {(keys[t].title, keys[h].time_step) for t, h in data.anchors if h in cells}
     assert ("reshape", 1) in anchored
-    assert any(keys[t].t == 6 and keys[h].title == "stack" for t, h in data.anchors)
+    assert any(keys[t].time_step == 6 and keys[h].title == "stack" for t, h in data.anchors)
     everything = viz.extract(loss, detail="cells", shared_arrows=True)
     assert len(everything.arrows) > len(data.arrows) + 2 * 6
     assert everything.anchors == []

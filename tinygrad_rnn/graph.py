@@ -6,7 +6,7 @@ float, a `Tensor` (tensor.py) holds a numpy array, and both carry the same bookk
     data      the value                         grad    dL/d(this node), after backward
     op        "tanh", "matmul", ... or None     parents the input nodes, in order
     label     "h_3", "f_3", "W" (or None)       scope   ("encoder", "lstm", "t=3")
-    t         time step 1..T (or None)          source  "char_lm.py:41", your line
+    time_step 1..T (or None)                  source  "char_lm.py:41", your line
     id        creation order (0, 1, 2, ...)
 
 Backpropagation is two plain steps, both without recursion so a 100 000-step unroll works:
@@ -49,7 +49,7 @@ class GraphContext:
 
     grad_enabled   False inside `tg.no_grad()`: results get no parents (no graph)
     scope          names of the enclosing `tg.scope(...)` blocks, outermost first
-    t              innermost time step from `tg.scope(t=...)`, or None
+    time_step      innermost time step from `tg.scope(t=...)`, or None
     anomaly        True inside `tg.detect_anomaly()`: check every value and gradient
     track_source   record the user's `file:line` on every node (`tg.set_source_tracking`)
     """
@@ -57,7 +57,7 @@ class GraphContext:
     def __init__(self) -> None:
         self.grad_enabled = True
         self.scope: tuple[str, ...] = ()
-        self.t: int | None = None
+        self.time_step: int | None = None
         self.anomaly = False
         self.track_source = True
 
@@ -71,21 +71,21 @@ def scope(name: str | None = None, t: int | None = None):
     """Label every node created inside the block.
 
     `with tg.scope("encoder"):` adds "encoder" to each node's `scope`;
-    `with tg.scope(t=3):` also sets `node.t = 3` (time steps count 1..T as in the lessons).
+    `with tg.scope(t=3):` also sets `node.time_step = 3` (time steps count 1..T as in the lessons).
     Scopes nest: ("encoder", "lstm", "t=3").
     """
-    saved_scope, saved_t = context.scope, context.t
+    saved_scope, saved_t = context.scope, context.time_step
     parts = context.scope
     if name is not None:
         parts = parts + (str(name),)
     if t is not None:
         parts = parts + (f"t={t}",)
-        context.t = t
+        context.time_step = t
     context.scope = parts
     try:
         yield
     finally:
-        context.scope, context.t = saved_scope, saved_t
+        context.scope, context.time_step = saved_scope, saved_t
 
 
 @contextmanager
@@ -158,7 +158,7 @@ def records_graph(parents: tuple) -> bool:
 
 def current_time_step() -> int | None:
     """The `t` of the innermost `tg.scope(t=...)`, or None outside any time step."""
-    return context.t
+    return context.time_step
 
 
 def user_source() -> tuple[str, int] | None:
@@ -230,7 +230,7 @@ class Node:
         "parents",
         "label",
         "scope",
-        "t",
+        "time_step",
         "id",
         "requires_grad",
         "_ctx",
@@ -247,7 +247,7 @@ class Node:
         self.parents = parents
         self.label = label
         self.scope = context.scope
-        self.t = context.t
+        self.time_step = context.time_step
         self.id = next(_next_id)
         self.requires_grad = requires_grad
         self._ctx = ctx
@@ -284,7 +284,7 @@ class Node:
         """One line for messages: `tanh node 'h_3' (t=3) created at rnn.py:12`."""
         kind = f"{self.op} node" if self.op else "leaf"
         name = f" '{self.label}'" if self.label else ""
-        step = f" (t={self.t})" if self.t is not None else ""
+        step = f" (t={self.time_step})" if self.time_step is not None else ""
         return f"{kind}{name}{step} created at {self.source}"
 
     def named(self, label: str):
@@ -338,7 +338,7 @@ class BackwardStep:
     def __repr__(self) -> str:
         name = self.node.label or self.node.op or "leaf"
         sent = sum(g is not None for g in self.parent_grads)
-        return f"BackwardStep({self.index}: {name}, t={self.node.t}, sent to {sent} parent(s))"
+        return f"BackwardStep({self.index}: {name}, t={self.node.time_step}, sent to {sent} parent(s))"
 
 
 def topological_order(root: Node) -> list[Node]:

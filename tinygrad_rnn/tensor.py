@@ -112,8 +112,8 @@ class Tensor(Node):
             parts.append(f"op={self.op!r}")
         elif self.requires_grad:
             parts.append("requires_grad=True")
-        if self.t is not None:
-            parts.append(f"t={self.t}")
+        if self.time_step is not None:
+            parts.append(f"t={self.time_step}")
         parts.append("grad=None" if self.grad is None else f"grad={np.shape(self.grad)}")
         if self.data.size <= 12:
             values = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
@@ -349,6 +349,16 @@ class Tensor(Node):
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
         return apply(ops.Transpose, self, axes=tuple(axes))
 
+    def t(self) -> Tensor:
+        """The 2-D transpose (PyTorch's `W.t()`); 0-D and 1-D tensors come back as they are.
+        (A node's time step is `node.time_step`.)"""
+        if self.ndim > 2:
+            raise ShapeError(
+                f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; use "
+                f"x.transpose(d0, d1) or x.permute(...) — at {format_source(user_source())}"
+            )
+        return self.T
+
     @property
     def T(self) -> Tensor:
         """All axes reversed (the matrix transpose for 2-D)."""
@@ -388,7 +398,7 @@ def _anomaly_error(op_class, parents, out: Tensor) -> AnomalyError:
     """The op that produced NaN/inf, its time step and line; and, if one of its inputs
     already held NaN/inf (a bad input, not this op's fault), that input."""
     shapes = ", ".join(str(p.shape) for p in parents)
-    step = f" (t={out.t})" if out.t is not None else ""
+    step = f" (t={out.time_step})" if out.time_step is not None else ""
     message = (
         f"{op_class.name}{step} produced NaN/inf (from inputs of shapes {shapes}) at {out.source}"
     )

@@ -96,7 +96,7 @@ class Box:
     role: str
     cluster: tuple
     tooltip: str
-    t: int | None
+    time_step: int | None
     order: int = 0  # creation rank of its (first) engine node: boxes sort by it
     members: int = 1
     value: str = ""  # the number itself for scalar nodes ("0.7616"), else ""
@@ -370,7 +370,7 @@ def single_box(node: Node, key: str, root: Node) -> Box:
         role=node_role(node, root),
         cluster=cluster,
         tooltip=node_tooltip(node),
-        t=node.t,
+        time_step=node.time_step,
         value=value,
         grad=grad,
     )
@@ -409,7 +409,7 @@ def group_box(key: str, scope: tuple, members: list[Node], outputs: list[Node]) 
             "first node created at " + members[0].source,
         ]
     )
-    t = next((node.t for node in members if node.t is not None), None)
+    time_step = next((n.time_step for n in members if n.time_step is not None), None)
     return Box(
         key=key,
         kind="group",
@@ -418,7 +418,7 @@ def group_box(key: str, scope: tuple, members: list[Node], outputs: list[Node]) 
         role=role,
         cluster=cluster,
         tooltip=tooltip,
-        t=t,
+        time_step=time_step,
         members=len(members),
     )
 
@@ -674,7 +674,7 @@ def extract(
         node_count=len(nodes),
         shared_arrows=shared_arrows,
         anchors=[(tail, head) for _, tail, head in anchors.values()],
-        steps=sorted({node.t for node in nodes if node.t is not None}),
+        steps=sorted({node.time_step for node in nodes if node.time_step is not None}),
     )
 
 
@@ -683,7 +683,7 @@ SHARED_STEPS = 3  # a node outside the steps serving this many steps is "shared"
 
 def node_step(node: Node) -> int | None:
     """The time step a node is drawn in (None outside every step)."""
-    return None if time_index(node.scope) is None else node.t
+    return None if time_index(node.scope) is None else node.time_step
 
 
 def shared_nodes(nodes: list[Node], grouped: set[int]) -> dict[int, str]:

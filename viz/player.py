@@ -123,7 +123,7 @@ def step_record(step, keys: dict) -> dict:
         "key": keys[id(node)],
         "title": node_title(node),
         "op": node.op,
-        "t": node.t,
+        "time_step": node.time_step,
         "scope": " / ".join(node.scope),
         "source": node.source,
         "derivative": derivative_text(node),
@@ -435,7 +435,7 @@ function showPanel(step) {
   document.getElementById("node-title").textContent = step.title;
   const meta = [];
   if (step.op) { meta.push(step.op); } else { meta.push("leaf"); }
-  if (step.t !== null) { meta.push("t = " + step.t); }
+  if (step.time_step !== null) { meta.push("t = " + step.time_step); }
   if (step.source && step.source !== "<unknown>") { meta.push("made at " + step.source); }
   document.getElementById("node-meta").textContent = meta.join(" \\u00b7 ");
   document.getElementById("grad-name").textContent = step.title;
