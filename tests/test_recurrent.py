@@ -367,7 +367,9 @@ def test_input_projection_is_one_matmul_before_the_loop():
             matmuls = [n for n in order if n.op == "addmm" and n.scope[1] == layer_scope]
             before_loop = [n for n in matmuls if n.time_step is None]
             assert len(before_loop) == 1 and before_loop[0].shape == (T * 2, 3 * layer.gate_count)
-            assert sorted(n.time_step for n in matmuls if n.time_step is not None) == list(range(1, T + 1))
+            assert sorted(n.time_step for n in matmuls if n.time_step is not None) == list(
+                range(1, T + 1)
+            )
             assert not [n for n in order if n.op == "matmul" and n.scope[1] == layer_scope]
             transposes = [n for n in order if n.op == "transpose" and n.scope[1] == layer_scope]
             assert len(transposes) == 2 and all(n.time_step is None for n in transposes)

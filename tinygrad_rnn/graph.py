@@ -338,7 +338,9 @@ class BackwardStep:
     def __repr__(self) -> str:
         name = self.node.label or self.node.op or "leaf"
         sent = sum(g is not None for g in self.parent_grads)
-        return f"BackwardStep({self.index}: {name}, t={self.node.time_step}, sent to {sent} parent(s))"
+        return (
+            f"BackwardStep({self.index}: {name}, t={self.node.time_step}, sent to {sent} parent(s))"
+        )
 
 
 def topological_order(root: Node) -> list[Node]:
