@@ -17,10 +17,13 @@ from . import bptt, data, functional, nn, ops, optim
 from .checkpoint import load, save
 from .errors import (
     AnomalyError,
+    ArgumentError,
     BackwardError,
     CheckpointError,
     DTypeError,
+    ExerciseError,
     GradcheckError,
+    InplaceError,
     ShapeError,
     StateDictError,
     TensorIndexError,
@@ -70,11 +73,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError",
+    "ArgumentError",
     "BackwardError",
     "BackwardStep",
     "CheckpointError",
     "DTypeError",
+    "ExerciseError",
     "GradcheckError",
+    "InplaceError",
     "Node",
     "ShapeError",
     "StateDictError",

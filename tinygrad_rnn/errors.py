@@ -43,3 +43,18 @@ class StateDictError(TinygradError, RuntimeError):
 
 class CheckpointError(TinygradError, ValueError):
     """A checkpoint file that cannot be read: not an .npz, truncated, or from another model."""
+
+
+class ArgumentError(TinygradError, TypeError, ValueError):
+    """A constructor or function argument of the wrong type or value, e.g.
+    `nn.GRU(3, 4.0)`, `optim.Adam(params, lr="0.1")`, `clip_grad_norm_(params, -1)`.
+    Both `except TypeError:` and `except ValueError:` catch it."""
+
+
+class InplaceError(TinygradError, RuntimeError):
+    """An array that an op saved for backward was changed in place between the forward
+    and the backward pass (PyTorch: "modified by an inplace operation")."""
+
+
+class ExerciseError(TinygradError, RuntimeError):
+    """The exercise checker could not run a student's file or function."""
