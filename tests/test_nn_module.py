@@ -13,7 +13,13 @@ from hypothesis.extra import numpy as hnp
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import nn
-from tinygrad_rnn.errors import DTypeError, ShapeError, StateDictError, TensorIndexError
+from tinygrad_rnn.errors import (
+    ArgumentError,
+    DTypeError,
+    ShapeError,
+    StateDictError,
+    TensorIndexError,
+)
 
 
 class Block(nn.Module):
@@ -432,7 +438,7 @@ def test_embedding_errors_name_the_layer_and_the_range():
         emb(np.array([-1]))
     with pytest.raises(DTypeError, match=r"Embedding\(10, 3\).*integers"):
         emb(np.array([1.0, 2.0]))
-    with pytest.raises(TensorIndexError):
+    with pytest.raises(ArgumentError, match=r"nn.Embedding: padding_idx=3 is out of range"):
         nn.Embedding(3, 2, padding_idx=3)
 
 

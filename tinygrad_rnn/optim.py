@@ -16,25 +16,40 @@ single-tensor path, maximize=False), so results match PyTorch's to rounding.
 Updates happen in place on `p.data`, which keeps its dtype (float32 stays float32), and
 parameters whose `grad` is None (unused in this step) are skipped.
 
+Every option is checked when the optimizer (or a parameter group) is made, with
+PyTorch's rules - lr, eps, weight_decay and momentum >= 0 (0 is fine), Adam's betas in
+[0, 1), nesterov only with momentum and no dampening - plus two ranges PyTorch leaves
+open although values outside them wreck the parameters: SGD's dampening and RMSprop's
+alpha must lie in [0, 1] (dampening 2 turns descent into ascent; alpha 1.5 makes the
+running mean of g² negative and its square root NaN). Numbers must be ints or floats:
+lr="0.1" or lr=None is an error, not a crash deep inside step().
+
 Read next: nn/utils.py (gradient clipping), then bptt.py (the gradients by hand).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from .graph import format_source, user_source
+from .errors import ArgumentError, ShapeError
+from .nn.checks import (
+    at_user_line,
+    check_flag,
+    is_number,
+    layer_name,
+    not_a_tensor_hint,
+    not_an_iterable_hint,
+    number_ok,
+    number_rule,
+    show,
+)
 from .nn.utils import clip_grad_norm_, clip_grad_value_  # also reachable as optim.clip_...
 from .tensor import Tensor
 
 __all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "clip_grad_norm_", "clip_grad_value_"]
-
-
-def _where_called() -> str:
-    return f" — at {format_source(user_source())}"
 
 
 class Optimizer:
@@ -54,24 +69,20 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict] = []
         self.state: dict[Tensor, dict] = {}
-        name = type(self).__name__
+        name = layer_name(self)
         if isinstance(params, Tensor):
-            raise TypeError(
+            raise ArgumentError(
                 f"{name}: params must be an iterable of Tensors (e.g. model.parameters() or "
                 f"[W, b]), got a single Tensor; wrap it in a list: [{params.label or 'p'}]"
-                f"{_where_called()}"
+                f"{at_user_line()}"
             )
-        if callable(getattr(params, "parameters", None)):
-            raise TypeError(
-                f"{name}: got the model itself ({type(params).__name__}); pass its parameters: "
-                f"{name}(model.parameters(), ...){_where_called()}"
-            )
+        _check_iterable(name, params)
         params = list(params)
         if not params:
-            raise ValueError(
+            raise ArgumentError(
                 f"{name}: optimizer got an empty parameter list (a generator such as "
                 f"model.parameters() can be used only once: was it used up already?)"
-                f"{_where_called()}"
+                f"{at_user_line()}"
             )
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         for group in groups:
@@ -79,42 +90,46 @@ class Optimizer:
 
     def add_param_group(self, group: dict) -> None:
         """Add a group of parameters (a dict with "params" and optional option overrides)."""
-        name = type(self).__name__
+        name = layer_name(self)
         if not isinstance(group, dict) or "params" not in group:
-            raise TypeError(
+            raise ArgumentError(
                 f"{name}: a parameter group must be a dict with a 'params' entry, got "
-                f"{type(group).__name__}{_where_called()}"
+                f"{type(group).__name__}{at_user_line()}"
             )
         params = group["params"]
+        if not isinstance(params, Tensor):
+            _check_iterable(name, params)
         params = [params] if isinstance(params, Tensor) else list(params)
         if not params:
-            raise ValueError(f"{name}: optimizer got an empty parameter list{_where_called()}")
+            raise ArgumentError(f"{name}: optimizer got an empty parameter list{at_user_line()}")
         seen = {p for g in self.param_groups for p in g["params"]}
         for index, p in enumerate(params):
             _check_parameter(name, index, p)
             if p in seen:
-                raise ValueError(
+                raise ArgumentError(
                     f"{name}: parameter #{index} ({p.label or 'unlabelled'}, shape {p.shape})"
-                    f" appears more than once; pass each parameter once{_where_called()}"
+                    f" appears more than once; pass each parameter once{at_user_line()}"
                 )
             seen.add(p)
         unknown = set(group) - set(self.defaults) - {"params"}
         if unknown:
-            raise TypeError(
+            raise ArgumentError(
                 f"{name}: unknown option(s) {sorted(unknown)} in a parameter group; "
-                f"known: {sorted(self.defaults)}{_where_called()}"
+                f"known: {sorted(self.defaults)}{at_user_line()}"
             )
         filled = {**self.defaults, **group, "params": params}
         self._check_options(filled)
         self.param_groups.append(filled)
 
     def _check_options(self, group: dict) -> None:
-        """Raise ValueError for an invalid option value (the subclasses add their own)."""
-        _check_nonnegative(type(self).__name__, "learning rate", group["lr"])
-        _check_nonnegative(type(self).__name__, "weight_decay", group["weight_decay"])
+        """Raise ArgumentError for an invalid option value (the subclasses add their own)."""
+        name = layer_name(self)
+        _check_option(name, group, "lr", "learning rate", low=0.0)
+        _check_option(name, group, "weight_decay", "weight_decay", low=0.0)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: `p.grad = None` (default), or fill it with 0."""
+        set_to_none = check_flag(f"{layer_name(self)}.zero_grad", "set_to_none", set_to_none)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -152,17 +167,25 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore options and buffers saved by `state_dict()` of an optimizer with the
-        same parameter groups (same number of groups and parameters, same shapes)."""
-        name = type(self).__name__
+        """Restore options and buffers saved by `state_dict()` of an optimizer of the same
+        kind with the same parameter groups (same number of groups and parameters, same
+        shapes). Everything is checked before anything changes."""
+        name = f"{layer_name(self)}.load_state_dict"
+        if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
+            raise ArgumentError(
+                f"{name}: expects what optimizer.state_dict() returns, a dict with 'state' and "
+                f"'param_groups', got {type(state_dict).__name__}{at_user_line()}"
+            )
         groups = state_dict["param_groups"]
         sizes = [len(g["params"]) for g in self.param_groups]
         saved_sizes = [len(g["params"]) for g in groups]
         if sizes != saved_sizes:
-            raise ValueError(
-                f"{name}.load_state_dict: the saved state has groups of sizes {saved_sizes}, "
-                f"this optimizer has {sizes}{_where_called()}"
+            raise ArgumentError(
+                f"{name}: the saved state has groups of sizes {saved_sizes}, "
+                f"this optimizer has {sizes}{at_user_line()}"
             )
+        for group, saved in zip(self.param_groups, groups):
+            self._check_saved_options(name, group, saved)
         by_number = {}
         for group, saved in zip(self.param_groups, groups):
             for p, number in zip(group["params"], saved["params"]):
@@ -177,30 +200,86 @@ class Optimizer:
                     group[key] = value
         self.state = new_state
 
+    def _check_saved_options(self, name: str, group: dict, saved: dict) -> None:
+        """A saved parameter group must have this optimizer's options, with valid values
+        (a state dict of optim.SGD has no betas for Adam)."""
+        saved_options = sorted(set(saved) - {"params"})
+        if saved_options != sorted(self.defaults):
+            raise ArgumentError(
+                f"{name}: the saved state has the options {saved_options}, but "
+                f"{layer_name(self)} has {sorted(self.defaults)}: was it saved by another "
+                f"kind of optimizer?{at_user_line()}"
+            )
+        self._check_options({**group, **saved})
+
+
+def _check_iterable(name: str, params) -> None:
+    """`params` must be an iterable of Tensors (or of group dicts), not a model, a dict,
+    a string or a single non-iterable value."""
+    if callable(getattr(params, "parameters", None)):
+        raise ArgumentError(
+            f"{name}: got the model itself ({type(params).__name__}); pass its parameters: "
+            f"{name}(model.parameters(), ...){at_user_line()}"
+        )
+    if isinstance(params, (Mapping, str, bytes)) or not isinstance(params, Iterable):
+        raise ArgumentError(
+            f"{name}: params must be an iterable of Tensors such as model.parameters() or "
+            f"[W, b], got {type(params).__name__}.{not_an_iterable_hint(params)}"
+            f"{at_user_line()}"
+        )
+
 
 def _check_parameter(name: str, index: int, p) -> None:
     """A parameter must be a floating-point leaf Tensor that requires grad."""
     if not isinstance(p, Tensor):
-        raise TypeError(
+        hint = not_a_tensor_hint(p)
+        if isinstance(p, dict):
+            hint = " Parameter groups must all be dicts: [{'params': ...}, {'params': ...}]."
+        raise ArgumentError(
             f"{name}: parameter #{index} is a {type(p).__name__}, not a Tensor; pass "
-            f"model.parameters() or a list of Tensors{_where_called()}"
+            f"model.parameters() or a list of Tensors.{hint}{at_user_line()}"
         )
     what = f"parameter #{index} ({p.label or 'unlabelled'}, shape {p.shape})"
     if not p.requires_grad:
-        raise ValueError(
+        raise ArgumentError(
             f"{name}: {what} does not require grad, so it would never get a gradient; "
-            f"create it with requires_grad=True{_where_called()}"
+            f"create it with requires_grad=True{at_user_line()}"
         )
     if not p.is_leaf:
-        raise ValueError(
+        raise ArgumentError(
             f"{name}: {what} is the result of a '{p.op}' op, not a leaf; an optimizer can "
-            f"only update leaf tensors (parameters){_where_called()}"
+            f"only update leaf tensors (parameters){at_user_line()}"
         )
 
 
-def _check_nonnegative(name: str, option: str, value) -> None:
-    if not value >= 0.0:
-        raise ValueError(f"{name}: invalid {option}: {value} (must be >= 0){_where_called()}")
+def _check_option(name: str, group: dict, key: str, label: str, **bounds) -> None:
+    """ArgumentError in PyTorch's words ("invalid learning rate: -1") unless group[key]
+    is a number within `bounds` (the keywords of checks.number_ok)."""
+    value = group[key]
+    if number_ok(value, **bounds):
+        return
+    got = "" if is_number(value) else f", got a {type(value).__name__}"
+    raise ArgumentError(
+        f"{name}: invalid {label}: {value!r} ({key} must be {number_rule(**bounds)}{got})"
+        f"{at_user_line()}"
+    )
+
+
+def _check_betas(name: str, group: dict) -> None:
+    """Adam's betas: a pair of numbers, each in [0, 1)."""
+    betas = group["betas"]
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ArgumentError(
+            f"{name}: betas must be a pair (beta1, beta2) such as (0.9, 0.999), got "
+            f"{show(betas)}{at_user_line()}"
+        )
+    for index, beta in enumerate(betas):
+        if not number_ok(beta, low=0.0, high=1.0, high_included=False):
+            got = "" if is_number(beta) else f", got a {type(beta).__name__}"
+            raise ArgumentError(
+                f"{name}: invalid beta parameter at index {index}: {beta!r} (betas[{index}] "
+                f"must be a number in [0, 1){got}){at_user_line()}"
+            )
 
 
 def _copy(value):
@@ -214,14 +293,23 @@ def _restore(value, p: Tensor, name: str, key: str):
     if value.shape != p.shape:
         raise ValueError(
             f"{name}.load_state_dict: buffer '{key}' has shape {value.shape} but its "
-            f"parameter has shape {p.shape}{_where_called()}"
+            f"parameter has shape {p.shape}{at_user_line()}"
         )
     return value.astype(p.dtype, copy=True)
 
 
-def _gradient(p: Tensor, weight_decay: float) -> np.ndarray:
-    """g = ∇p (+ weight_decay · p, the L2 penalty folded into the gradient as PyTorch does)."""
+def _gradient(p: Tensor, weight_decay: float, name: str) -> np.ndarray:
+    """g = ∇p (+ weight_decay · p, the L2 penalty folded into the gradient as PyTorch does).
+
+    A gradient of another shape (set by hand) would be broadcast into the update without
+    a word, so it is an error here."""
     g = p.grad
+    if np.shape(g) != p.shape:
+        raise ShapeError(
+            f"{name}.step: the gradient of {p.label or 'a parameter'} has shape "
+            f"{np.shape(g)}, but the parameter has shape {p.shape} (was .grad set by hand?)"
+            f"{at_user_line()}"
+        )
     if weight_decay != 0:
         g = g + weight_decay * p.data
     return g
@@ -263,11 +351,15 @@ class SGD(Optimizer):
 
     def _check_options(self, group: dict) -> None:
         super()._check_options(group)
-        _check_nonnegative("SGD", "momentum", group["momentum"])
+        name = layer_name(self)
+        _check_option(name, group, "momentum", "momentum", low=0.0)
+        _check_option(name, group, "dampening", "dampening", low=0.0, high=1.0)
+        group["nesterov"] = check_flag(name, "nesterov", group["nesterov"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError(
-                "SGD: nesterov momentum requires a momentum > 0 and zero dampening"
-                f"{_where_called()}"
+            raise ArgumentError(
+                f"{name}: nesterov momentum requires a momentum > 0 and zero dampening, got "
+                f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
+                f"{at_user_line()}"
             )
 
     def step(self) -> None:
@@ -278,7 +370,7 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = _gradient(p, float(group["weight_decay"]))
+                g = _gradient(p, float(group["weight_decay"]), layer_name(self))
                 if momentum != 0:
                     state = self.state.setdefault(p, {})
                     if "momentum_buffer" not in state:
@@ -336,9 +428,11 @@ class RMSprop(Optimizer):
 
     def _check_options(self, group: dict) -> None:
         super()._check_options(group)
-        _check_nonnegative("RMSprop", "alpha", group["alpha"])
-        _check_nonnegative("RMSprop", "eps", group["eps"])
-        _check_nonnegative("RMSprop", "momentum", group["momentum"])
+        name = layer_name(self)
+        _check_option(name, group, "alpha", "alpha", low=0.0, high=1.0)
+        _check_option(name, group, "eps", "epsilon value", low=0.0)
+        _check_option(name, group, "momentum", "momentum", low=0.0)
+        group["centered"] = check_flag(name, "centered", group["centered"])
 
     def step(self) -> None:
         for group in self.param_groups:
@@ -349,7 +443,7 @@ class RMSprop(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = _gradient(p, float(group["weight_decay"]))
+                g = _gradient(p, float(group["weight_decay"]), layer_name(self))
                 state = self._init_state(p, group)
                 state["step"] += 1
                 v = state["square_avg"]
@@ -404,18 +498,15 @@ class Adam(Optimizer):
         eps: float = 1e-8,
         weight_decay: float = 0.0,
     ) -> None:
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay}
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay}
         super().__init__(params, defaults)
 
     def _check_options(self, group: dict) -> None:
         super()._check_options(group)
-        _check_nonnegative("Adam", "eps", group["eps"])
-        for i, beta in enumerate(group["betas"]):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(
-                    f"Adam: invalid beta parameter at index {i}: {beta} (must be in [0, 1))"
-                    f"{_where_called()}"
-                )
+        name = layer_name(self)
+        _check_option(name, group, "eps", "epsilon value", low=0.0)
+        _check_betas(name, group)
+        group["betas"] = tuple(group["betas"])
 
     def step(self) -> None:
         for group in self.param_groups:
@@ -425,7 +516,7 @@ class Adam(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                g = _gradient(p, float(group["weight_decay"]))
+                g = _gradient(p, float(group["weight_decay"]), layer_name(self))
                 state = self.state.setdefault(p, {})
                 if not state:
                     state["step"] = 0

@@ -36,6 +36,7 @@ from .. import functional as F
 from ..errors import ShapeError
 from ..graph import format_source, scope, user_source
 from ..tensor import Tensor
+from .checks import check_choice, check_float_input, check_int, check_optional_int, fail, layer_name
 from .layers import as_tensor
 from .module import Module, uniform_parameter
 
@@ -51,7 +52,8 @@ class Attention(Module):
                     product of vectors of different sizes is undefined); "general" and
                     "additive" map the keys through W / W2, so any H_k works (e.g. the
                     2H outputs of a bidirectional encoder).
-    attention_size  A: the width of the additive scorer's hidden layer; default H.
+    attention_size  A: the width of the additive scorer's hidden layer; default H
+                    (ignored by "dot" and "general").
 
     Parameters (uniform(-1/√fan_in, 1/√fan_in), like nn.Linear):
         general   W (H, H_k)
@@ -69,14 +71,18 @@ class Attention(Module):
         attention_size: int | None = None,
     ) -> None:
         super().__init__()
-        if kind not in KINDS:
-            raise ValueError(f"Attention: kind must be one of {KINDS}, got {kind!r}")
+        owner = layer_name(self)
+        hidden_size = check_int(owner, "hidden_size", hidden_size, minimum=1)
+        kind = check_choice(owner, "kind", kind, KINDS)
+        key_size = check_optional_int(owner, "key_size", key_size, minimum=1)
+        attention_size = check_optional_int(owner, "attention_size", attention_size, minimum=1)
         key_size = hidden_size if key_size is None else key_size
         if kind == "dot" and key_size != hidden_size:
-            raise ValueError(
-                f"Attention(kind='dot'): the keys' size {key_size} must equal hidden_size "
-                f"{hidden_size} (e_i = s · h_i needs vectors of one size); use "
-                "kind='general' or 'additive', which project the keys first"
+            fail(
+                f"{owner}(kind='dot')",
+                f"the keys' size {key_size} must equal hidden_size {hidden_size} (e_i = s · h_i "
+                "needs vectors of one size); use kind='general' or 'additive', which project "
+                "the keys first",
             )
         self.hidden_size = hidden_size
         self.key_size = key_size
@@ -129,9 +135,11 @@ class Attention(Module):
     def forward(self, query, keys, values=None, mask=None, projected_keys=None):
         """(context (B, H_v), weights (B, T)): α = softmax(e) over the unmasked steps,
         context = Σ_i α_i values_i. values default to the keys."""
-        query = as_tensor(query)
+        query = check_float_input(repr(self), as_tensor(query), "query")
         keys = self.check_keys(keys)
-        values = keys if values is None else as_tensor(values)
+        values = (
+            keys if values is None else check_float_input(repr(self), as_tensor(values), "values")
+        )
         self.check_query(query, keys)
         if projected_keys is None:
             projected_keys = self.project_keys(keys)
@@ -146,7 +154,7 @@ class Attention(Module):
 
     # --- checks -------------------------------------------------------------------------
     def check_keys(self, keys) -> Tensor:
-        keys = as_tensor(keys)
+        keys = check_float_input(repr(self), as_tensor(keys), "keys")
         if keys.ndim != 3 or keys.shape[2] != self.key_size or keys.shape[1] == 0:
             raise ShapeError(
                 f"{self!r}: keys must have shape (B, T, {self.key_size}) with T >= 1, got "

@@ -33,8 +33,19 @@ import math
 from ..errors import ShapeError
 from ..graph import context, current_time_step, format_source, scope, user_source
 from ..tensor import Tensor, addmm, zeros
+from .checks import (
+    check_choice,
+    check_flag,
+    check_float_input,
+    check_float_state,
+    check_sizes,
+    fail,
+    layer_name,
+)
 from .layers import as_tensor
 from .module import Module, uniform_parameter
+
+NONLINEARITIES = ("tanh", "relu")
 
 
 # --------------------------------------------------------------------------------------
@@ -74,10 +85,12 @@ def rnn_step(
     a = addmm(x_proj, h, weight_hh_T)  # (B, H): x_proj + h W_hhᵀ, one node
     if bias_hh is not None:
         a = a + bias_hh
-    if nonlinearity == "relu":
-        h_new = a.relu()
-    else:
+    if nonlinearity == "tanh":
         h_new = a.tanh()
+    elif nonlinearity == "relu":
+        h_new = a.relu()
+    else:  # anything else is a mistake: this raises ArgumentError
+        check_choice("rnn_step", "nonlinearity", nonlinearity, NONLINEARITIES)
     return h_new.named(state_label("h", t))
 
 
@@ -149,6 +162,12 @@ def lstm_variant_step(
 
         c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t,    h_t = o_t ⊙ tanh(c_t)    as in lstm_step
     """
+    if coupled and weight_ci is not None:
+        fail(
+            "lstm_variant_step",
+            "coupled=True has no input gate (i = 1 - f), so weight_ci would be ignored; "
+            "pass weight_ci=None",
+        )
     t = current_time_step()
     H = h.shape[-1]
     gates = addmm(x_proj, h, weight_hh_T)  # (B, 4H) rows i, f, g, o; (B, 3H) f, g, o if coupled
@@ -231,6 +250,10 @@ class CellBase(Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, gate_count: int) -> None:
         super().__init__()
+        owner = layer_name(self)
+        sizes = {"input_size": input_size, "hidden_size": hidden_size}
+        input_size, hidden_size = check_sizes(owner, sizes, minimum=1)
+        bias = check_flag(owner, "bias", bias)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
@@ -256,6 +279,7 @@ class CellBase(Module):
 
     def check_input(self, x) -> Tensor:
         x = as_tensor(x)
+        check_float_input(repr(self), x)
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise ShapeError(
                 f"{self!r}: expected input of shape (batch, {self.input_size}) or "
@@ -269,7 +293,13 @@ class CellBase(Module):
         return zeros(shape, dtype=self.weight_hh.dtype, label=f"{name}_0")
 
     def check_state(self, x: Tensor, state, name: str) -> Tensor:
-        state = as_tensor(state)
+        if isinstance(state, (tuple, list)):
+            raise ShapeError(
+                f"{self!r}: the state {name} must be one tensor of shape (batch, "
+                f"{self.hidden_size}), got a {type(state).__name__} of {len(state)} item(s) "
+                f"(only an LSTM carries a pair (h, c)) — at {format_source(user_source())}"
+            )
+        state = check_float_state(repr(self), name, as_tensor(state))
         expected = x.shape[:-1] + (self.hidden_size,)
         if state.shape != expected:
             raise ShapeError(
@@ -321,10 +351,7 @@ class RNNCell(CellBase):
     def __init__(
         self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"
     ) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(
-                f"RNNCell: nonlinearity must be 'tanh' or 'relu', not {nonlinearity!r}"
-            )
+        check_choice(layer_name(self), "nonlinearity", nonlinearity, NONLINEARITIES)
         super().__init__(input_size, hidden_size, bias, gate_count=1)
         self.nonlinearity = nonlinearity
 
@@ -367,6 +394,8 @@ class LSTMCell(CellBase):
         peephole: bool = False,
         coupled: bool = False,
     ) -> None:
+        peephole = check_flag(layer_name(self), "peephole", peephole)
+        coupled = check_flag(layer_name(self), "coupled", coupled)
         super().__init__(input_size, hidden_size, bias, gate_count=3 if coupled else 4)
         self.peephole = peephole
         self.coupled = coupled

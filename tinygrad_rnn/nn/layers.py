@@ -24,7 +24,17 @@ from .. import functional as F
 from ..errors import DTypeError, ShapeError, TensorIndexError
 from ..graph import format_source, user_source
 from ..tensor import Tensor, default_rng, gather, get_default_dtype, where
-from .module import Module, Parameter, uniform_parameter
+from .checks import (
+    check_flag,
+    check_float_input,
+    check_int,
+    check_optional_int,
+    check_probability,
+    check_sizes,
+    fail,
+    layer_name,
+)
+from .module import Module, Parameter, require_module, uniform_parameter
 
 
 def as_tensor(x) -> Tensor:
@@ -51,11 +61,10 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True) -> None:
         super().__init__()
-        if in_features < 0 or out_features < 0:
-            raise ValueError(
-                f"Linear: in_features and out_features must be >= 0, got {in_features}, "
-                f"{out_features}"
-            )
+        owner = layer_name(self)
+        sizes = {"in_features": in_features, "out_features": out_features}
+        in_features, out_features = check_sizes(owner, sizes, minimum=0)
+        bias = check_flag(owner, "bias", bias)
         self.in_features = in_features
         self.out_features = out_features
         bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
@@ -63,7 +72,7 @@ class Linear(Module):
         self.bias = uniform_parameter((out_features,), bound) if bias else None
 
     def forward(self, x: Tensor) -> Tensor:
-        x = as_tensor(x)
+        x = check_float_input(repr(self), as_tensor(x))
         check_last_axis(self, x, self.in_features, "features (in_features)")
         y = x @ self.weight.T  # (..., in) @ (in, out) -> (..., out)
         if self.bias is not None:
@@ -90,20 +99,20 @@ class Embedding(Module):
         self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None
     ) -> None:
         super().__init__()
-        if num_embeddings < 1 or embedding_dim < 0:
-            raise ValueError(
-                f"Embedding: needs num_embeddings >= 1 (the vocabulary size) and "
-                f"embedding_dim >= 0, got {num_embeddings}, {embedding_dim}"
-            )
+        owner = layer_name(self)
+        num_embeddings = check_int(owner, "num_embeddings (the vocabulary size)", num_embeddings, 1)
+        embedding_dim = check_int(owner, "embedding_dim", embedding_dim, 0)
+        padding_idx = check_optional_int(owner, "padding_idx", padding_idx, -num_embeddings)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise TensorIndexError(
-                    f"Embedding: padding_idx={padding_idx} is out of range for "
-                    f"num_embeddings={num_embeddings}"
+            if padding_idx >= num_embeddings:
+                fail(
+                    owner,
+                    f"padding_idx={padding_idx} is out of range for num_embeddings="
+                    f"{num_embeddings} (valid: -{num_embeddings} .. {num_embeddings - 1})",
                 )
-            padding_idx = padding_idx % num_embeddings
+            padding_idx = padding_idx % num_embeddings  # PyTorch: -1 is the last row
         self.padding_idx = padding_idx
         array = default_rng().standard_normal((num_embeddings, embedding_dim))
         if padding_idx is not None:
@@ -150,9 +159,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be between 0 and 1, got {p}")
-        self.p = p
+        self.p = check_probability(layer_name(self), "p (the probability of zeroing)", p)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(as_tensor(x), p=self.p, training=self.training)
@@ -208,8 +215,7 @@ class Sequential(Module):
                 self._add(str(index), module)
 
     def _add(self, name: str, module) -> None:
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential: item {name!r} is a {type(module).__name__}, not a Module")
+        require_module(module, f"nn.Sequential: item {name!r}")
         self.add_module(name, module)
 
     def append(self, module: Module) -> Sequential:

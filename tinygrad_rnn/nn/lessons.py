@@ -25,13 +25,20 @@ import numpy as np
 from ..errors import DTypeError, ShapeError, TensorIndexError
 from ..graph import format_source, scope, user_source
 from ..tensor import Tensor, stack, zeros
+from .checks import check_flag, check_float_input, check_float_state, check_sizes, layer_name
 from .layers import as_tensor
 from .module import Module, uniform_parameter
 
 
+def check_model_sizes(model: Module, input_size, hidden_size, output_size) -> list[int]:
+    """The three sizes of a lessons' RNN as positive ints, or ArgumentError."""
+    sizes = {"input_size": input_size, "hidden_size": hidden_size, "output_size": output_size}
+    return check_sizes(layer_name(model), sizes, minimum=1)
+
+
 def check_sequence(model: Module, x, input_size: int) -> tuple[Tensor, bool]:
     """x as a (T, B, D) tensor, and whether it had a batch axis."""
-    x = as_tensor(x)
+    x = check_float_input(type(model).__name__, as_tensor(x))
     if x.ndim not in (2, 3) or x.shape[-1] != input_size or x.shape[0] == 0:
         raise ShapeError(
             f"{type(model).__name__}: expected x of shape (T, B, {input_size}) or "
@@ -68,6 +75,9 @@ class ElmanRNN(Module):
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int) -> None:
         super().__init__()
+        input_size, hidden_size, output_size = check_model_sizes(
+            self, input_size, hidden_size, output_size
+        )
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.output_size = output_size
@@ -84,10 +94,14 @@ class ElmanRNN(Module):
         if h0 is None:
             h = zeros(B, self.hidden_size, dtype=self.W.dtype, label="h_0")
         else:
-            h = as_tensor(h0)
-            if h.shape not in ((B, self.hidden_size), (self.hidden_size,)):
+            h = check_float_state("ElmanRNN", "h0", as_tensor(h0))
+            allowed = [(B, self.hidden_size)]
+            if B == 1:
+                allowed.append((self.hidden_size,))  # unbatched: h0 (H,)
+            if h.shape not in allowed:
                 raise ShapeError(
-                    f"ElmanRNN: h0 must have shape ({B}, {self.hidden_size}), got {h.shape}"
+                    f"ElmanRNN: h0 must have shape ({B}, {self.hidden_size}) for an input of "
+                    f"batch {B}, got {h.shape} — at {format_source(user_source())}"
                 )
             h = h.reshape(B, self.hidden_size).named("h_0")  # (B, H)
         hidden = []
@@ -150,6 +164,9 @@ class OutputToHiddenRNN(Module):
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int) -> None:
         super().__init__()
+        input_size, hidden_size, output_size = check_model_sizes(
+            self, input_size, hidden_size, output_size
+        )
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.output_size = output_size
@@ -163,6 +180,7 @@ class OutputToHiddenRNN(Module):
     def forward(self, x, targets=None, teacher_forcing: bool = True) -> tuple[Tensor, Tensor]:
         x, batched = check_sequence(self, x, self.input_size)
         T, B = x.shape[0], x.shape[1]
+        teacher_forcing = check_flag(layer_name(self), "teacher_forcing", teacher_forcing)
         if teacher_forcing:
             targets = self.check_targets(targets, T, B, batched)
         y_prev = zeros(B, self.output_size, dtype=self.W.dtype, label="y_0")  # (B, K)
@@ -204,7 +222,9 @@ class OutputToHiddenRNN(Module):
             )
         targets = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
         if targets.dtype.kind not in "iu":
-            raise DTypeError(f"{name}: targets must be integer classes, got {targets.dtype}")
+            raise DTypeError(
+                f"{name}: targets must be integer classes, got {targets.dtype} — at {where_}"
+            )
         expected = (T, B) if batched else (T,)
         if targets.shape != expected:
             raise ShapeError(

@@ -31,22 +31,25 @@ Read next: layers.py (Linear, Embedding, Dropout, Sequential), then cells.py.
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import StateDictError
+from ..errors import ArgumentError, DTypeError, StateDictError
 from ..graph import scope
 from ..tensor import Tensor, default_rng, get_default_dtype
+from .checks import at_user_line, check_flag, fail, layer_name, show, user_stacklevel
 
 
 class Parameter(Tensor):
     """A Tensor that is a weight of a model: a leaf with `requires_grad=True`, always float.
 
     `Parameter(np.zeros((3, 4)))` keeps a float array's dtype; numbers, lists and integer
-    arrays get the default dtype (`tg.get_default_dtype()`). The data is copied.
+    or bool arrays get the default dtype (`tg.get_default_dtype()`). The data is copied.
+    Anything that is not real numbers (text, None, complex numbers) raises DTypeError.
     When assigned to a Module attribute without a label, it is labelled with that
     attribute name ("weight", "weight_ih_l0", "U" ...), so graphs and errors name it.
     """
@@ -54,14 +57,37 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad: bool = True, label: str | None = None):
+        requires_grad = check_flag("nn.Parameter", "requires_grad", requires_grad)
+        if label is not None and not isinstance(label, str):
+            fail("nn.Parameter", f"label must be a string or None, got {show(label)}")
         if isinstance(data, Tensor):
             data = data.data
-        keep_dtype = isinstance(data, np.ndarray) and data.dtype.kind == "f"
-        array = data if keep_dtype else np.asarray(data, dtype=get_default_dtype())
+        array = parameter_array(data)
         super().__init__(array, requires_grad=requires_grad, label=label)  # copies the data
 
     def __repr__(self) -> str:
         return "Parameter" + super().__repr__()[len("Tensor") :]
+
+
+def parameter_array(data) -> np.ndarray:
+    """`data` as a float array for a Parameter: float arrays keep their dtype, other real
+    numbers get the default dtype; text, None, objects and complex numbers are refused
+    (np.asarray would turn None into NaN and drop an imaginary part without a word)."""
+    if isinstance(data, np.ndarray) and data.dtype.kind == "f":
+        return data
+    try:
+        array = np.asarray(data)
+    except ValueError as error:  # ragged nested lists
+        raise DTypeError(
+            f"nn.Parameter: cannot make an array of numbers from the data ({error}){at_user_line()}"
+        ) from None
+    if array.dtype.kind not in "fiub":
+        raise DTypeError(
+            f"nn.Parameter: the data must be real numbers, got {type(data).__name__} of "
+            f"dtype {array.dtype}; a weight is a float array (e.g. np.zeros((3, 4)))"
+            f"{at_user_line()}"
+        )
+    return array.astype(get_default_dtype())
 
 
 def uniform_parameter(shape: tuple[int, ...], bound: float) -> Parameter:
@@ -123,15 +149,32 @@ class Module:
             modules[name] = value
         elif name in parameters:
             if value is not None:
-                raise TypeError(
+                raise ArgumentError(
                     f"{type(self).__name__}.{name} is a Parameter; assign an nn.Parameter "
                     f"(or None), not {type(value).__name__}. To change its numbers in "
-                    f"place write `{name}.data[...] = new_values`."
+                    f"place write `{name}.data[...] = new_values`{at_user_line()}"
                 )
             del parameters[name]
         elif name in modules:
             del modules[name]
+        elif is_unregistered_weight(value):
+            warnings.warn(
+                f"{type(self).__name__}.{name} is a Tensor with requires_grad=True, not an "
+                f"nn.Parameter, so model.parameters() will not list it and no optimizer "
+                f"will train it; wrap it: self.{name} = nn.Parameter(...)",
+                stacklevel=user_stacklevel(),
+            )
         object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str):
+        """Only called for a missing attribute: explain the usual reason for a missing
+        _parameters or _modules (a subclass that forgot super().__init__())."""
+        if name in ("_parameters", "_modules", "_name", "training"):
+            raise AttributeError(
+                f"{type(self).__name__} has no {name!r}: its __init__ did not call "
+                f"Module.__init__() - call super().__init__() at the top of __init__"
+            )
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
@@ -140,10 +183,20 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """`self.<name> = param` for names made at run time (e.g. "weight_ih_l1")."""
+        check_attribute_name(self, "register_parameter", name)
+        if param is not None and not isinstance(param, Parameter):
+            hint = " (wrap it: nn.Parameter(tensor))" if isinstance(param, Tensor) else ""
+            fail(
+                f"{type(self).__name__}.register_parameter",
+                f"{name!r} must be an nn.Parameter or None, got {type(param).__name__}{hint}",
+            )
         setattr(self, name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """`self.<name> = module` for names made at run time (e.g. "0", "1" in a list)."""
+        check_attribute_name(self, "add_module", name)
+        if module is not None:
+            require_module(module, f"{type(self).__name__}.add_module({name!r})")
         setattr(self, name, module)
 
     # --- calling ------------------------------------------------------------------------
@@ -201,6 +254,12 @@ class Module:
         Each module's own parameters come first, then its submodules' (PyTorch's order).
         A parameter shared by two modules is listed once unless `remove_duplicate=False`.
         """
+        if not isinstance(prefix, str):
+            fail(
+                f"{type(self).__name__}.named_parameters",
+                f"prefix must be a string, got {show(prefix)}",
+            )
+        recurse = check_flag(f"{type(self).__name__}.named_parameters", "recurse", recurse)
         seen: set[int] = set()
         stack: list[tuple[str, Module]] = [(prefix, self)]
         while stack:
@@ -224,6 +283,7 @@ class Module:
     # --- modes and gradients ------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
         """Set `training` on this module and every submodule (Dropout reads it)."""
+        mode = check_flag(f"{type(self).__name__}.train", "mode", mode)
         for module in self.modules():
             object.__setattr__(module, "training", bool(mode))
         return self
@@ -232,10 +292,15 @@ class Module:
         """`train(False)`: dropout off."""
         return self.train(False)
 
-    def zero_grad(self) -> None:
-        """Forget every parameter's gradient (`grad = None`), before the next backward."""
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget every parameter's gradient before the next backward: `grad = None`
+        (default), or fill it with zeros when set_to_none=False (PyTorch's option)."""
+        set_to_none = check_flag(f"{type(self).__name__}.zero_grad", "set_to_none", set_to_none)
         for param in self.parameters():
-            param.grad = None
+            if set_to_none or param.grad is None:
+                param.grad = None
+            else:
+                param.grad = np.zeros_like(param.data)
 
     def num_parameters(self) -> int:
         """How many numbers the model learns."""
@@ -261,6 +326,8 @@ class Module:
         mismatches (always). Nothing is copied when an error is raised.
         Returns (missing_keys, unexpected_keys), as PyTorch does.
         """
+        check_state_dict_argument(self, state)
+        strict = check_flag(f"{type(self).__name__}.load_state_dict", "strict", strict)
         own = OrderedDict(self.named_parameters(remove_duplicate=False))
         missing = [name for name in own if name not in state]
         unexpected = [name for name in state if name not in own]
@@ -336,7 +403,7 @@ class ModuleList(Module):
             self.extend(modules)
 
     def append(self, module: Module) -> ModuleList:
-        _require_module(module, "ModuleList.append")
+        require_module(module, f"nn.ModuleList: item {len(self._modules)}")
         index = str(len(self._modules))
         self.add_module(index, module)
         if self._name is not None and module._name == index:
@@ -352,6 +419,12 @@ class ModuleList(Module):
                 module.set_scope_name(f"{name}.{index}")
 
     def extend(self, modules) -> ModuleList:
+        if isinstance(modules, Module) or not isinstance(modules, Iterable):
+            fail(
+                "nn.ModuleList",
+                f"expected a list of modules, got one {type(modules).__name__}; "
+                f"write nn.ModuleList([layer]) for a single layer",
+            )
         for module in modules:
             self.append(module)
         return self
@@ -376,9 +449,55 @@ def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def _require_module(module, where: str) -> None:
-    if not isinstance(module, Module):
-        raise TypeError(f"{where}: expected an nn.Module, got {type(module).__name__}")
+def require_module(module, where: str) -> None:
+    """ArgumentError unless `module` is a Module, with a hint for the usual mix-ups: the
+    class instead of a layer, a list of layers, a function instead of a layer."""
+    if isinstance(module, Module):
+        return
+    hint = ""
+    if isinstance(module, type) and issubclass(module, Module):
+        hint = f": that is the class itself; create a layer: {layer_name(module)}(...)"
+    elif isinstance(module, (list, tuple)):
+        hint = ": pass the layers one by one, e.g. nn.Sequential(*layers)"
+    elif callable(module):
+        hint = ": a function is not a layer; use a layer such as nn.Tanh() or nn.ReLU()"
+    fail(where, f"expected an nn.Module, got {type(module).__name__}{hint}")
+
+
+def check_attribute_name(module: Module, method: str, name) -> None:
+    """A name under which a parameter or submodule is registered (PyTorch's rules): a
+    non-empty string without "." (the dot separates names in state_dict keys)."""
+    if not isinstance(name, str) or not name or "." in name:
+        fail(
+            f"{type(module).__name__}.{method}",
+            f"name must be a non-empty string without '.', got {show(name)}",
+        )
+
+
+def is_unregistered_weight(value) -> bool:
+    """A plain leaf Tensor that requires grad: a weight that was meant to be a Parameter."""
+    return (
+        isinstance(value, Tensor)
+        and not isinstance(value, Parameter)
+        and value.requires_grad
+        and value.is_leaf
+    )
+
+
+def check_state_dict_argument(module: Module, state) -> None:
+    """`load_state_dict`'s argument must be a mapping of names to arrays."""
+    if isinstance(state, Mapping):
+        return
+    owner = f"{type(module).__name__}.load_state_dict"
+    hint = ""
+    if isinstance(state, (str, bytes)) or hasattr(state, "__fspath__"):
+        hint = "; to read a file, use tg.load(model, path)"
+    elif isinstance(state, Module):
+        hint = "; to copy another model's weights, pass other.state_dict()"
+    fail(
+        owner,
+        f"expects a dict of name -> array (model.state_dict()), got {type(state).__name__}{hint}",
+    )
 
 
 def _as_parameter_array(name: str, value, param: Parameter):

@@ -42,7 +42,16 @@ from .. import functional as F
 from ..errors import DTypeError, ShapeError
 from ..graph import format_source, scope, user_source
 from ..tensor import Tensor, addmm, cat, stack, where, zeros
-from .cells import gru_step, lstm_step, lstm_variant_step, rnn_step, state_pair
+from .cells import NONLINEARITIES, gru_step, lstm_step, lstm_variant_step, rnn_step, state_pair
+from .checks import (
+    check_choice,
+    check_flag,
+    check_float_input,
+    check_float_state,
+    check_number,
+    check_sizes,
+    layer_name,
+)
 from .layers import as_tensor
 from .module import Module, uniform_parameter
 
@@ -67,14 +76,13 @@ class RecurrentBase(Module):
         bidirectional: bool = False,
     ) -> None:
         super().__init__()
-        name = type(self).__name__
-        if hidden_size <= 0 or num_layers <= 0 or input_size <= 0:
-            raise ValueError(
-                f"{name}: input_size, hidden_size and num_layers must be positive, got "
-                f"{input_size}, {hidden_size}, {num_layers}"
-            )
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"{name}: dropout must be between 0 and 1, got {dropout}")
+        name = layer_name(self)
+        sizes = {"input_size": input_size, "hidden_size": hidden_size, "num_layers": num_layers}
+        input_size, hidden_size, num_layers = check_sizes(name, sizes, minimum=1)
+        bias = check_flag(name, "bias", bias)
+        batch_first = check_flag(name, "batch_first", batch_first)
+        bidirectional = check_flag(name, "bidirectional", bidirectional)
+        dropout = check_number(name, "dropout (a probability)", dropout, low=0.0, high=1.0)
         if dropout > 0 and num_layers == 1:
             warnings.warn(
                 f"{name}: dropout={dropout} acts between stacked layers only, so it does "
@@ -214,11 +222,7 @@ class RecurrentBase(Module):
         x = as_tensor(x)
         name = type(self).__name__
         where_ = format_source(user_source())
-        if x.dtype.kind != "f":
-            raise DTypeError(
-                f"{name}: the input must be floating point, got {x.dtype} {x.shape}. Token "
-                f"ids? Pass them through nn.Embedding first (or use x.float()) — at {where_}"
-            )
+        check_float_input(name, x)
         if x.ndim not in (2, 3):
             raise ShapeError(
                 f"{name}: expected a 3-D input {self.layout()} or an unbatched 2-D input "
@@ -250,14 +254,23 @@ class RecurrentBase(Module):
             if given is None:
                 states = [zeros(B, H, dtype=dtype, label=f"{name}_0") for _ in range(count)]
             else:
-                given = self.check_state(as_tensor(given), f"{name}0", B, batched)
+                given = self.check_state(given, f"{name}0", B, batched)
                 if not batched:
                     given = given.reshape(count, 1, H)  # (L*D, 1, H)
                 states = [given[k].named(f"{name}_0") for k in range(count)]  # (B, H) each
             per_state.append(states)
         return [tuple(states[k] for states in per_state) for k in range(count)]
 
-    def check_state(self, given: Tensor, name: str, B: int, batched: bool) -> Tensor:
+    def check_state(self, given, name: str, B: int, batched: bool) -> Tensor:
+        """h0 (or c0) as a float Tensor of shape (L*D, B, H), or a clear error."""
+        owner = type(self).__name__
+        if isinstance(given, (tuple, list)):
+            raise ShapeError(
+                f"{owner}: {name} must be one tensor (num_layers * num_directions, batch, "
+                f"hidden_size), got a {type(given).__name__} of {len(given)} item(s) (only "
+                f"nn.LSTM takes a pair (h0, c0)) — at {format_source(user_source())}"
+            )
+        given = check_float_state(owner, name, as_tensor(given))
         count = self.num_layers * self.num_directions
         expected = (count, B, self.hidden_size) if batched else (count, self.hidden_size)
         if given.shape == expected:
@@ -286,8 +299,11 @@ class RecurrentBase(Module):
         if not batched:
             raise ShapeError(f"{name}: lengths needs a batched input {self.layout()} — at {where_}")
         lengths = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
-        if lengths.dtype.kind not in "iu":
-            raise DTypeError(f"{name}: lengths must be integers, got {lengths.dtype} — at {where_}")
+        if lengths.size and lengths.dtype.kind not in "iu":  # [] is float64 to numpy
+            raise DTypeError(
+                f"{name}: lengths must be integers, got {lengths.dtype} {lengths.tolist()[:8]}"
+                f" — at {where_}"
+            )
         if lengths.shape != (B,):
             hint = ""
             if lengths.shape == (T,) and T != B:
@@ -361,8 +377,7 @@ class RNN(RecurrentBase):
         dropout: float = 0.0,
         bidirectional: bool = False,
     ) -> None:
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', not {nonlinearity!r}")
+        check_choice(layer_name(self), "nonlinearity", nonlinearity, NONLINEARITIES)
         self.nonlinearity = nonlinearity
         super().__init__(
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
@@ -411,9 +426,9 @@ class LSTM(RecurrentBase):
         peephole: bool = False,
         coupled: bool = False,
     ) -> None:
-        self.peephole = peephole
-        self.coupled = coupled
-        self.gate_count = 3 if coupled else 4
+        self.peephole = check_flag(layer_name(self), "peephole", peephole)
+        self.coupled = check_flag(layer_name(self), "coupled", coupled)
+        self.gate_count = 3 if self.coupled else 4
         super().__init__(
             input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
         )

@@ -41,8 +41,20 @@ from .. import functional as F
 from ..errors import DTypeError, ShapeError
 from ..graph import current_time_step, format_source, no_grad, scope, user_source
 from ..tensor import Tensor, cat, default_rng, stack
-from .attention import Attention
+from .attention import KINDS, Attention
 from .cells import GRUCell, LSTMCell, RNNCell
+from .checks import (
+    check_choice,
+    check_flag,
+    check_int,
+    check_number,
+    check_optional_int,
+    check_probability,
+    fail,
+    is_int,
+    layer_name,
+    show,
+)
 from .layers import Embedding, Linear
 from .module import Module
 from .recurrent import GRU, LSTM, RNN
@@ -112,10 +124,15 @@ class Encoder(Module):
         pad_index: int | None = 0,
     ) -> None:
         super().__init__()
+        owner = layer_name(self)
+        cell = check_choice(owner, "cell", cell, tuple(LAYERS))
+        hidden_size = check_int(owner, "hidden_size", hidden_size, minimum=1)
+        bidirectional = check_flag(owner, "bidirectional", bidirectional)
         if bidirectional and hidden_size % 2:
-            raise ValueError(
-                f"Encoder: bidirectional=True splits hidden_size={hidden_size} between the two "
-                "directions, so it must be even"
+            fail(
+                owner,
+                f"bidirectional=True splits hidden_size={hidden_size} between the two "
+                "directions, so it must be even",
             )
         self.cell_kind = cell
         self.hidden_size = hidden_size
@@ -172,6 +189,8 @@ class Decoder(Module):
         attention_size: int | None = None,
     ) -> None:
         super().__init__()
+        cell = check_choice(layer_name(self), "cell", cell, tuple(CELLS))
+        check_attention_kind(layer_name(self), attention)
         self.cell_kind = cell
         self.hidden_size = hidden_size
         self.embedding = Embedding(vocab_size, embedding_dim)
@@ -248,13 +267,24 @@ class Decoder(Module):
         return Seq2SeqOutput(logits_seq, weights_seq, inputs)
 
 
+def check_attention_kind(owner: str, attention) -> None:
+    """None (no attention) or one of nn.Attention's kinds."""
+    if attention is not None:
+        check_choice(owner, "attention", attention, KINDS + (None,))
+
+
 def as_generator(rng) -> np.random.Generator:
     """A numpy Generator from a Generator, a seed, or None (the generator tg.manual_seed sets)."""
     if rng is None:
         return default_rng()
     if isinstance(rng, np.random.Generator):
         return rng
-    return np.random.default_rng(rng)
+    if is_int(rng) and rng >= 0:
+        return np.random.default_rng(rng)
+    fail(
+        "nn.Seq2Seq",
+        f"rng must be a numpy Generator, a seed (an int >= 0) or None, got {show(rng)}",
+    )
 
 
 def choose_input(t: int, tgt_in: np.ndarray, logits, ratio: float, generator) -> np.ndarray:
@@ -326,10 +356,11 @@ def beam_search(
     a longer beam can still overtake, so the search stops early only once beam_size
     hypotheses have finished (the usual heuristic; max_len bounds it either way).
     """
-    if beam_size < 1 or max_len < 1:
-        raise ValueError(
-            f"beam_search: beam_size and max_len must be >= 1, got {beam_size}, {max_len}"
-        )
+    beam_size = check_int("beam_search", "beam_size", beam_size, minimum=1)
+    max_len = check_int("beam_search", "max_len (the most tokens to output)", max_len, minimum=1)
+    bos = check_int("beam_search", "bos", bos)
+    eos = check_int("beam_search", "eos", eos)
+    length_penalty = check_number("beam_search", "length_penalty", length_penalty)
     live_tokens: list[list[int]] = [[]]
     live_scores = np.zeros(1)
     tokens = np.array([bos], dtype=np.int64)
@@ -443,8 +474,30 @@ class Seq2Seq(Module):
         attention_size: int | None = None,
     ) -> None:
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"Seq2Seq: cell must be one of {tuple(CELLS)}, got {cell!r}")
+        owner = layer_name(self)
+        src_vocab_size = check_int(owner, "src_vocab_size", src_vocab_size, minimum=1)
+        tgt_vocab_size = check_int(owner, "tgt_vocab_size", tgt_vocab_size, minimum=1)
+        embedding_dim = check_int(owner, "embedding_dim", embedding_dim, minimum=1)
+        hidden_size = check_int(owner, "hidden_size", hidden_size, minimum=1)
+        cell = check_choice(owner, "cell", cell, tuple(CELLS))
+        bidirectional = check_flag(owner, "bidirectional", bidirectional)
+        if bidirectional and hidden_size % 2:
+            fail(
+                owner,
+                f"bidirectional=True splits hidden_size={hidden_size} between the encoder's "
+                "two directions, so it must be even",
+            )
+        check_attention_kind(owner, attention)
+        pad_index = check_int(owner, "pad_index", pad_index, minimum=0)
+        if pad_index >= src_vocab_size:
+            fail(
+                owner,
+                f"pad_index={pad_index} is not a token of the source vocabulary "
+                f"(0..{src_vocab_size - 1})",
+            )
+        attention_size = check_optional_int(owner, "attention_size", attention_size, minimum=1)
+        self.src_vocab_size = src_vocab_size
+        self.tgt_vocab_size = tgt_vocab_size
         self.pad_index = pad_index
         self.encoder = Encoder(
             src_vocab_size, embedding_dim, hidden_size, cell, bidirectional, pad_index
@@ -480,11 +533,11 @@ class Seq2Seq(Module):
         sets) per step decides for the whole batch. ratio 1 (default) and 0 make no
         draws. `inputs` records the tokens actually read.
         """
-        if not 0.0 <= teacher_forcing_ratio <= 1.0:
-            raise ValueError(
-                f"Seq2Seq: teacher_forcing_ratio must be between 0 and 1, got "
-                f"{teacher_forcing_ratio}"
-            )
+        teacher_forcing_ratio = check_probability(
+            "Seq2Seq", "teacher_forcing_ratio", teacher_forcing_ratio
+        )
+        if 0.0 < teacher_forcing_ratio < 1.0:
+            as_generator(rng)  # a bad rng is reported now, before the encoder runs
         memory, state = self.encode(src, src_lengths)
         tgt_in = self.check_tokens(tgt_in, "tgt_in", memory.keys.shape[0])
         return self.decoder(tgt_in, state, memory, teacher_forcing_ratio, rng)
@@ -497,6 +550,7 @@ class Seq2Seq(Module):
         pad_index); stops when all are done or after max_len tokens. `scores` is the sum
         of log-probabilities of each sequence's tokens up to and including <eos>.
         """
+        max_len = self.check_decoding("greedy_decode", max_len, bos, eos)
         with no_grad():
             memory, state = self.encode(src, src_lengths)
             B = memory.keys.shape[0]
@@ -534,6 +588,8 @@ class Seq2Seq(Module):
         """Beam search for each source sentence (see the module function `beam_search`
         for the algorithm, the stopping rule and `length_penalty`). Scores are the sum of
         log-probabilities; beam_size=1 gives exactly `greedy_decode`'s result."""
+        max_len = self.check_decoding("beam_search", max_len, bos, eos)
+        beam_size = check_int("Seq2Seq.beam_search", "beam_size", beam_size, minimum=1)
         with no_grad():
             memory, state = self.encode(src, src_lengths)
             B, S = memory.mask.shape
@@ -558,6 +614,20 @@ class Seq2Seq(Module):
         return Decoded(tokens, lengths, scores, attention)
 
     # --- checks -------------------------------------------------------------------------
+    def check_decoding(self, method: str, max_len, bos, eos) -> int:
+        """max_len a positive int; bos and eos tokens of the target vocabulary."""
+        owner = f"Seq2Seq.{method}"
+        max_len = check_int(owner, "max_len (the most tokens to output)", max_len, minimum=1)
+        last = self.tgt_vocab_size - 1
+        for name, token in (("bos", bos), ("eos", eos)):
+            if not is_int(token) or not 0 <= token <= last:
+                fail(
+                    owner,
+                    f"{name} must be a token of the target vocabulary (an int in 0..{last}), "
+                    f"got {show(token)}",
+                )
+        return max_len
+
     def check_tokens(self, tokens, name: str, batch: int | None = None) -> np.ndarray:
         array = tokens.data if isinstance(tokens, Tensor) else np.asarray(tokens)
         where_ = format_source(user_source())

@@ -27,32 +27,70 @@ Read next: ../optim.py (the optimizers these utilities prepare the gradients for
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..graph import format_source, user_source
 from ..tensor import Tensor
+from .checks import (
+    at_user_line,
+    check_flag,
+    check_number,
+    fail,
+    not_a_tensor_hint,
+    not_an_iterable_hint,
+    user_stacklevel,
+)
 
 
 def _with_grads(parameters, name: str) -> list[Tensor]:
-    """The parameters (one Tensor or an iterable of them) that have a gradient."""
+    """The parameters (one Tensor or an iterable of them) that have a gradient; those
+    whose grad is None (not used by this loss) are skipped, as in PyTorch."""
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     if callable(getattr(parameters, "parameters", None)):
-        raise TypeError(
+        raise ArgumentError(
             f"{name}: got the model itself ({type(parameters).__name__}); pass its "
-            f"parameters: {name}(model.parameters(), ...) — at {format_source(user_source())}"
+            f"parameters: {name}(model.parameters(), ...){at_user_line()}"
+        )
+    if isinstance(parameters, (Mapping, str, bytes)) or not isinstance(parameters, Iterable):
+        fail(
+            name,
+            f"parameters must be a Tensor or an iterable of Tensors such as "
+            f"model.parameters(), got {type(parameters).__name__}."
+            f"{not_an_iterable_hint(parameters)}",
         )
     found = []
     for p in parameters:
         if not isinstance(p, Tensor):
-            raise TypeError(
-                f"{name}: expected Tensors (e.g. model.parameters()), got a "
-                f"{type(p).__name__} — at {format_source(user_source())}"
+            fail(
+                name,
+                f"expected Tensors (e.g. model.parameters()), got a {type(p).__name__}."
+                f"{not_a_tensor_hint(p)}",
             )
         if p.grad is not None:
             found.append(p)
     return found
+
+
+def _check_norm_type(name: str, norm_type) -> float:
+    """A p-norm order: a number > 0, or inf (also the string 'inf', as PyTorch allows).
+    0 would count the non-zero entries - not a length - and a negative order is no norm."""
+    if isinstance(norm_type, str) and norm_type.lower() in ("inf", "infinity"):
+        return math.inf
+    return check_number(name, "norm_type", norm_type, low=0.0, low_included=False, allow_inf=True)
+
+
+def _nonfinite_names(found: list[Tensor]) -> str:
+    """ "'W', 'lstm.weight_hh_l0'": the parameters whose gradient holds NaN or inf."""
+    names = []
+    for index, p in enumerate(found):
+        if not np.all(np.isfinite(p.grad)):
+            names.append(repr(p.label) if p.label else f"parameter #{index}")
+    return ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
 
 
 def _scale_in_place(p: Tensor, factor: float) -> None:
@@ -80,37 +118,80 @@ def clip_grad_norm_(
         scale = min(max_norm / (total + 1e-6), 1)    (PyTorch's formula)
         g_i  <- scale · g_i
 
-    norm_type: 2.0 (Euclidean, default), any p > 0, or float("inf") (largest |g|).
+    max_norm: a number >= 0 (0 zeroes the gradients; inf clips nothing). A negative
+        max_norm would flip every gradient, so it is an ArgumentError, like NaN, strings
+        and bools.
+    norm_type: 2.0 (Euclidean, default), any p > 0, or float("inf") / "inf" (largest |g|).
     Parameters whose grad is None are skipped. Returns the total norm *before*
     clipping as a 0-d Tensor (`.item()` gives the float), so you can log it; 0 if no
-    parameter has a gradient. With error_if_nonfinite=True a NaN/inf total raises.
+    parameter has a gradient.
+
+    A NaN or inf total norm (an exploded or broken backward) cannot be clipped: scaling
+    by max_norm / inf would turn every finite gradient into 0 and every inf into NaN.
+    With error_if_nonfinite=True that raises RuntimeError naming the parameters whose
+    gradients are not finite. By default (False) the gradients are LEFT UNCHANGED and a
+    RuntimeWarning says so (Python shows it once per line of your code); check the
+    returned norm and skip the update for this batch:
+
+        norm = nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        if math.isfinite(norm.item()):
+            optimizer.step()
+
+    (PyTorch clips anyway and silently leaves NaN gradients; here nothing is changed
+    without a word.)
     """
     name = "clip_grad_norm_"
+    max_norm = check_number(name, "max_norm", max_norm, low=0.0, allow_inf=True)
+    norm_type = _check_norm_type(name, norm_type)
+    error_if_nonfinite = check_flag(name, "error_if_nonfinite", error_if_nonfinite)
     found = _with_grads(parameters, name)
-    max_norm = float(max_norm)
-    norm_type = float(norm_type)
     if not found:
         return Tensor(0.0)
     # ‖g_i‖ per tensor, then the norm of those norms (= the norm of all entries at once);
     # computed in float64 so float32 gradients of size 1e20 do not overflow when squared
     norms = [_norm(p.grad, norm_type) for p in found]
     total = float(_norm(np.array(norms), norm_type))
-    if error_if_nonfinite and not math.isfinite(total):
-        raise RuntimeError(
-            f"{name}: the total norm of order {norm_type} of the gradients is {total}, so "
-            f"they cannot be clipped; set error_if_nonfinite=False to clip anyway — at "
-            f"{format_source(user_source())}"
-        )
+    result = Tensor(np.asarray(total, dtype=np.asarray(found[0].grad).dtype))
+    if not math.isfinite(total):
+        _report_nonfinite(name, total, norm_type, found, error_if_nonfinite)
+        return result
     scale = min(max_norm / (total + 1e-6), 1.0)
     for p in found:
         _scale_in_place(p, scale)
-    return Tensor(np.asarray(total, dtype=np.asarray(found[0].grad).dtype))
+    return result
+
+
+def _report_nonfinite(name: str, total: float, norm_type: float, found, error: bool) -> None:
+    """Raise (error=True) or warn that the gradients' total norm is NaN or inf."""
+    message = (
+        f"{name}: the total norm of order {norm_type:g} of the gradients is {total}: "
+        f"the gradients of {_nonfinite_names(found)} are not finite"
+    )
+    if error:
+        raise RuntimeError(
+            f"{message}, so they cannot be clipped. Look for the NaN/inf with "
+            f"tg.detect_anomaly(); pass error_if_nonfinite=False to only be warned"
+            f"{at_user_line()}"
+        )
+    warnings.warn(
+        f"{message}, so they were left unclipped (unchanged). Skip optimizer.step() for "
+        f"this batch (`if math.isfinite(norm.item()): optimizer.step()`), or pass "
+        f"error_if_nonfinite=True to stop here.",
+        RuntimeWarning,
+        stacklevel=user_stacklevel(),
+    )
 
 
 def clip_grad_value_(parameters, clip_value: float) -> None:
-    """Clip every gradient element into [-clip_value, clip_value], in place."""
-    clip_value = float(clip_value)
-    for p in _with_grads(parameters, "clip_grad_value_"):
+    """Clip every gradient element into [-clip_value, clip_value], in place.
+
+    clip_value: a number >= 0 (inf clips nothing). A negative clip_value would set
+    every entry to -clip_value, so it is an ArgumentError. NaN entries stay NaN.
+    Parameters whose grad is None are skipped.
+    """
+    name = "clip_grad_value_"
+    clip_value = check_number(name, "clip_value", clip_value, low=0.0, allow_inf=True)
+    for p in _with_grads(parameters, name):
         if isinstance(p.grad, np.ndarray) and p.grad.flags.writeable:
             np.clip(p.grad, -clip_value, clip_value, out=p.grad)
         else:
