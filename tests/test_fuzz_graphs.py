@@ -48,7 +48,8 @@ def run_instruction(op: str, args: list, params: dict):
     if op == "addmm":  # addmm(c, a, b) = c + a @ b
         return addmm(x, rest[0], rest[1])
     if op in ("sum", "mean", "max"):
-        return getattr(x, op)(axis=params["axis"], keepdims=params["keepdims"])
+        method = "amax" if op == "max" else op  # x.max(dim) is a (values, indices) pair
+        return getattr(x, method)(axis=params["axis"], keepdims=params["keepdims"])
     if op == "reshape":
         return x.reshape(params["shape"])
     if op == "transpose":

@@ -30,12 +30,14 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
 
-from .errors import AnomalyError, BackwardError, ShapeError
+from .errors import AnomalyError, BackwardError, InplaceError, ShapeError
 from .ops import IndexedGrad
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -44,8 +46,11 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 # --------------------------------------------------------------------------------------
 # What every new node reads when it is created
 # --------------------------------------------------------------------------------------
-class GraphContext:
-    """The settings every new node reads: one instance, `graph.context`.
+class GraphContext(threading.local):
+    """The settings every new node reads: one instance, `graph.context`, with its own
+    values in every thread (as PyTorch's grad mode): `with tg.no_grad():` in one thread
+    leaves the graphs another thread is building alone. A new thread starts with the
+    defaults below.
 
     grad_enabled   False inside `tg.no_grad()`: results get no parents (no graph)
     scope          names of the enclosing `tg.scope(...)` blocks, outermost first
@@ -221,10 +226,12 @@ class Node:
     save nothing, see scalar.py.) It never points back at this node, so the graph has
     no reference cycles and is freed as soon as you drop the loss.
     `_source_code`, `_source_offset`: where the user's code was (see `_node_source`).
+    `_changed_at`: the id clock when `node.data = ...` last replaced the value (-1: never).
+    `_passed`: True once a backward pass has gone through this node.
     """
 
     __slots__ = (
-        "data",
+        "_data",
         "grad",
         "op",
         "parents",
@@ -236,12 +243,14 @@ class Node:
         "_ctx",
         "_source_code",
         "_source_offset",
+        "_changed_at",
+        "_passed",
     )
 
     def _setup(self, data, op, parents, ctx, requires_grad, label, package_frames=3) -> None:
         """Fill in the bookkeeping; called by Value/Tensor constructors and op results.
         `package_frames`: see `_node_source`."""
-        self.data = data
+        self._data = data
         self.grad = None
         self.op = op
         self.parents = parents
@@ -251,12 +260,25 @@ class Node:
         self.id = next(_next_id)
         self.requires_grad = requires_grad
         self._ctx = ctx
+        self._changed_at = -1
+        self._passed = False
         frame = _node_source(package_frames) if context.track_source else None
         if frame is None:
             self._source_code = None
         else:
             self._source_code = frame.f_code
             self._source_offset = frame.f_lasti
+
+    # --- the value ------------------------------------------------------------------
+    @property
+    def data(self):
+        """The value: a float (Value) or a numpy array (Tensor)."""
+        return self._data
+
+    @data.setter
+    def data(self, value) -> None:
+        self._data = value
+        self._changed_at = next(_next_id)
 
     # --- read-only views ------------------------------------------------------------
     @property
@@ -386,8 +408,10 @@ def backward_steps(root: Node, grad=None, retain_graph: bool = True) -> Iterator
     pending = {root: root._seed_gradient(grad)}  # node -> gradient arrived so far
     owned: set[Node] = set()  # nodes whose pending gradient is an array made by this loop
     order = topological_order(root)
+    _warn_if_reused(root, order)
     for index in range(len(order)):
         node = order.pop()  # from the root backwards; the list lets go of each node
+        node._passed = True
         grad_out = pending.pop(node, None)
         if grad_out is None:  # every op that sent to this node sent None: no gradient
             yield BackwardStep(index, node, None, ())
@@ -398,12 +422,40 @@ def backward_steps(root: Node, grad=None, retain_graph: bool = True) -> Iterator
         parent_grads = _local_backward(node, grad_out)
         for parent, parent_grad in zip(node.parents, parent_grads):
             if parent_grad is not None and parent.requires_grad:
-                _check_gradient(node, parent, parent_grad)
+                parent_grad = _check_gradient(node, parent, parent_grad)
                 _accumulate(pending, owned, parent, parent_grad)
         _keep_gradient(node, grad_out, retain_graph, grad_is_owned)
         yield BackwardStep(index, node, grad_out, parent_grads)
         if not retain_graph:
             _free_node(node)
+
+
+class GraphReuseWarning(UserWarning):
+    """backward() went through nodes that an earlier backward() had already passed."""
+
+
+def _warn_if_reused(root: Node, order: list[Node]) -> None:
+    """Warn (once per line) when a new loss reaches ops an earlier backward went through.
+
+    The usual cause is truncated BPTT without `h = h.detach()` between batches: the new
+    batch's graph starts from the last batch's h, so backward runs on into the old graph
+    and adds its gradients to the parameters a second time. Calling backward() twice on
+    the same loss (retain_graph) is deliberate and not warned about.
+    """
+    if root._passed:
+        return
+    for node in order:
+        if node._passed and node.op is not None:
+            message = (
+                f"backward: this loss reaches {node.describe()}, which an earlier backward() "
+                "already went through: backward runs on into that older graph and adds its "
+                "gradients to the parameters again. For truncated BPTT, cut the graph between "
+                "batches with h = h.detach() (and c = c.detach() for an LSTM)."
+            )
+            source = user_source()
+            filename, line = source if source is not None else ("<unknown>", 0)
+            warnings.warn_explicit(message, GraphReuseWarning, filename, line)
+            return
 
 
 def _free_node(node: Node) -> None:
@@ -429,9 +481,28 @@ def _local_backward(node: Node, grad_out) -> tuple:
         return ()
     if node._ctx is None:
         _check_not_freed(node)  # raises: an earlier lean backward freed this node
-    if isinstance(node._ctx, type):
-        return node._ctx.backward(node, grad_out)  # a scalar op: Tanh.backward(node, grad_out)
+    if isinstance(node._ctx, type):  # a scalar op: it reads the values at backward time
+        _check_values_unchanged(node)
+        return node._ctx.backward(node, grad_out)  # Tanh.backward(node, grad_out)
     return node._ctx.backward(grad_out)
+
+
+def _check_values_unchanged(node: Node) -> None:
+    """A scalar op's backward reads its node's value and its parents' values (scalar.py),
+    so none of them may have been replaced (`x.data = 3.0`) since the op ran.
+
+    (A tensor op keeps the arrays it needs, and `x.data` never lets you write into one
+    of those: see `Tensor.data`. So only Values need this check.)
+    """
+    for value in (node, *node.parents):
+        if value._changed_at > node.id:
+            raise InplaceError(
+                f"backward: {value.describe()} had its value replaced (.data = ...) after "
+                f"{node.describe()} used it, so the gradient through that {node.op} would be "
+                "wrong. Compute the forward pass again after changing a value, then call "
+                "backward (PyTorch: 'a variable needed for gradient computation has been "
+                "modified by an inplace operation')."
+            )
 
 
 def local_gradients(node: Node, grad_out) -> tuple:
@@ -487,24 +558,37 @@ def _accumulate(pending: dict, owned: set, parent: Node, grad) -> None:
         owned.add(parent)
 
 
-def _check_gradient(node: Node, parent: Node, parent_grad) -> None:
+def _check_gradient(node: Node, parent: Node, parent_grad):
     """The gradient an op sends must have its input's shape (and be finite in anomaly mode).
+    Returns it in the input's dtype: a float32 tensor gets a float32 gradient even when it
+    met a float64 one (numpy computed their op in float64).
 
     A Value's gradient is a float, like its data: there is no shape to compare.
     """
     if type(parent_grad) is not float:
         grad_shape = parent_grad.shape
-        data_shape = getattr(parent.data, "shape", ())
+        data = parent._data
+        data_shape = getattr(data, "shape", ())
         if grad_shape != data_shape:
             raise ShapeError(
                 f"{node.op} backward: sent a gradient of shape {grad_shape} to an input of "
                 f"shape {data_shape} - in {node.describe()}"
             )
+        if parent_grad.dtype != data.dtype:
+            parent_grad = _in_dtype(parent_grad, data.dtype)
     if context.anomaly and not np.all(np.isfinite(np.asarray(parent_grad))):
         raise AnomalyError(
             f"{node.op} backward produced a NaN/inf gradient for its input "
             f"{parent.describe()} - in {node.describe()}"
         )
+    return parent_grad
+
+
+def _in_dtype(grad, dtype):
+    """`grad` converted to `dtype` (an IndexedGrad converts its values)."""
+    if isinstance(grad, IndexedGrad):
+        return IndexedGrad(grad.shape, dtype, grad.index, grad.values.astype(dtype))
+    return grad.astype(dtype)
 
 
 def _keep_gradient(node: Node, grad, retain_graph: bool, grad_is_owned: bool = False) -> None:

@@ -151,7 +151,7 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """out = x ** k for a constant number k;   d/dx = k * x ** (k - 1)"""
+    """out = x ** k for a constant number k;   d/dx = k * x ** (k - 1)   (0 for k = 0)"""
 
     name = "pow"
 
@@ -161,7 +161,54 @@ class Pow(Op):
         return x**k
 
     def backward(ctx, grad_out):
+        if ctx.k == 0:  # x ** 0 = 1 for every x, 0 ** 0 included: no slope anywhere
+            return (np.zeros_like(grad_out),)
         return (grad_out * ctx.k * ctx.x ** (ctx.k - 1),)
+
+
+class Power(Op):
+    """out = a ** b, both tensors (broadcasting);
+    d/da = b * a ** (b - 1)   (0 where b = 0),
+    d/db = out * ln a         (0 where a = 0 and b >= 0, as in PyTorch; nan for a < 0,
+                               where a ** b is not differentiable in b)
+
+    Written as exp(b ln a), (-2) ** 2 would be nan; computed directly it is 4.
+    """
+
+    name = "power"
+
+    @staticmethod
+    def explain(shapes, params):
+        return None  # numpy's own words: shapes, or integers to negative powers
+
+    def forward(ctx, a, b):
+        ctx.a = a
+        ctx.b = b
+        ctx.out = np.power(a, b)
+        return ctx.out
+
+    def backward(ctx, grad_out):
+        a, b, out = ctx.a, ctx.b, ctx.out
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slope_a = np.where(b == 0, 0, b * np.power(a, b - 1))
+            slope_b = np.where((a == 0) & (b >= 0), 0, out * np.log(a))
+        grad_a = unbroadcast(grad_out * slope_a, a.shape).astype(a.dtype, copy=False)
+        grad_b = unbroadcast(grad_out * slope_b, b.shape).astype(b.dtype, copy=False)
+        return (grad_a, grad_b)
+
+
+class Cast(Op):
+    """out = x converted to another floating-point dtype (x.float(), x.double(), x.to());
+    d/dx = grad_out converted back to x's dtype"""
+
+    name = "cast"
+
+    def forward(ctx, x, dtype):
+        ctx.dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(ctx, grad_out):
+        return (grad_out.astype(ctx.dtype),)
 
 
 class Exp(Op):
@@ -352,9 +399,13 @@ def _normalize_axes(axis, ndim: int) -> tuple[int, ...]:
         axis = (axis,)
     axes = []
     for a in axis:
+        if isinstance(a, bool) or not isinstance(a, (int, np.integer)):
+            raise ValueError(f"axis {a!r} is not an int")
         if not -ndim <= a < ndim:
             raise np.exceptions.AxisError(a, ndim)
         axes.append(a % ndim)
+    if len(set(axes)) != len(axes):
+        raise ValueError("duplicate value in 'axis'")
     return tuple(sorted(axes))
 
 
@@ -366,7 +417,15 @@ def _expand_reduced(grad_out, axes: tuple[int, ...], keepdims: bool):
 
 
 def _axis_reason(shapes, params) -> str:
-    return f"axis {params.get('axis')} is out of range for shape {shapes[0]}"
+    """Why `axis` does not fit: not ints, named twice, or out of range."""
+    axis, shape = params.get("axis"), shapes[0]
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axes):
+        return f"axis must be None, an int or a tuple of ints, got {axis!r}"
+    ndim = len(shape)
+    if not all(-ndim <= a < ndim for a in axes):
+        return f"axis {axis} is out of range for shape {shape} (valid: {-ndim} .. {ndim - 1})"
+    return f"axis {axis} names the same axis twice (shape {shape})"
 
 
 class Sum(Op):

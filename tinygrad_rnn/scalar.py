@@ -22,9 +22,10 @@ Read next: ops.py (the same primitives on numpy arrays) and tensor.py.
 from __future__ import annotations
 
 import math
+import numbers
 
-from .errors import AnomalyError
-from .graph import Node, context, records_graph
+from .errors import AnomalyError, DTypeError
+from .graph import Node, _next_id, context, format_source, records_graph, user_source
 
 
 class ScalarOp:
@@ -67,7 +68,7 @@ class Mul(ScalarOp):
     @staticmethod
     def backward(node: Value, grad_out: float) -> tuple[float, float]:
         a, b = node.parents
-        return (grad_out * b.data, grad_out * a.data)
+        return (grad_out * b._data, grad_out * a._data)
 
 
 class Neg(ScalarOp):
@@ -99,7 +100,9 @@ class Pow(ScalarOp):
     @staticmethod
     def backward(node: Value, grad_out: float) -> tuple[float, None]:
         x, k = node.parents
-        return (grad_out * k.data * _safe_pow(x.data, k.data - 1), None)
+        if k._data == 0:  # x ** 0 = 1 for every x: no slope, even at x = 0
+            return (0.0, None)
+        return (grad_out * k._data * _safe_pow(x._data, k._data - 1), None)
 
 
 class Exp(ScalarOp):
@@ -113,7 +116,7 @@ class Exp(ScalarOp):
 
     @staticmethod
     def backward(node: Value, grad_out: float) -> tuple[float]:
-        return (grad_out * node.data,)
+        return (grad_out * node._data,)
 
 
 class Log(ScalarOp):
@@ -129,7 +132,7 @@ class Log(ScalarOp):
 
     @staticmethod
     def backward(node: Value, grad_out: float) -> tuple[float]:
-        x = node.parents[0].data
+        x = node.parents[0]._data
         return (grad_out / x if x != 0 else math.copysign(math.inf, grad_out),)
 
 
@@ -144,7 +147,7 @@ class Tanh(ScalarOp):
 
     @staticmethod
     def backward(node: Value, grad_out: float) -> tuple[float]:
-        out = node.data
+        out = node._data
         return (grad_out * (1.0 - out * out),)
 
 
@@ -163,7 +166,7 @@ class Sigmoid(ScalarOp):
 
     @staticmethod
     def backward(node: Value, grad_out: float) -> tuple[float]:
-        out = node.data
+        out = node._data
         return (grad_out * out * (1.0 - out),)
 
 
@@ -178,7 +181,7 @@ class Relu(ScalarOp):
 
     @staticmethod
     def backward(node: Value, grad_out: float) -> tuple[float]:
-        return (grad_out if node.data > 0 else 0.0,)  # out > 0 exactly where x > 0
+        return (grad_out if node._data > 0 else 0.0,)  # out > 0 exactly where x > 0
 
 
 def _safe_pow(x: float, k: float) -> float:
@@ -204,14 +207,19 @@ class Value(Node):
     __slots__ = ()
 
     def __init__(self, data: float, label: str | None = None, requires_grad: bool = True):
-        try:
-            number = float(data)
-        except (TypeError, ValueError):
-            raise TypeError(
-                f"Value holds one number, got {type(data).__name__} {data!r:.60} "
-                f"(label={label!r}); use tg.Tensor for arrays"
-            ) from None
-        self._setup(number, None, (), None, requires_grad, label)
+        self._setup(_as_number(data, "Value()"), None, (), None, requires_grad, label)
+
+    @property
+    def data(self) -> float:
+        """The number this node holds."""
+        return self._data
+
+    @data.setter
+    def data(self, value: float) -> None:
+        """Replace the number (an optimizer step: `p.data -= lr * p.grad`). A graph built
+        before from this Value can no longer be backpropagated (graph.py says why)."""
+        self._data = _as_number(value, "Value.data")
+        self._changed_at = next(_next_id)
 
     def __repr__(self) -> str:
         name = f"label={self.label!r}, " if self.label else ""
@@ -220,7 +228,7 @@ class Value(Node):
         return f"Value({name}data={self.data:.6g}, grad={grad}{op})"
 
     def _seed_gradient(self, grad) -> float:
-        return 1.0 if grad is None else float(grad)
+        return 1.0 if grad is None else _as_number(grad, "backward")
 
     # --- arithmetic (Python operators) ----------------------------------------------
     def __add__(self, other) -> Value:
@@ -256,7 +264,7 @@ class Value(Node):
                 "Value ** Value is not a primitive: the exponent must be a number. "
                 "Write (b * a.log()).exp() for a ** b."
             )
-        return _apply(Pow, self, _as_value(float(exponent)))
+        return _apply(Pow, self, _as_value(_as_number(exponent, "Value ** k")))
 
     # --- element-wise functions ------------------------------------------------------
     def exp(self) -> Value:
@@ -275,15 +283,32 @@ class Value(Node):
         return _apply(Relu, self)
 
 
+def _as_number(data, where: str) -> float:
+    """`data` as a Python float, if it is one real number (int, float, numpy scalar, a
+    one-element array); a string, a list or a complex number is refused."""
+    if isinstance(data, numbers.Real):
+        return float(data)
+    if getattr(data, "size", None) == 1 and getattr(data, "dtype", None) is not None:
+        if data.dtype.kind in "fiub":
+            return float(data.item())
+    raise DTypeError(
+        f"{where}: Value holds one number, got {type(data).__name__} {data!r:.60}; "
+        f"use tg.Tensor for arrays — at {format_source(user_source())}"
+    )
+
+
 def _as_value(x) -> Value:
-    """A Value as it is; a number as a constant leaf (no gradient)."""
+    """A Value as it is; a number (Python or numpy) as a constant leaf (no gradient)."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, (int, float)):
+    if isinstance(x, numbers.Real):
         constant = Value.__new__(Value)  # Value(x, requires_grad=False), from an operator
         constant._setup(float(x), None, (), None, False, None, package_frames=4)
         return constant
-    raise TypeError(f"cannot combine a Value with {type(x).__name__} ({x!r}); use a number")
+    raise DTypeError(
+        f"cannot combine a Value with {type(x).__name__} ({x!r:.60}); use a number "
+        f"— at {format_source(user_source())}"
+    )
 
 
 def _apply(op_class, *parents: Value) -> Value:
@@ -292,9 +317,9 @@ def _apply(op_class, *parents: Value) -> Value:
     The node keeps the op's class as its `_ctx`: scalar ops save nothing (see ScalarOp).
     """
     if len(parents) == 1:  # every scalar op has one or two inputs
-        data = op_class.forward(parents[0].data)
+        data = op_class.forward(parents[0]._data)
     else:
-        data = op_class.forward(parents[0].data, parents[1].data)
+        data = op_class.forward(parents[0]._data, parents[1]._data)
     out = Value.__new__(Value)
     if records_graph(parents):  # 4: skip the Value operator that called _apply too
         out._setup(data, op_class.name, parents, op_class, True, None, package_frames=4)

@@ -17,15 +17,29 @@ Read next: functional.py (softmax, cross-entropy ... composed from these operato
 from __future__ import annotations
 
 import numbers
+from collections import namedtuple
 
 import numpy as np
 
-from . import ops
-from .errors import AnomalyError, BackwardError, DTypeError, ShapeError, TensorIndexError
+from . import numpy_protocol, ops
+from .errors import (
+    AnomalyError,
+    ArgumentError,
+    BackwardError,
+    DTypeError,
+    ShapeError,
+    TensorIndexError,
+)
 from .graph import Node, context, format_source, records_graph, user_source
 
 _default_dtype = np.dtype(np.float64)
 _rng = np.random.default_rng()
+
+# What x.max(dim), x.min(dim) and x.topk(k) return, as PyTorch's torch.return_types:
+# a pair you can unpack (`values, indices = x.max(1)`) or read by name (`.indices`).
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+TopK = namedtuple("topk", ["values", "indices"])
 
 
 def set_default_dtype(dtype) -> None:
@@ -64,7 +78,7 @@ def _to_array(data, dtype=None) -> np.ndarray:
     scalars keep their float dtype; ints and bools stay ints and bools (targets, indices, masks).
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if dtype is not None:
         array = np.array(data, dtype=dtype)
     else:
@@ -89,7 +103,14 @@ class Tensor(Node):
     """
 
     __slots__ = ()
-    __array_ufunc__ = None  # `np_array + tensor` calls Tensor.__radd__ instead of numpy
+
+    # numpy's functions and ufuncs on a Tensor (np.sum(x), np.tanh(x), array + x) call
+    # the Tensor op of the same meaning: see numpy_protocol.py.
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return numpy_protocol.call_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return numpy_protocol.call_function(func, args, kwargs)
 
     def __init__(self, data, requires_grad: bool = False, label: str | None = None, dtype=None):
         array = _to_array(data, dtype)
@@ -100,14 +121,41 @@ class Tensor(Node):
             )
         self._setup(array, None, (), None, bool(requires_grad), label)
 
+    # --- the array ---------------------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The numpy array (PyTorch's `x.data`): read it, or change it in place
+        (`W.data -= lr * W.grad` in an optimizer step).
+
+        Ops keep the arrays their backward needs (a matmul keeps both inputs), and the
+        graph marks those arrays read-only. If you ask for such an array, you get a
+        writable copy, which becomes this tensor's data from then on: a change you make
+        to it cannot alter what an existing graph saved, so its gradient stays right.
+        """
+        array = self._data
+        if not array.flags.writeable:
+            array = self._data = array.copy()
+        return array
+
+    @data.setter
+    def data(self, value) -> None:
+        """Replace the array (any graph built before keeps the old one)."""
+        array = value if value is self._data else _to_array(value)  # `x.data -= ...`: same array
+        if self.requires_grad and array.dtype.kind != "f":
+            raise DTypeError(
+                f"Tensor.data: {self.describe()} requires grad, so its data must be "
+                f"floating-point, got {array.dtype} — at {format_source(user_source())}"
+            )
+        self._data = array
+
     # --- what it looks like ------------------------------------------------------------
     def __repr__(self) -> str:
         parts = []
         if self.label:
             parts.append(f"label={self.label!r}")
         parts.append(f"shape={self.shape}")
-        if self.data.dtype != _default_dtype:
-            parts.append(f"dtype={self.data.dtype}")
+        if self._data.dtype != _default_dtype:
+            parts.append(f"dtype={self._data.dtype}")
         if self.op:
             parts.append(f"op={self.op!r}")
         elif self.requires_grad:
@@ -115,63 +163,125 @@ class Tensor(Node):
         if self.time_step is not None:
             parts.append(f"t={self.time_step}")
         parts.append("grad=None" if self.grad is None else f"grad={np.shape(self.grad)}")
-        if self.data.size <= 12:
-            values = np.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
+        if self._data.size <= 12:
+            values = np.array2string(self._data, precision=4, separator=", ", prefix="Tensor(")
             return f"Tensor({values}, {', '.join(parts)})"
         return f"Tensor({', '.join(parts)})"
 
     # --- array facts (PyTorch and numpy spellings) -------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def size(self, dim: int | None = None):
         """The shape (PyTorch's `x.size()`), or one axis' length with `dim`."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def __len__(self) -> int:
-        return len(self.data)
+        if self._data.ndim == 0:
+            raise TypeError(
+                f"len() of a 0-d tensor (a single number: {self._data.item()!r}); use x.item()"
+            )
+        return len(self._data)
+
+    def __iter__(self):
+        """Iterate over the first axis (`for row in x`); a 0-d tensor cannot be iterated,
+        as in PyTorch, so `sum(x)` and `list(x)` fail instead of giving 0 and []."""
+        if self._data.ndim == 0:
+            raise TypeError(
+                f"iteration over a 0-d tensor (a single number: {self._data.item()!r}); "
+                "use x.item(), or x.reshape(1) for a one-element vector"
+            )
+        for index in range(len(self._data)):
+            yield self[index]
 
     def numpy(self) -> np.ndarray:
-        """The numpy array itself (not a copy)."""
+        """The numpy array (as `x.data`: a writable copy if a graph saved it)."""
         return self.data
 
     def item(self) -> float:
         """The single number in a one-element tensor, as a Python number."""
-        if self.data.size != 1:
-            raise ShapeError(f"item: tensor of shape {self.shape} has {self.data.size} elements")
-        return self.data.item()
+        if self._data.size != 1:
+            raise ShapeError(f"item: tensor of shape {self.shape} has {self._data.size} elements")
+        return self._data.item()
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def detach(self) -> Tensor:
         """A new leaf with the same data and no history (gradients stop here)."""
         out = Tensor.__new__(Tensor)
-        out._setup(self.data, None, (), None, False, self.label)
+        out._setup(self._data, None, (), None, False, self.label)
         return out
 
+    def to(self, *args, **kwargs) -> Tensor:
+        """`x.to(np.float32)`, `x.to("float64")`, `x.to(other_tensor)` (its dtype), as in
+        PyTorch; a device ("cpu") or `copy=False` changes nothing (there is only the CPU).
+        A cast between float dtypes is an op (`cast`) with a gradient."""
+        dtype = _to_target(self, args, kwargs)
+        return self if dtype is None else self.type(dtype)
+
+    def type(self, dtype=None):
+        """The data in `dtype` (`x.type(np.float32)`); with no argument, the dtype's name."""
+        if dtype is None:
+            return self.dtype.name
+        dtype = _as_dtype(dtype, "type")
+        if dtype == self.dtype:
+            return self
+        if dtype.kind == "f" and self.dtype.kind == "f":
+            return apply(ops.Cast, self, dtype=dtype)
+        if dtype.kind == "f" and self.dtype.kind == "c":
+            raise DTypeError(f"type: cannot cast complex data to {dtype}")
+        return _constant(self._data.astype(dtype))  # ints, bools: no gradient
+
     def float(self) -> Tensor:
-        """The data as the default float dtype, as a new constant leaf (no gradient)."""
-        return Tensor(self.data.astype(_default_dtype))
+        """The data as float32 (PyTorch's `x.float()`), with a gradient back to x."""
+        return self.type(np.float32)
+
+    def double(self) -> Tensor:
+        """The data as float64 (PyTorch's `x.double()`), with a gradient back to x."""
+        return self.type(np.float64)
 
     def long(self) -> Tensor:
-        """The data as int64, as a new constant leaf (no gradient)."""
-        return Tensor(self.data.astype(np.int64))
+        """The data as int64 (class indices), a constant: no gradient flows through."""
+        return self.type(np.int64)
+
+    def int(self) -> Tensor:
+        """The data as int32, a constant: no gradient flows through."""
+        return self.type(np.int32)
+
+    def bool(self) -> Tensor:
+        """The data as booleans (nonzero is True), a constant: no gradient flows through."""
+        return self.type(np.bool_)
+
+    def half(self) -> Tensor:
+        raise DTypeError(
+            "half: float16 is not supported (numpy computes it slowly and gradient checks "
+            f"need float64); use x.float() for float32 — at {format_source(user_source())}"
+        )
+
+    # --- pickle and copy: a leaf is saved with its data, grad and label -----------------
+    def __reduce_ex__(self, protocol):
+        if self.op is not None and self.requires_grad:
+            raise BackwardError(
+                f"pickle/copy: {self.describe()} is part of a graph, which cannot be saved; "
+                "pickle x.detach() for its numbers, or the leaves (parameters) it came from"
+            )
+        return (_rebuild_leaf, (type(self), self._data, self.requires_grad, self.label, self.grad))
 
     def __array__(self, dtype=None, copy=None):
         if self.requires_grad:
@@ -180,15 +290,15 @@ class Tensor(Node):
                 "would silently cut it out of the graph. Use the Tensor method (x.tanh(), "
                 "tg.exp(x) ...) or, if you only want the numbers, x.numpy() / x.detach()."
             )
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self.data if dtype is None else self._data.astype(dtype)
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor of shape {self.shape} is ambiguous; "
                 "use .any() / .all() on x.numpy()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -198,10 +308,18 @@ class Tensor(Node):
 
     def _seed_gradient(self, grad) -> np.ndarray:
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise _backward_needs_scalar(self)
-            return np.ones_like(self.data)
-        grad = grad.data if isinstance(grad, Tensor) else np.asarray(grad, dtype=self.dtype)
+            return np.ones_like(self._data)
+        given = grad
+        grad = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
+        if grad.dtype.kind not in "fiub":
+            raise DTypeError(
+                f"backward: the gradient must be an array of numbers of shape {self.shape}, "
+                f"got {type(given).__name__} {given!r:.40} (for {self.describe()}) "
+                f"— at {format_source(user_source())}"
+            )
+        grad = grad.astype(self.dtype)  # a copy in the tensor's dtype
         if grad.shape != self.shape:
             raise ShapeError(
                 f"backward: the gradient has shape {grad.shape} but {self.describe()} has "
@@ -237,14 +355,22 @@ class Tensor(Node):
     def __neg__(self) -> Tensor:
         return apply(ops.Neg, self)
 
+    def __pos__(self) -> Tensor:
+        return self
+
+    def abs(self) -> Tensor:
+        """|x| = x * sign(x), sign a constant: d/dx = sign(x) (0 at 0, as in PyTorch)."""
+        return self * _constant(np.sign(self._data))
+
+    __abs__ = abs
+
     def __pow__(self, exponent) -> Tensor:
         if isinstance(exponent, numbers.Real):
             return apply(ops.Pow, self, k=exponent)
-        # a ** b with a tensor exponent = exp(b * ln a), built from primitives
-        return (_lift(exponent, self) * self.log()).exp()
+        return apply(ops.Power, self, _lift(exponent, self))  # a tensor or array exponent
 
     def __rpow__(self, base) -> Tensor:
-        return (self * _lift(base, self).log()).exp()
+        return apply(ops.Power, _lift(base, self), self)
 
     def __matmul__(self, other) -> Tensor:
         return apply(ops.MatMul, self, _lift(other, self))
@@ -254,22 +380,22 @@ class Tensor(Node):
 
     # --- comparisons: boolean tensors without gradient (masks for tg.where) ----------
     def __lt__(self, other) -> Tensor:
-        return _constant(self.data < _raw(other))
+        return _constant(self._data < _raw(other))
 
     def __le__(self, other) -> Tensor:
-        return _constant(self.data <= _raw(other))
+        return _constant(self._data <= _raw(other))
 
     def __gt__(self, other) -> Tensor:
-        return _constant(self.data > _raw(other))
+        return _constant(self._data > _raw(other))
 
     def __ge__(self, other) -> Tensor:
-        return _constant(self.data >= _raw(other))
+        return _constant(self._data >= _raw(other))
 
     def __eq__(self, other) -> Tensor:  # type: ignore[override]
-        return _constant(self.data == _raw(other))
+        return _constant(self._data == _raw(other))
 
     def __ne__(self, other) -> Tensor:  # type: ignore[override]
-        return _constant(self.data != _raw(other))
+        return _constant(self._data != _raw(other))
 
     __hash__ = Node.__hash__  # nodes are dict keys by identity in the backward pass
 
@@ -301,15 +427,67 @@ class Tensor(Node):
         axis, keepdims = _reduction_args(axis, keepdims, dim, keepdim)
         return apply(ops.Mean, self, axis=axis, keepdims=keepdims)
 
-    def max(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-        """Largest values over `axis` (values only; see `argmax`). Ties share the gradient."""
+    def max(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+        """As in PyTorch: `x.max()` is the largest value (a 0-d tensor; tied maxima share
+        the gradient); `x.max(dim)` is the pair `(values, indices)` along axis dim
+        (`values, indices = x.max(1)`; the gradient goes to the element each index
+        names); `x.max(other_tensor)` is the element-wise maximum.
+        For several axes at once use `x.amax(axes)`."""
+        if isinstance(axis, Tensor):
+            return maximum(self, axis)
+        axis, keepdims = _reduction_args(axis, keepdims, dim, keepdim)
+        if axis is None:
+            return apply(ops.Max, self, axis=None, keepdims=keepdims)
+        return _values_and_indices(self, "max", axis, keepdims)
+
+    def min(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None):
+        """As `max`, for the smallest value: `x.min()`, `values, indices = x.min(dim)`."""
+        if isinstance(axis, Tensor):
+            return minimum(self, axis)
+        axis, keepdims = _reduction_args(axis, keepdims, dim, keepdim)
+        if axis is None:
+            return -apply(ops.Max, -self, axis=None, keepdims=keepdims)
+        return _values_and_indices(self, "min", axis, keepdims)
+
+    def amax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Largest values over one or several axes, values only (PyTorch's `amax`);
+        tied maxima share the gradient evenly."""
         axis, keepdims = _reduction_args(axis, keepdims, dim, keepdim)
         return apply(ops.Max, self, axis=axis, keepdims=keepdims)
 
-    def argmax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
-        """Index of the largest value over `axis`, as an int64 tensor (no gradient)."""
+    def amin(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Smallest values over one or several axes: -amax(-x)."""
         axis, keepdims = _reduction_args(axis, keepdims, dim, keepdim)
-        return _constant(np.argmax(self.data, axis=axis, keepdims=keepdims))
+        return -apply(ops.Max, -self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Index of the largest value over `axis` (of the flattened tensor without one),
+        as an int64 tensor (no gradient)."""
+        axis, keepdims = _reduction_args(axis, keepdims, dim, keepdim)
+        _check_single_axis("argmax", axis, self.shape)
+        return _constant(np.argmax(self._data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis=None, keepdims: bool = False, *, dim=None, keepdim=None) -> Tensor:
+        """Index of the smallest value over `axis`, as an int64 tensor (no gradient)."""
+        axis, keepdims = _reduction_args(axis, keepdims, dim, keepdim)
+        _check_single_axis("argmin", axis, self.shape)
+        return _constant(np.argmin(self._data, axis=axis, keepdims=keepdims))
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+        """The k largest (`largest=False`: smallest) values along `dim` and their indices,
+        a pair `(values, indices)` as in PyTorch; values are picked from x, so the
+        gradient goes to the elements picked."""
+        _check_single_axis("topk", dim, self.shape)
+        length = self.shape[dim] if self.ndim else 1
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= length:
+            raise ShapeError(
+                f"topk: k must be an int from 0 to {length} (the length of axis {dim} of "
+                f"shape {self.shape}), got {k!r} — at {format_source(user_source())}"
+            )
+        keys = -self._data if largest else self._data
+        order = np.argsort(keys, axis=dim, kind="stable")
+        indices = np.take(order, np.arange(k), axis=dim)  # sorted by value
+        return TopK(_take_along(self, indices, dim), _constant(indices))
 
     # --- shape ops -----------------------------------------------------------------------
     def reshape(self, *shape) -> Tensor:
@@ -325,7 +503,7 @@ class Tensor(Node):
     def unsqueeze(self, dim: int) -> Tensor:
         """Insert an axis of size 1 at `dim` (a reshape)."""
         _check_axis("unsqueeze", dim, self.ndim + 1, self.shape)  # the result's axes
-        return self.reshape(np.expand_dims(self.data, dim).shape)
+        return self.reshape(np.expand_dims(self._data, dim).shape)
 
     def squeeze(self, dim: int | None = None) -> Tensor:
         """Remove axes of size 1 (only `dim` if given) (a reshape). As in PyTorch, an
@@ -334,7 +512,7 @@ class Tensor(Node):
             _check_axis("squeeze", dim, self.ndim, self.shape)
             if self.shape[dim] != 1:
                 return self.reshape(self.shape)
-        return self.reshape(np.squeeze(self.data, axis=dim).shape)
+        return self.reshape(np.squeeze(self._data, axis=dim).shape)
 
     def permute(self, *axes) -> Tensor:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
@@ -379,7 +557,7 @@ def apply(op_class: type[ops.Op], *parents: Tensor, **params) -> Tensor:
     """
     ctx = op_class()
     try:
-        data = ctx.forward(*[parent.data for parent in parents], **params)
+        data = ctx.forward(*[parent._data for parent in parents], **params)
     except (ValueError, IndexError, TypeError) as error:
         raise _op_error(op_class, parents, params, error) from None
     if type(data) is not np.ndarray:  # numpy returns scalars for 0-d results
@@ -387,11 +565,23 @@ def apply(op_class: type[ops.Op], *parents: Tensor, **params) -> Tensor:
     out = Tensor.__new__(Tensor)
     if records_graph(parents):
         out._setup(data, op_class.name, parents, ctx, True, None)
+        _keep_for_backward(parents, data)
     else:
         out._setup(data, None, (), None, False, None)
     if context.anomaly and not np.all(np.isfinite(data)):
         raise _anomaly_error(op_class, parents, out)
     return out
+
+
+def _keep_for_backward(parents: tuple, out: np.ndarray) -> None:
+    """Mark the inputs' and the output's arrays read-only: the op may have kept them for
+    its backward (a matmul keeps a and b, tanh its output), so nothing may write into
+    them before backward runs. `Tensor.data` hands out a writable copy instead, so
+    `W.data -= lr * W.grad` still works and the graph keeps the values it computed with.
+    """
+    for parent in parents:
+        parent._data.flags.writeable = False
+    out.flags.writeable = False
 
 
 def _anomaly_error(op_class, parents, out: Tensor) -> AnomalyError:
@@ -403,7 +593,7 @@ def _anomaly_error(op_class, parents, out: Tensor) -> AnomalyError:
         f"{op_class.name}{step} produced NaN/inf (from inputs of shapes {shapes}) at {out.source}"
     )
     for position, parent in enumerate(parents):
-        if parent.data.dtype.kind == "f" and not np.all(np.isfinite(parent.data)):
+        if parent._data.dtype.kind == "f" and not np.all(np.isfinite(parent._data)):
             message += f"; its input #{position} already held NaN/inf: {parent.describe()}"
             break
     return AnomalyError(message)
@@ -412,7 +602,14 @@ def _anomaly_error(op_class, parents, out: Tensor) -> AnomalyError:
 def _op_error(op_class, parents, params, error) -> Exception:
     shapes = [parent.shape for parent in parents]
     reason = op_class.explain(shapes, params) or str(error)
+    if isinstance(error, IndexError) and reason != str(error):
+        reason += f" ({error})"  # numpy's own words say which axis
+    if isinstance(error, TypeError):  # numpy refused the dtypes, not the shapes
+        dtypes = ", ".join(str(parent.dtype) for parent in parents)
+        reason = f"{error} (inputs of dtypes {dtypes}; convert with x.float())"
     message = f"{op_class.name}: {reason} — at {format_source(user_source())}"
+    if isinstance(error, TypeError):
+        return DTypeError(message)
     if isinstance(error, IndexError) and not isinstance(error, np.exceptions.AxisError):
         return TensorIndexError(message)
     return ShapeError(message)
@@ -432,26 +629,26 @@ def _lift(other, like: Tensor) -> Tensor:
     float32); an integer or boolean tensor meeting a float one is converted to that dtype.
     """
     if isinstance(other, Tensor):
-        if other.data.dtype.kind in "iub" and like.data.dtype.kind == "f":
-            return _constant(other.data.astype(like.data.dtype))
+        if other._data.dtype.kind in "iub" and like._data.dtype.kind == "f":
+            return _constant(other._data.astype(like._data.dtype))
         return other
-    array = np.asarray(other)
+    array = np.array(other)  # a copy: changing your array later changes no graph
     if array.dtype.kind not in "fiub":
         raise DTypeError(
-            f"cannot combine a Tensor with {type(other).__name__} ({other!r}); use numbers, "
+            f"cannot combine a Tensor with {type(other).__name__} ({other!r:.60}); use numbers, "
             f"numeric arrays or Tensors — at {format_source(user_source())}"
         )
-    if like.data.dtype.kind == "f" and array.dtype != like.data.dtype:
-        array = array.astype(like.data.dtype)
+    if like._data.dtype.kind == "f" and array.dtype != like._data.dtype:
+        array = array.astype(like._data.dtype)
     return _constant(array)
 
 
 def _raw(other):
-    return other.data if isinstance(other, Tensor) else other
+    return other._data if isinstance(other, Tensor) else other
 
 
 def _require_float(x: Tensor, op_name: str) -> Tensor:
-    if x.data.dtype.kind != "f":
+    if x._data.dtype.kind != "f":
         raise DTypeError(
             f"{op_name}: needs a floating-point tensor, got {x.dtype} "
             f"(shape {x.shape}) - convert it with x.float() — at {format_source(user_source())}"
@@ -481,27 +678,127 @@ def _reduction_args(axis, keepdims, dim, keepdim):
 
 
 def _normalize_index(index):
-    """Tensors and lists inside an index become numpy arrays; boolean masks become the
-    integer positions they select (so backward can scatter with np.add.at)."""
+    """The index with Tensors and lists made numpy arrays, each array a copy (so changing
+    your array after the forward pass cannot move the gradient). Boolean masks stay masks:
+    numpy checks their shape against the tensor's, and backward scatters through them."""
     if ops.is_basic_index(index):  # ints, slices, None, ...: used as they are
         return index
     items = index if isinstance(index, tuple) else (index,)
-    normalized = []
-    for item in items:
-        if isinstance(item, Tensor):
-            item = item.data
-        elif isinstance(item, list):
-            item = np.asarray(item)
-        if isinstance(item, np.ndarray) and item.dtype == bool:
-            normalized.extend(np.nonzero(item))
-            continue
-        if isinstance(item, np.ndarray) and item.dtype.kind not in "iu":
-            raise TensorIndexError(
-                f"getitem: index arrays must hold integers or booleans, got {item.dtype} "
-                f"— at {format_source(user_source())}"
-            )
-        normalized.append(item)
-    return tuple(normalized) if isinstance(index, tuple) or len(normalized) > 1 else normalized[0]
+    normalized = [_index_item(item) for item in items]
+    return tuple(normalized) if isinstance(index, tuple) else normalized[0]
+
+
+def _index_item(item):
+    """One entry of an index: an int, slice, None, Ellipsis, or an integer/boolean array."""
+    if item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice)):
+        return item
+    if isinstance(item, Tensor):
+        item = item._data
+    array = np.array(item) if isinstance(item, (np.ndarray, list, tuple, np.bool_)) else None
+    if array is None or array.dtype.kind not in "iub":
+        kind = type(item).__name__ if array is None else f"array of {array.dtype}"
+        raise TensorIndexError(
+            f"getitem: an index must be an int, a slice, None, ... or an array of integers "
+            f"or booleans, got {kind} ({item!r:.60}) — at {format_source(user_source())}"
+        )
+    return array
+
+
+def _check_single_axis(op_name: str, axis, shape: tuple) -> None:
+    """`axis` must be None or one int naming an axis of `shape`."""
+    if axis is None:
+        return
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ShapeError(
+            f"{op_name}: dim must be one int, got {axis!r}; for several axes at once use "
+            f"amax/amin — at {format_source(user_source())}"
+        )
+    _check_axis(op_name, axis, max(len(shape), 1), shape)
+
+
+def _values_and_indices(x: Tensor, kind: str, axis: int, keepdims: bool):
+    """`x.max(dim)` / `x.min(dim)`: the pair (values, indices) along one axis.
+
+    The indices come from numpy's argmax (the first one where values tie); the values are
+    then picked out of x at those indices, so the gradient goes to exactly those elements.
+    """
+    _check_single_axis(kind, axis, x.shape)
+    if x.ndim == 0:
+        x = x.reshape(1)
+    if x.shape[axis] == 0:
+        raise ShapeError(
+            f"{kind}: axis {axis} of shape {x.shape} is empty, so it has no {kind}imum "
+            f"— at {format_source(user_source())}"
+        )
+    pick = np.argmax if kind == "max" else np.argmin
+    indices = pick(x._data, axis=axis, keepdims=True)  # (..., 1, ...)
+    values = _take_along(x, indices, axis)
+    if not keepdims:
+        values = values.squeeze(axis)
+        indices = np.squeeze(indices, axis=axis)
+    result = MaxResult if kind == "max" else MinResult
+    return result(values, _constant(indices))
+
+
+def _take_along(x: Tensor, indices: np.ndarray, axis: int) -> Tensor:
+    """x's elements at `indices` along `axis` (numpy's take_along_axis) as one getitem
+    node: every other axis is indexed by its own positions 0..n-1."""
+    axis = axis % x.ndim
+    index = []
+    for i, size in enumerate(x.shape):
+        if i == axis:
+            index.append(indices)
+        else:
+            positions_shape = [1] * x.ndim
+            positions_shape[i] = size
+            index.append(np.arange(size).reshape(positions_shape))
+    return apply(ops.GetItem, x, index=tuple(index))
+
+
+def _as_dtype(dtype, op_name: str) -> np.dtype:
+    """A numpy dtype from np.float32, "float32", a Tensor's dtype ...; a clear error if not."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise DTypeError(
+            f"{op_name}: {dtype!r} is not a dtype (use np.float32, np.float64, np.int64, "
+            f'"float32" ...) — at {format_source(user_source())}'
+        ) from None
+
+
+def _to_target(x: Tensor, args: tuple, kwargs: dict):
+    """The dtype `x.to(...)` asks for, or None if it asks for nothing that changes x."""
+    wanted = list(args) + [kwargs.pop(key) for key in ("dtype", "device") if key in kwargs]
+    kwargs.pop("copy", None)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise _argument_error(f"to: unexpected keyword(s) {sorted(kwargs)}")
+    dtype = None
+    for target in wanted:
+        if isinstance(target, Tensor):
+            dtype = target.dtype
+        elif isinstance(target, str) and target.split(":")[0] in ("cpu", "cuda", "mps"):
+            if target != "cpu":
+                raise _argument_error(
+                    f"to: tinygrad_rnn runs on the CPU only, got device {target!r}"
+                )
+        elif target is not None:
+            dtype = _as_dtype(target, "to")
+    return dtype
+
+
+def _argument_error(message: str) -> Exception:
+    """An ArgumentError whose message ends with the user's line."""
+    return ArgumentError(f"{message} — at {format_source(user_source())}")
+
+
+def _rebuild_leaf(cls, data, requires_grad, label, grad):
+    """What unpickling (and copy.deepcopy) calls: a new leaf of `cls` with the same data,
+    requires_grad, label and grad."""
+    out = cls.__new__(cls)
+    out._setup(np.array(data), None, (), None, requires_grad, label)
+    out.grad = None if grad is None else np.array(grad)
+    return out
 
 
 def _backward_needs_scalar(node: Tensor) -> Exception:
@@ -520,30 +817,37 @@ def tensor(data, requires_grad: bool = False, dtype=None, label: str | None = No
     return Tensor(data, requires_grad=requires_grad, label=label, dtype=dtype)
 
 
-def _shape_args(shape) -> tuple[int, ...]:
+def _shape_args(shape, op_name: str = "zeros") -> tuple[int, ...]:
+    """`(2, 3)` from `f(2, 3)` or `f((2, 3))`; every size a non-negative int."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
+        shape = tuple(shape[0])
+    for size in shape:
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
+            raise ShapeError(
+                f"{op_name}: sizes must be non-negative ints, got {size!r} in shape "
+                f"{tuple(shape)} — at {format_source(user_source())}"
+            )
+    return tuple(int(size) for size in shape)
 
 
 def zeros(*shape, requires_grad: bool = False, dtype=None, label: str | None = None) -> Tensor:
     """A tensor of zeros: `tg.zeros(2, 3)` or `tg.zeros((2, 3))`."""
-    array = np.zeros(_shape_args(shape), dtype=dtype or _default_dtype)
+    array = np.zeros(_shape_args(shape, "zeros"), dtype=dtype or _default_dtype)
     return Tensor(array, requires_grad=requires_grad, label=label)
 
 
 def ones(*shape, requires_grad: bool = False, dtype=None, label: str | None = None) -> Tensor:
     """A tensor of ones: `tg.ones(2, 3)` or `tg.ones((2, 3))`."""
-    array = np.ones(_shape_args(shape), dtype=dtype or _default_dtype)
+    array = np.ones(_shape_args(shape, "ones"), dtype=dtype or _default_dtype)
     return Tensor(array, requires_grad=requires_grad, label=label)
 
 
 def zeros_like(x: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros_like(x.data), requires_grad=requires_grad)
+    return Tensor(np.zeros_like(x._data), requires_grad=requires_grad)
 
 
 def ones_like(x: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones_like(x.data), requires_grad=requires_grad)
+    return Tensor(np.ones_like(x._data), requires_grad=requires_grad)
 
 
 def randn(
@@ -557,7 +861,8 @@ def randn(
     generator = rng if isinstance(rng, np.random.Generator) else None
     if generator is None:
         generator = _rng if rng is None else np.random.default_rng(rng)
-    array = generator.standard_normal(_shape_args(shape)).astype(dtype or _default_dtype)
+    size = _shape_args(shape, "randn")
+    array = generator.standard_normal(size).astype(dtype or _default_dtype)
     return Tensor(array, requires_grad=requires_grad, label=label)
 
 
@@ -588,10 +893,43 @@ def stack(tensors, axis: int = 0, *, dim: int | None = None) -> Tensor:
 
 def where(cond, a, b) -> Tensor:
     """Element-wise `a if cond else b`; `cond` is a boolean array or tensor (no gradient)."""
-    cond = np.asarray(_raw(cond), dtype=bool)
+    cond = _as_mask(cond, "where")
     if not isinstance(a, Tensor):
         a = _lift(a, b) if isinstance(b, Tensor) else Tensor(a)
     return apply(ops.Where, a, _lift(b, a), cond=cond)
+
+
+def _as_mask(cond, op_name: str) -> np.ndarray:
+    """A copy of `cond` as a boolean array; anything but booleans (None, floats, ints) is
+    refused, as in PyTorch: thresholding 0.3 to True silently is never what was meant."""
+    array = np.array(_raw(cond))  # a copy: changing your array later changes no graph
+    if array.dtype != bool:
+        raise DTypeError(
+            f"{op_name}: the condition must be boolean (a mask such as x > 0), got "
+            f"{type(cond).__name__} of dtype {array.dtype} — at {format_source(user_source())}"
+        )
+    return array
+
+
+def maximum(a, b) -> Tensor:
+    """Element-wise maximum of two tensors (`torch.maximum`); where they are equal the
+    gradient goes to a."""
+    a, b = _pair(a, b)
+    return where(a._data >= b._data, a, b)
+
+
+def minimum(a, b) -> Tensor:
+    """Element-wise minimum of two tensors (`torch.minimum`); where they are equal the
+    gradient goes to a."""
+    a, b = _pair(a, b)
+    return where(a._data <= b._data, a, b)
+
+
+def _pair(a, b) -> tuple[Tensor, Tensor]:
+    """Two operands as Tensors of one float dtype (numbers and arrays lifted)."""
+    if not isinstance(a, Tensor):
+        a = _lift(a, b) if isinstance(b, Tensor) else Tensor(a)
+    return a, _lift(b, a)
 
 
 def gather(weight: Tensor, indices) -> Tensor:
@@ -599,7 +937,7 @@ def gather(weight: Tensor, indices) -> Tensor:
 
     The embedding lookup: weight (N, D), indices (B, T) -> (B, T, D).
     """
-    indices = np.asarray(_raw(indices))
+    indices = np.array(_raw(indices))  # a copy: changing your array later changes no graph
     if indices.dtype.kind not in "iu":
         raise DTypeError(
             f"gather: indices must be integers, got {indices.dtype} "
