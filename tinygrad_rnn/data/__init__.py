@@ -22,6 +22,8 @@ Files, in reading order:
   dates.py      the date-translation seq2seq task
   paths.py      default_data_path, resolve_data_path (the shared data folder, --data)
   files.py      read_text, write_text_atomic; errors.py the data errors
+  checks.py     the argument checks (sizes, seeds, flags, paths) behind the errors: a bad
+                argument is one DataError naming the function, the argument and your line
 """
 
 from .dates import (

@@ -26,12 +26,14 @@ Read next: examples/ for the seq2seq lesson that trains on it.
 """
 
 import datetime
-from collections.abc import Sequence
+import string
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
+from .checks import check_int, describe, make_rng, user_line
 from .errors import DataError
 from .sequences import pad_sequences
 from .vocab import DEFAULT_SPECIALS, SEQ2SEQ_SPECIALS, CharVocab
@@ -68,9 +70,24 @@ DATE_FORMATS = (
     "{wkd} {mon} {dd} {yyyy}",  # mon nov 23 2026
 )
 
+# The fields a template may use (see the comment above DATE_FORMATS).
+TEMPLATE_FIELDS = (
+    "d", "dd", "m", "mm", "yy", "yyyy", "month", "Month", "MONTH", "mon", "Mon",
+    "weekday", "Weekday", "wkd", "Wkd",
+)  # fmt: skip
+
 
 def format_date(day: datetime.date, template: str) -> str:
     """Write `day` with one of the DATE_FORMATS templates (English names, any locale)."""
+    if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+        raise DataError(
+            f"format_date: day must be a datetime.date, got {describe(day)}{user_line()}"
+        )
+    if not isinstance(template, str):
+        raise DataError(
+            f"format_date: template must be a str such as '{{d}} {{month}} {{yyyy}}', got "
+            f"{describe(template)}{user_line()}"
+        )
     month = MONTHS[day.month - 1]
     weekday = WEEKDAYS[day.weekday()]  # Monday is 0
     fields = {
@@ -90,7 +107,72 @@ def format_date(day: datetime.date, template: str) -> str:
         "wkd": weekday[:3],
         "Wkd": weekday[:3].capitalize(),
     }
-    return template.format(**fields)
+    try:
+        return template.format(**fields)
+    except (KeyError, IndexError, ValueError):
+        _check_template(template, "format_date")  # names the field that is wrong
+        raise
+
+
+def _check_template(template, where: str) -> None:
+    """A DataError unless `template` is a str using only TEMPLATE_FIELDS, by name."""
+    if not isinstance(template, str):
+        raise DataError(
+            f"{where}: every template must be a str such as '{{d}} {{month}} {{yyyy}}', got "
+            f"{describe(template)}{user_line()}"
+        )
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as error:  # a lone "{" or "}"
+        raise DataError(
+            f"{where}: template {template!r} is not a valid format string ({error}); write "
+            f"a literal brace as {{{{ or }}}}{user_line()}"
+        ) from None
+    for _, field, _, _ in parsed:
+        if field == "" or (field is not None and field.isdigit()):
+            raise DataError(
+                f"{where}: template {template!r} has a positional field {{{field}}}; name "
+                f"each field, e.g. '{{d}} {{month}} {{yyyy}}'{user_line()}"
+            )
+        if field is not None and field not in TEMPLATE_FIELDS:
+            raise DataError(
+                f"{where}: template {template!r} uses the field {{{field}}}, which is not "
+                f"one of {', '.join(TEMPLATE_FIELDS)}{user_line()}"
+            )
+
+
+def _check_formats(formats, where: str) -> tuple[str, ...]:
+    """The templates as a non-empty tuple of valid template strings."""
+    if isinstance(formats, str):
+        raise DataError(
+            f"{where}: formats must be a list of templates, got one str; for a single "
+            f"template write formats=({formats!r},){user_line()}"
+        )
+    if not isinstance(formats, Iterable):
+        raise DataError(
+            f"{where}: formats must be a list of template strings, got {describe(formats)}"
+            f"{user_line()}"
+        )
+    formats = tuple(formats)
+    if len(formats) == 0:
+        raise DataError(f"{where}: formats is empty; pass at least one template{user_line()}")
+    for template in formats:
+        _check_template(template, where)
+    return formats
+
+
+def _check_date_range(start, end, where: str) -> int:
+    """The number of days in start..end (both included); both must be datetime.date."""
+    for name, day in (("start", start), ("end", end)):
+        if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
+            raise DataError(
+                f"{where}: {name} must be a datetime.date, e.g. datetime.date(2000, 1, 1), "
+                f"got {describe(day)}{user_line()}"
+            )
+    span = (end - start).days + 1
+    if span < 1:
+        raise DataError(f"{where}: end {end} is before start {start}{user_line()}")
+    return span
 
 
 def random_dates(
@@ -100,10 +182,9 @@ def random_dates(
     end: datetime.date = DATE_END,
 ) -> list[datetime.date]:
     """`n` dates drawn uniformly from start..end (both included)."""
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    span = (end - start).days + 1
-    if span < 1:
-        raise DataError(f"random_dates: end {end} is before start {start}")
+    check_int(n, "n", "random_dates", minimum=0)
+    rng = make_rng(seed, "random_dates")
+    span = _check_date_range(start, end, "random_dates")
     offsets = rng.integers(0, span, size=n)
     return [start + datetime.timedelta(days=int(offset)) for offset in offsets]
 
@@ -120,17 +201,15 @@ def date_pairs(
     Each pair draws a date uniformly from start..end and a template uniformly from
     `formats`; a source string already drawn is drawn again, so all n differ.
     """
-    if n < 1:
-        raise DataError(f"date_pairs: n must be >= 1, got {n}")
-    if len(formats) == 0:
-        raise DataError("date_pairs: formats is empty; pass at least one template")
-    possible = ((end - start).days + 1) * len(formats)
+    check_int(n, "n", "date_pairs", minimum=1)
+    formats = _check_formats(formats, "date_pairs")
+    possible = _check_date_range(start, end, "date_pairs") * len(formats)
     if n > possible // 2:
         raise DataError(
             f"date_pairs: {n} distinct pairs is too many for {possible} possible "
-            f"(date, format) combinations; widen start..end or ask for fewer"
+            f"(date, format) combinations; widen start..end or ask for fewer{user_line()}"
         )
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = make_rng(seed, "date_pairs")
     pairs: dict[str, str] = {}  # source -> target, insertion-ordered
     rounds_without_news = 0
     while len(pairs) < n:
@@ -148,6 +227,7 @@ def date_pairs(
             raise DataError(
                 f"date_pairs: found only {len(pairs)} distinct source strings, {n} were "
                 f"asked for; these formats write too few different dates in {start}..{end}"
+                f"{user_line()}"
             )
     return list(pairs.items())
 
@@ -160,6 +240,7 @@ def date_vocabs(formats: Sequence[str] = DATE_FORMATS) -> tuple[CharVocab, CharV
     after `<pad>`, `<unk>`, `<bos>`, `<eos>`. Fixed alphabets, so the vocabularies do not
     depend on which dates were drawn.
     """
+    formats = _check_formats(formats, "date_vocabs")
     characters: set[str] = set()
     a_year = [datetime.date(2000, 1, 1) + datetime.timedelta(days=k) for k in range(366)]
     for template in formats:
@@ -188,9 +269,13 @@ def encode_date_pairs(
 
     tgt_in[i] = <bos> y_1 .. y_n and tgt_out[i] = y_1 .. y_n <eos>: at decoder step t the
     input is tgt_in[:, t] and the label is tgt_out[:, t]. Padding is `<pad>` (index 0).
+    A source character outside src_vocab becomes `<unk>` (the model reads it as "some
+    other character"); a target character outside tgt_vocab is a DataError, since the
+    decoder could never write it.
     """
-    if len(pairs) == 0:
-        raise DataError("encode_date_pairs: got no pairs")
+    _check_date_vocabs(src_vocab, tgt_vocab)
+    pairs = _check_pairs(pairs)
+    _check_targets_known(pairs, tgt_vocab)
     sources = [src_vocab.encode(source) for source, _ in pairs]
     targets = [tgt_vocab.encode(target) for _, target in pairs]
     bos = np.array([tgt_vocab.bos_index], dtype=np.int64)
@@ -203,6 +288,61 @@ def encode_date_pairs(
         [np.concatenate([target, eos]) for target in targets], pad_value=tgt_vocab.pad_index
     )  # (N, T)
     return DateArrays(src, src_lengths, tgt_in, tgt_out, tgt_lengths)
+
+
+def _check_date_vocabs(src_vocab, tgt_vocab) -> None:
+    """src_vocab needs <pad>; tgt_vocab needs <pad>, <bos> and <eos> (SEQ2SEQ_SPECIALS)."""
+    for name, vocab, needed in (
+        ("src_vocab", src_vocab, ("pad",)),
+        ("tgt_vocab", tgt_vocab, ("pad", "bos", "eos")),
+    ):
+        if not isinstance(vocab, CharVocab):
+            raise DataError(
+                f"encode_date_pairs: {name} must be a CharVocab (see date_vocabs()), got "
+                f"{describe(vocab)}{user_line()}"
+            )
+        missing = [f"<{special}>" for special in needed if vocab.stoi.get(f"<{special}>") is None]
+        if missing:
+            raise DataError(
+                f"encode_date_pairs: {name} has no {' or '.join(missing)}; build it with "
+                f"specials=SEQ2SEQ_SPECIALS, or pass the vocabularies in the order "
+                f"(src_vocab, tgt_vocab) = date_vocabs(){user_line()}"
+            )
+
+
+def _check_pairs(pairs) -> list[tuple[str, str]]:
+    """pairs as a non-empty list of (source str, target str)."""
+    if isinstance(pairs, str) or not isinstance(pairs, Iterable):
+        raise DataError(
+            f"encode_date_pairs: pairs must be a list of (source, target) string pairs, got "
+            f"{describe(pairs)}{user_line()}"
+        )
+    pairs = list(pairs)
+    if len(pairs) == 0:
+        raise DataError(f"encode_date_pairs: got no pairs{user_line()}")
+    for k, pair in enumerate(pairs):
+        if (
+            not isinstance(pair, (tuple, list))
+            or len(pair) != 2
+            or not all(isinstance(text, str) for text in pair)
+        ):
+            raise DataError(
+                f"encode_date_pairs: pair {k} must be a (source, target) pair of strings, "
+                f"got {describe(pair)}{user_line()}"
+            )
+    return pairs
+
+
+def _check_targets_known(pairs: list[tuple[str, str]], tgt_vocab: CharVocab) -> None:
+    """Every character of every target must be in tgt_vocab (no silent <unk> to learn)."""
+    for k, (_, target) in enumerate(pairs):
+        unknown = sorted({char for char in target if char not in tgt_vocab.stoi})
+        if unknown:
+            raise DataError(
+                f"encode_date_pairs: target {k} {target!r} holds {unknown}, which the target "
+                f"vocabulary does not have (it writes ISO dates from "
+                f"{''.join(tgt_vocab.itos[len(tgt_vocab.specials) :])!r}){user_line()}"
+            )
 
 
 @dataclass
@@ -220,7 +360,7 @@ class DateTask:
             return self.train_pairs
         if split in ("val", "validation"):
             return self.val_pairs
-        raise DataError(f"DateTask: split must be 'train' or 'val', got {split!r}")
+        raise DataError(f"DateTask: split must be 'train' or 'val', got {split!r}{user_line()}")
 
     def arrays(self, split: str) -> DateArrays:
         """Padded index arrays of one split (see `encode_date_pairs`)."""
@@ -238,8 +378,12 @@ def date_translation_task(
     The pairs are drawn once (`date_pairs`, all source strings distinct) and cut into the
     first n_train for training and the rest for validation, so no pair is in both.
     """
+    check_int(n_train, "n_train", "date_translation_task")
+    check_int(n_val, "n_val", "date_translation_task")
     if n_train < 1 or n_val < 1:
-        raise DataError(f"date_translation_task: need n_train, n_val >= 1, got {n_train}, {n_val}")
+        raise DataError(
+            f"date_translation_task: need n_train, n_val >= 1, got {n_train}, {n_val}{user_line()}"
+        )
     pairs = date_pairs(n_train + n_val, seed=seed, formats=formats)
     src_vocab, tgt_vocab = date_vocabs(formats)
     return DateTask(pairs[:n_train], pairs[n_train:], src_vocab, tgt_vocab)

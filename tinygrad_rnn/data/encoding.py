@@ -25,6 +25,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .checks import check_flag, check_int, check_sized, user_line
 from .errors import DataError
 
 
@@ -35,8 +36,7 @@ def one_hot(indices, num_classes: int, dtype=np.float64) -> np.ndarray:
     0..num_classes-1 (a list, numpy array or int Tensor).
     """
     array = _integer_array(indices, "one_hot")
-    if num_classes < 1:
-        raise DataError(f"one_hot: num_classes must be >= 1, got {num_classes}")
+    check_int(num_classes, "num_classes", "one_hot", minimum=1)
     _check_range(array, num_classes, "one_hot", "num_classes")
     out = np.zeros(array.shape + (num_classes,), dtype=dtype)  # S + (C,)
     # For every position, write a 1 in the column named by its index.
@@ -55,11 +55,14 @@ def bag_of_words(
 
     `token_index_lists` is a list of 1-D index sequences (lengths may differ) or a padded
     (N, T) array. `binary=True` records presence (0/1) instead of counts.
-    `ignore_index` (e.g. the `<pad>` index) is not counted: its column stays 0.
+    `ignore_index` (e.g. the `<pad>` index) is not counted: its column stays 0, and it
+    may lie outside 0..vocab_size-1 (a padding value of -1 is fine).
     Returns shape (N, vocab_size).
     """
-    if vocab_size < 1:
-        raise DataError(f"bag_of_words: vocab_size must be >= 1, got {vocab_size}")
+    check_int(vocab_size, "vocab_size", "bag_of_words", minimum=1)
+    check_flag(binary, "binary", "bag_of_words")
+    if ignore_index is not None:
+        check_int(ignore_index, "ignore_index", "bag_of_words")
     rows = _as_rows(token_index_lists)
     out = np.zeros((len(rows), vocab_size), dtype=dtype)  # (N, V)
     for n, row in enumerate(rows):
@@ -67,11 +70,11 @@ def bag_of_words(
         if indices.ndim != 1:
             raise DataError(
                 f"bag_of_words: row {n} has shape {indices.shape}; each row must be a 1-D "
-                f"sequence of token indices"
+                f"sequence of token indices{user_line()}"
             )
-        _check_range(indices, vocab_size, f"bag_of_words (row {n})", "vocab_size")
         if ignore_index is not None:
-            indices = indices[indices != ignore_index]
+            indices = indices[indices != ignore_index]  # padding is not a word
+        _check_range(indices, vocab_size, f"bag_of_words (row {n})", "vocab_size")
         out[n] = np.bincount(indices, minlength=vocab_size)
     if binary:
         out = (out > 0).astype(dtype)
@@ -85,22 +88,28 @@ def _as_rows(token_index_lists) -> list:
         if token_index_lists.ndim != 2:
             raise DataError(
                 f"bag_of_words: a numpy input must be a padded (N, T) array, got shape "
-                f"{token_index_lists.shape}"
+                f"{token_index_lists.shape}{user_line()}"
             )
         return list(token_index_lists)
-    return list(token_index_lists)
+    return list(check_sized(token_index_lists, "token_index_lists", "bag_of_words"))
 
 
 def _integer_array(indices, where: str) -> np.ndarray:
     if hasattr(indices, "numpy"):
         indices = indices.numpy()
-    array = np.asarray(indices)
+    try:
+        array = np.asarray(indices)
+    except ValueError:  # a ragged list such as [[1, 2], [3]]
+        raise DataError(
+            f"{where}: indices must form a rectangular array, got rows of different lengths; "
+            f"pad them first with data.pad_sequences{user_line()}"
+        ) from None
     if array.size == 0 and array.dtype == np.float64:
         return array.astype(np.int64)  # [] arrives as float64
     if not np.issubdtype(array.dtype, np.integer):
         raise DataError(
             f"{where}: indices must be integers, got dtype {array.dtype}; convert with "
-            f".astype(np.int64) after checking they are whole numbers"
+            f".astype(np.int64) after checking they are whole numbers{user_line()}"
         )
     return array.astype(np.int64)
 
@@ -115,4 +124,5 @@ def _check_range(array: np.ndarray, size: int, where: str, size_name: str) -> No
         raise DataError(
             f"{where}: index {bad} is out of range for {size_name}={size} "
             f"(valid: 0..{size - 1}); is the vocabulary the one the indices came from?"
+            f"{user_line()}"
         )

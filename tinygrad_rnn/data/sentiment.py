@@ -18,12 +18,18 @@ Read next: sequences.py (padding sentences of different lengths into one batch).
 """
 
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 
-from .errors import DataFormatError, DataNotFoundError
+from .checks import check_path, describe, user_line
+from .errors import DataError, DataFormatError, DataNotFoundError
 from .files import read_text
+
+# A label is a plain decimal integer: "0", "1", "-1", "+2". (Python's int() would also
+# take "1_0" as 10 and Arabic-Indic digits, which no label file means.)
+LABEL_PATTERN = re.compile(r"[+-]?[0-9]+")
 
 
 def load_labelled_sentences(
@@ -34,6 +40,12 @@ def load_labelled_sentences(
     Returns (sentences, labels): a list of N strings and an int64 array of shape (N,),
     in file order (files in name order for a folder).
     """
+    check_path(path, "load_labelled_sentences")
+    if not isinstance(pattern, str) or pattern == "":
+        raise DataError(
+            f"load_labelled_sentences: pattern must be a glob such as '*.txt', got "
+            f"{describe(pattern)}{user_line()}"
+        )
     path = Path(path)
     if not path.exists():
         raise DataNotFoundError(
@@ -90,11 +102,10 @@ def parse_labelled_line(line: str, where: str) -> tuple[str, int]:
     sentence = sentence.strip()
     if sentence == "":
         raise DataFormatError(f"{where}: the sentence before the TAB is empty in {shown!r}")
-    try:
-        label = int(label_text.strip())
-    except ValueError:
+    label_text = label_text.strip()
+    if not LABEL_PATTERN.fullmatch(label_text):
         raise DataFormatError(
             f"{where}: the label after the TAB must be an integer such as 0 or 1, got "
-            f"{label_text.strip()!r}"
-        ) from None
-    return sentence, label
+            f"{label_text!r}"
+        )
+    return sentence, int(label_text)

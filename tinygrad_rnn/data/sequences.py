@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from .checks import check_flag, check_int, check_sized, describe, is_int, make_rng, user_line
 from .errors import DataError
 
 
@@ -36,10 +37,19 @@ def pad_sequences(
     `pad_value`; a sequence longer than max_len keeps its first max_len tokens.
     lengths (B,) int64 are the lengths after truncation (0 for an empty sequence).
     """
+    sequences = check_sized(sequences, "sequences", "pad_sequences")
     if len(sequences) == 0:
-        raise DataError("pad_sequences: got no sequences; pass a non-empty list of 1-D arrays")
-    if max_len is not None and max_len < 0:
-        raise DataError(f"pad_sequences: max_len must be >= 0, got {max_len}")
+        raise DataError(
+            f"pad_sequences: got no sequences; pass a non-empty list of 1-D arrays{user_line()}"
+        )
+    if max_len is not None:
+        check_int(max_len, "max_len", "pad_sequences", minimum=0)
+    if not is_int(pad_value):
+        raise DataError(
+            f"pad_sequences: pad_value must be an int token index (e.g. vocab.pad_index), got "
+            f"{describe(pad_value)}{user_line()}"
+        )
+    check_flag(batch_first, "batch_first", "pad_sequences")
     rows = [_as_sequence(sequence, b) for b, sequence in enumerate(sequences)]
     lengths = np.array([len(row) for row in rows], dtype=np.int64)  # (B,)
     if max_len is not None:
@@ -54,11 +64,22 @@ def pad_sequences(
 
 
 def lengths_to_mask(lengths, max_len: int | None = None) -> np.ndarray:
-    """Boolean (B, T) mask, True at real tokens: mask[b, t] = t < lengths[b]."""
-    lengths = np.asarray(lengths, dtype=np.int64)
-    if lengths.ndim != 1:
-        raise DataError(f"lengths_to_mask: lengths must be 1-D (B,), got shape {lengths.shape}")
-    width = int(lengths.max(initial=0)) if max_len is None else max_len
+    """Boolean (B, T) mask, True at real tokens: mask[b, t] = t < lengths[b].
+
+    lengths are ints >= 0 (a list, numpy array or int Tensor); T = max_len if given (it
+    must be at least the longest length), else the longest length.
+    """
+    lengths = _lengths_array(lengths)
+    if max_len is None:
+        width = int(lengths.max(initial=0))
+    else:
+        width = check_int(max_len, "max_len", "lengths_to_mask", minimum=0)
+    if lengths.size and lengths.max() > width:
+        raise DataError(
+            f"lengths_to_mask: a length of {int(lengths.max())} does not fit max_len={width}; "
+            f"the mask would silently cut that sequence short (pass a larger max_len, or "
+            f"truncate the sequences with pad_sequences(..., max_len=...) first){user_line()}"
+        )
     return np.arange(width)[None, :] < lengths[:, None]  # (B, T)
 
 
@@ -77,16 +98,20 @@ def iterate_minibatches(
     `seed` (same seed, same batches; pass seed=epoch or a np.random.Generator to get a
     new order each epoch). The last batch is smaller unless `drop_last`.
     """
+    where = "iterate_minibatches"
+    inputs = check_sized(inputs, "inputs", where)
+    labels = check_sized(labels, "labels", where)
     n = len(inputs)
     if len(labels) != n:
         raise DataError(
             f"iterate_minibatches: inputs has {n} items but labels has {len(labels)}; "
-            f"they must be aligned"
+            f"they must be aligned{user_line()}"
         )
-    if batch_size < 1:
-        raise DataError(f"iterate_minibatches: batch_size must be >= 1, got {batch_size}")
+    check_int(batch_size, "batch_size", where, minimum=1)
+    check_flag(shuffle, "shuffle", where)
+    check_flag(drop_last, "drop_last", where)
     if shuffle:
-        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        rng = make_rng(seed, where)
         order = rng.permutation(n)
     else:
         order = np.arange(n)
@@ -104,6 +129,28 @@ def take(items, indices: np.ndarray):
     return [items[int(i)] for i in indices]
 
 
+def _lengths_array(lengths) -> np.ndarray:
+    """lengths as a 1-D int64 array of values >= 0, or a DataError."""
+    if hasattr(lengths, "numpy"):  # an int Tensor
+        lengths = lengths.numpy()
+    array = np.asarray(lengths)
+    if array.ndim != 1:
+        raise DataError(
+            f"lengths_to_mask: lengths must be 1-D (B,), got shape {array.shape}{user_line()}"
+        )
+    if array.size == 0:
+        return array.astype(np.int64)
+    if not np.issubdtype(array.dtype, np.integer):
+        raise DataError(
+            f"lengths_to_mask: lengths must be integers, got dtype {array.dtype}{user_line()}"
+        )
+    if array.min() < 0:
+        raise DataError(
+            f"lengths_to_mask: lengths must be >= 0, got {int(array.min())}{user_line()}"
+        )
+    return array.astype(np.int64)
+
+
 def _as_sequence(sequence, b: int) -> np.ndarray:
     if hasattr(sequence, "numpy"):
         sequence = sequence.numpy()
@@ -111,8 +158,9 @@ def _as_sequence(sequence, b: int) -> np.ndarray:
     if array.size == 0:
         return array.reshape(0).astype(np.int64)
     if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+        hint = "; encode text first, e.g. vocab.encode(text)" if array.dtype.kind == "U" else ""
         raise DataError(
             f"pad_sequences: sequence {b} must be a 1-D array of integer indices, got shape "
-            f"{array.shape} and dtype {array.dtype}"
+            f"{array.shape} and dtype {array.dtype}{hint}{user_line()}"
         )
     return array.astype(np.int64)

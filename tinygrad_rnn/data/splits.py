@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .checks import check_sized, describe, is_int, is_number, make_rng, user_line
 from .errors import DataError
 from .sequences import take
 
@@ -28,9 +29,11 @@ def split_indices(
 ) -> tuple[np.ndarray, ...]:
     """Disjoint sorted int64 index arrays covering 0..n-1, one per fraction."""
     fractions = _check_fractions(fractions)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise DataError(f"split_indices: n must be a non-negative integer, got {n!r}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    if not is_int(n) or n < 0:
+        raise DataError(
+            f"split_indices: n must be a non-negative integer, got {describe(n)}{user_line()}"
+        )
+    rng = make_rng(seed, "split")
     order = rng.permutation(n)
     cuts = np.rint(np.cumsum(fractions)[:-1] * n).astype(np.int64)  # (k-1,)
     parts = np.split(order, cuts)
@@ -38,7 +41,7 @@ def split_indices(
         if n > 0 and len(part) == 0:
             raise DataError(
                 f"split: {n} items with fractions {tuple(fractions)} leave the part with "
-                f"fraction {fraction} empty; use more data or larger fractions"
+                f"fraction {fraction} empty; use more data or larger fractions{user_line()}"
             )
     return tuple(np.sort(part).astype(np.int64) for part in parts)
 
@@ -55,15 +58,27 @@ def train_val_test_split(
     `fractions` are 2 or more positive numbers summing to 1, e.g. (0.8, 0.2) or
     (0.8, 0.1, 0.1).
     """
+    where = "train_val_test_split"
     if len(data) == 0:
-        raise DataError("train_val_test_split: pass a number of items, or arrays/lists to split")
-    if len(data) == 1 and isinstance(data[0], (int, np.integer)) and not isinstance(data[0], bool):
+        raise DataError(f"{where}: pass a number of items, or arrays/lists to split{user_line()}")
+    if len(data) == 1 and is_int(data[0]):
         return split_indices(int(data[0]), fractions, seed)
+    if len(data) == 1 and is_number(data[0]):
+        raise DataError(
+            f"{where}: the number of items must be an int, got {describe(data[0])}{user_line()}"
+        )
+    if len(data) > 1 and _looks_like_fractions(data[-1]):
+        raise DataError(
+            f"{where}: the last argument {data[-1]!r} looks like the fractions; pass them by "
+            f"keyword, fractions={tuple(data[-1])!r} (a positional argument is one more array "
+            f"to split){user_line()}"
+        )
+    data = tuple(check_sized(item, f"argument {k + 1}", where) for k, item in enumerate(data))
     lengths = [len(item) for item in data]
     if len(set(lengths)) != 1:
         raise DataError(
-            f"train_val_test_split: the arrays have different lengths {lengths}; "
-            f"they must be aligned (one entry per item)"
+            f"{where}: the arrays have different lengths {lengths}; "
+            f"they must be aligned (one entry per item){user_line()}"
         )
     parts = split_indices(lengths[0], fractions, seed)
     if len(data) == 1:
@@ -71,12 +86,39 @@ def train_val_test_split(
     return tuple(tuple(take(item, part) for item in data) for part in parts)
 
 
+def _looks_like_fractions(item) -> bool:
+    """True for a short tuple/list of numbers summing to 1, e.g. (0.8, 0.2)."""
+    if not isinstance(item, (tuple, list)) or not 2 <= len(item) <= 5:
+        return False
+    if not all(is_number(value) for value in item):
+        return False
+    return abs(sum(item) - 1.0) <= 1e-6 and any(isinstance(v, float) for v in item)
+
+
 def _check_fractions(fractions: Sequence[float]) -> tuple[float, ...]:
+    """The fractions as a tuple of floats: 2 or more, each > 0, summing to 1."""
+    if not isinstance(fractions, (tuple, list, np.ndarray)) or not all(
+        is_number(f) for f in fractions
+    ):
+        raise DataError(
+            f"split: fractions must be a tuple of numbers such as (0.8, 0.2) or "
+            f"(0.8, 0.1, 0.1), got {describe(fractions)}{user_line()}"
+        )
     fractions = tuple(float(f) for f in fractions)
     if len(fractions) < 2:
-        raise DataError(f"split: give at least two fractions, e.g. (0.8, 0.2); got {fractions}")
+        raise DataError(
+            f"split: give at least two fractions, e.g. (0.8, 0.2); got {fractions}{user_line()}"
+        )
+    if not all(np.isfinite(fractions)):
+        raise DataError(f"split: fractions must be finite numbers, got {fractions}{user_line()}")
     if min(fractions) <= 0.0:
-        raise DataError(f"split: fractions must all be positive, got {fractions}")
+        raise DataError(f"split: fractions must all be positive, got {fractions}{user_line()}")
     if abs(sum(fractions) - 1.0) > 1e-6:
-        raise DataError(f"split: fractions must sum to 1, got {fractions} (sum {sum(fractions)})")
+        hint = ""
+        if abs(sum(fractions) - 100.0) <= 1e-6:
+            hint = "; these look like percentages: divide them by 100"
+        raise DataError(
+            f"split: fractions must sum to 1, got {fractions} (sum {sum(fractions)}){hint}"
+            f"{user_line()}"
+        )
     return fractions

@@ -26,6 +26,7 @@ Read next: dates.py.
 
 import numpy as np
 
+from .checks import check_int, check_ints, make_rng, user_line
 from .errors import DataError
 
 
@@ -42,9 +43,12 @@ def adding_problem(n: int, T: int, seed: int = 0) -> tuple[np.ndarray, np.ndarra
         inputs[0, :, 1] = [0,    1,    0,    0,    1,    0   ]   ->  target 0.27 + 0.81
     """
     _check_count(n, "adding_problem")
+    check_int(T, "T", "adding_problem")
     if T < 2:
-        raise DataError(f"adding_problem: T must be >= 2 (two marked positions), got {T}")
-    rng = np.random.default_rng(seed)
+        raise DataError(
+            f"adding_problem: T must be >= 2 (two marked positions), got {T}{user_line()}"
+        )
+    rng = make_rng(seed, "adding_problem")
     values = rng.random((n, T))  # (N, T)
     first = rng.integers(0, T // 2, size=n)  # (N,)
     second = rng.integers(T // 2, T, size=n)  # (N,)
@@ -69,11 +73,13 @@ def first_symbol_recall(
         inputs[0] = [5, 2, 7, 7, 0, 3, 1, 4]   ->  target 5
     """
     _check_count(n, "first_symbol_recall")
+    check_ints("first_symbol_recall", T=T, vocab=vocab)
     if T < 1 or vocab < 2:
         raise DataError(
             f"first_symbol_recall: need T >= 1 and vocab >= 2, got T={T}, vocab={vocab}"
+            f"{user_line()}"
         )
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed, "first_symbol_recall")
     inputs = rng.integers(0, vocab, size=(n, T)).astype(np.int64)  # (N, T)
     targets = inputs[:, 0].copy()  # (N,)
     return inputs, targets
@@ -93,11 +99,13 @@ def copy_task(
         target  0 0 0 0 0 0 0 3 8 1
     """
     _check_count(n, "copy_task")
+    check_ints("copy_task", seq_len=seq_len, delay=delay, vocab=vocab)
     if seq_len < 1 or delay < 1 or vocab < 1:
         raise DataError(
             f"copy_task: need seq_len, delay, vocab >= 1, got {seq_len}, {delay}, {vocab}"
+            f"{user_line()}"
         )
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed, "copy_task")
     total = 2 * seq_len + delay
     symbols = rng.integers(1, vocab + 1, size=(n, seq_len))  # (N, S)
     inputs = np.zeros((n, total), dtype=np.int64)  # (N, 2S + delay)
@@ -121,11 +129,13 @@ def next_symbol_tagging(
         inputs[0] = [3, 0, 6, 6, 1]   ->  tags[0] = [0, 6, 6, 1, 8]   (vocab=8)
     """
     _check_count(n, "next_symbol_tagging")
+    check_ints("next_symbol_tagging", T=T, vocab=vocab)
     if T < 1 or vocab < 2:
         raise DataError(
             f"next_symbol_tagging: need T >= 1 and vocab >= 2, got T={T}, vocab={vocab}"
+            f"{user_line()}"
         )
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed, "next_symbol_tagging")
     inputs = rng.integers(0, vocab, size=(n, T)).astype(np.int64)  # (N, T)
     tags = np.full((n, T), vocab, dtype=np.int64)  # (N, T)
     tags[:, :-1] = inputs[:, 1:]
@@ -144,12 +154,13 @@ def appears_later_tagging(
         inputs[0] = [2, 0, 5, 0, 3, 1]   ->  tags[0] = [1, 1, 1, 0, 0, 0]   (symbol=0)
     """
     _check_count(n, "appears_later_tagging")
+    check_ints("appears_later_tagging", T=T, vocab=vocab, symbol=symbol)
     if T < 1 or vocab < 2 or not 0 <= symbol < vocab:
         raise DataError(
             f"appears_later_tagging: need T >= 1, vocab >= 2, 0 <= symbol < vocab; got "
-            f"T={T}, vocab={vocab}, symbol={symbol}"
+            f"T={T}, vocab={vocab}, symbol={symbol}{user_line()}"
         )
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed, "appears_later_tagging")
     inputs = rng.integers(0, vocab, size=(n, T)).astype(np.int64)  # (N, T)
     is_symbol = (inputs == symbol).astype(np.int64)  # (N, T)
     # at_or_after[i, t] = how often symbol occurs in inputs[i, t:] (a reversed cumsum)
@@ -160,5 +171,6 @@ def appears_later_tagging(
 
 
 def _check_count(n: int, where: str) -> None:
+    check_int(n, "n", where)
     if n < 1:
-        raise DataError(f"{where}: n (the number of examples) must be >= 1, got {n}")
+        raise DataError(f"{where}: n (the number of examples) must be >= 1, got {n}{user_line()}")

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .checks import check_flag, check_int, check_path, describe, user_line
 from .errors import DataError, DataFormatError, UnknownTokenError
 from .files import read_text, write_text_atomic
 
@@ -89,19 +90,19 @@ class Vocab:
         self.specials = _check_specials(specials)
         self.itos: list[str] = list(self.specials)
         self.stoi: dict[str, int] = {token: index for index, token in enumerate(self.itos)}
-        for token in tokens:
+        for token in _token_iterable(tokens, type(self), type(self).__name__):
             self._append(token)
 
     def _append(self, token: str) -> None:
         if not isinstance(token, str):
             raise DataError(
                 f"{type(self).__name__}: tokens must be strings, got {type(token).__name__} "
-                f"{token!r}"
+                f"{token!r}{user_line()}"
             )
         if token in self.stoi:
             raise DataError(
                 f"{type(self).__name__}: token {token!r} is listed twice (index "
-                f"{self.stoi[token]} already); pass each token once"
+                f"{self.stoi[token]} already); pass each token once{user_line()}"
             )
         self.stoi[token] = len(self.itos)
         self.itos.append(token)
@@ -124,15 +125,17 @@ class Vocab:
         `len(vocab) <= max_size` and an embedding table can be sized from it. Ties in
         frequency are broken alphabetically, so the result does not depend on order.
         """
+        where = f"{cls.__name__}.build"
         specials = _check_specials(specials)
-        if min_freq < 1:
-            raise DataError(f"{cls.__name__}.build: min_freq must be >= 1, got {min_freq}")
+        check_int(min_freq, "min_freq", where, minimum=1)
+        if max_size is not None:
+            check_int(max_size, "max_size", where)
         if max_size is not None and max_size < len(specials):
             raise DataError(
-                f"{cls.__name__}.build: max_size={max_size} leaves no room for the "
-                f"{len(specials)} special tokens {specials}"
+                f"{where}: max_size={max_size} leaves no room for the "
+                f"{len(specials)} special tokens {specials}{user_line()}"
             )
-        counts = count_tokens(tokens)
+        counts = count_tokens(_token_iterable(tokens, cls, where), where)
         for special in specials:
             counts.pop(special, None)
         ordered = [token for token in frequency_order(counts) if counts[token] >= min_freq]
@@ -149,7 +152,7 @@ class Vocab:
         specials: Sequence[str] = DEFAULT_SPECIALS,
     ) -> "Vocab":
         """`build` from one text or a list of texts, split with this class's tokenizer."""
-        texts = [text] if isinstance(text, str) else text
+        texts = [text] if isinstance(text, str) else _texts(text, f"{cls.__name__}.from_text")
         tokenizer = cls(specials=()).tokenize
         token_lists = [tokenizer(one_text) for one_text in texts]
         return cls.build(token_lists, min_freq=min_freq, max_size=max_size, specials=specials)
@@ -177,17 +180,36 @@ class Vocab:
         return self.stoi.get(EOS)
 
     def lookup(self, token: str) -> int:
-        """The index of `token`; `<unk>`'s index if unknown, or UnknownTokenError."""
-        index = self.stoi.get(token)
+        """The index of `token`; `<unk>`'s index if unknown, or UnknownTokenError.
+
+        A token is a str: `vocab.lookup(3)` is a DataError (the token of index 3 is
+        `vocab.itos[3]`), not a silent `<unk>`.
+        """
+        index = self.stoi.get(token) if isinstance(token, str) else None
         if index is not None:
             return index
+        return self._unknown_token_index(token)
+
+    def _unknown_token_index(self, token) -> int:
+        """`lookup` of a token that is not in the vocabulary: `<unk>`, or an error."""
+        name = type(self).__name__
+        if not isinstance(token, str):
+            hint = ""
+            if isinstance(token, (int, np.integer)) and not isinstance(token, bool):
+                hint = f"; the token of index {token} is vocab.itos[{token}]"
+            raise DataError(f"{name}: tokens are strings, got {describe(token)}{hint}{user_line()}")
+        self._check_unknown_token(token)
         if self.unk_index is not None:
             return self.unk_index
         raise UnknownTokenError(
-            f"{type(self).__name__}: token {token!r} is not in the vocabulary of "
+            f"{name}: token {token!r} is not in the vocabulary of "
             f"{len(self)} tokens and there is no {UNK!r} to map it to; build the vocabulary "
             f"with specials including {UNK!r}, or from text that contains {token!r}"
+            f"{user_line()}"
         )
+
+    def _check_unknown_token(self, token: str) -> None:
+        """Hook for a token that is not in the vocabulary (CharVocab refuses "he")."""
 
     def encode(
         self, text: str | Iterable[str], add_bos: bool = False, add_eos: bool = False
@@ -197,7 +219,10 @@ class Vocab:
         `add_bos` / `add_eos` put `<bos>` / `<eos>` around it (the vocabulary must have
         them, e.g. ``specials=SEQ2SEQ_SPECIALS``).
         """
-        tokens = self.tokenize(text) if isinstance(text, str) else list(text)
+        where = f"{type(self).__name__}.encode"
+        check_flag(add_bos, "add_bos", where)
+        check_flag(add_eos, "add_eos", where)
+        tokens = self.tokenize(text) if isinstance(text, str) else _tokens_to_encode(text, where)
         indices = [self.lookup(token) for token in tokens]
         if add_bos:
             indices.insert(0, self._special_index(BOS, "add_bos"))
@@ -211,19 +236,22 @@ class Vocab:
         `until_eos` stops at the first `<eos>` (what a decoder produced after it is
         dropped); `skip_specials` leaves out every special token (`<pad>`, `<bos>` ...).
         """
-        flat = _as_index_array(indices, f"{type(self).__name__}.decode")
+        where = f"{type(self).__name__}.decode"
+        check_flag(skip_specials, "skip_specials", where)
+        check_flag(until_eos, "until_eos", where)
+        flat = _as_index_array(indices, where)
         if flat.ndim != 1:
             raise DataError(
-                f"{type(self).__name__}.decode: expected one sequence (1-D), got shape "
-                f"{flat.shape}; decode each row of a batch separately"
+                f"{where}: expected one sequence (1-D), got shape "
+                f"{flat.shape}; decode each row of a batch separately{user_line()}"
             )
         tokens = []
         eos = self.eos_index
         for index in flat.tolist():
             if index < 0 or index >= len(self.itos):
                 raise DataError(
-                    f"{type(self).__name__}.decode: index {index} is out of range for a "
-                    f"vocabulary of {len(self)} tokens (valid: 0..{len(self) - 1})"
+                    f"{where}: index {index} is out of range for a "
+                    f"vocabulary of {len(self)} tokens (valid: 0..{len(self) - 1}){user_line()}"
                 )
             if until_eos and index == eos:
                 break
@@ -237,7 +265,7 @@ class Vocab:
         if index is None:
             raise DataError(
                 f"{type(self).__name__}.encode({option}=True): the vocabulary has no "
-                f"{special!r}; build it with specials=SEQ2SEQ_SPECIALS"
+                f"{special!r}; build it with specials=SEQ2SEQ_SPECIALS{user_line()}"
             )
         return index
 
@@ -282,6 +310,12 @@ class Vocab:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the vocabulary as JSON (atomically: temp file + os.replace); returns path."""
+        check_path(path, f"{type(self).__name__}.save")
+        if Path(path).is_dir():
+            raise DataError(
+                f"{type(self).__name__}.save: {str(path)!r} is a folder; pass a file path "
+                f"such as {str(Path(path) / 'vocab.json')!r}{user_line()}"
+            )
         text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
         return write_text_atomic(path, text + "\n")
 
@@ -290,24 +324,28 @@ class Vocab:
         """The inverse of `to_dict`; `cls` must match the saved class (Vocab loads any)."""
         if not isinstance(description, dict) or description.get("format") != FILE_FORMAT:
             raise DataFormatError(f"{source} is not a tinygrad_rnn vocabulary file")
-        saved_class = VOCAB_CLASSES.get(description.get("class"))
+        _check_version(description.get("version"), source)
+        saved_name = description.get("class")
+        saved_class = VOCAB_CLASSES.get(saved_name) if isinstance(saved_name, str) else None
         if saved_class is None:
-            raise DataFormatError(
-                f"{source}: unknown vocabulary class {description.get('class')!r}"
-            )
+            raise DataFormatError(f"{source}: unknown vocabulary class {saved_name!r}")
         if cls is not Vocab and saved_class is not cls:
+            loader = "Vocab.load" if saved_class is Vocab else f"{saved_class.__name__}.load"
             raise DataFormatError(
                 f"{source} holds a {saved_class.__name__}, not a {cls.__name__}; load it with "
-                f"{saved_class.__name__}.load or Vocab.load"
+                f"{loader}"
             )
+        tokens = _saved_string_list(description, "tokens", source)
+        specials = _saved_string_list(description, "specials", source)
         try:
-            return saved_class(description["tokens"], specials=description["specials"])
-        except (KeyError, TypeError, DataError) as error:
-            raise DataFormatError(f"{source} is damaged: {error}") from None
+            return saved_class(tokens, specials=specials)
+        except DataError as error:
+            raise DataFormatError(f"{source} is damaged: {_without_user_line(error)}") from None
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Vocab":
         """Read a vocabulary written by `save` (Vocab.load returns the saved subclass)."""
+        check_path(path, f"{cls.__name__}.load")
         text = read_text(path, what="vocabulary file")
         try:
             description = json.loads(text)
@@ -326,6 +364,14 @@ class CharVocab(Vocab):
     def tokenize(self, text: str) -> list[str]:
         return list(text)
 
+    def _check_unknown_token(self, token: str) -> None:
+        """A CharVocab maps single characters: an unknown "he" is a mistake, not an <unk>."""
+        if len(token) != 1:
+            raise DataError(
+                f"CharVocab: {token!r} is {len(token)} characters, but a CharVocab maps single "
+                f"characters; encode a text with vocab.encode({token!r}){user_line()}"
+            )
+
 
 class WordVocab(Vocab):
     """A vocabulary of words: text is split by `tokenize_words`; decode joins with " "."""
@@ -339,29 +385,136 @@ class WordVocab(Vocab):
 VOCAB_CLASSES = {"Vocab": Vocab, "CharVocab": CharVocab, "WordVocab": WordVocab}
 
 
-def count_tokens(tokens: Iterable) -> Counter:
-    """Counts of the tokens in an iterable of tokens or of token lists."""
+def count_tokens(tokens: Iterable, where: str = "count_tokens") -> Counter:
+    """Counts of the tokens in an iterable of tokens or of token lists (all str)."""
     counts: Counter = Counter()
     for item in tokens:
         if isinstance(item, str):
             counts[item] += 1
-        else:
+        elif isinstance(item, (list, tuple)):
+            _check_all_strings(item, where)
             counts.update(item)
+        else:
+            raise DataError(
+                f"{where}: tokens must be strings, or lists of strings (one list per "
+                f"sentence), got {describe(item)}{user_line()}"
+            )
     return counts
+
+
+def _check_all_strings(tokens: Sequence, where: str) -> None:
+    for token in tokens:
+        if not isinstance(token, str):
+            raise DataError(
+                f"{where}: tokens must be strings, got {describe(token)} in a token list"
+                f"{user_line()}"
+            )
+
+
+def _token_iterable(tokens, cls, where: str) -> Iterable:
+    """`tokens` checked to be an iterable of tokens (not None, a number, or bytes).
+
+    A str is an iterable of characters: right for a CharVocab, but for a Vocab or
+    WordVocab it is almost always a text that should have been tokenized first.
+    """
+    if isinstance(tokens, str) and not issubclass(cls, CharVocab):
+        raise DataError(
+            f"{where}: got one str as the list of tokens, which would make every character a "
+            f"token; pass a list of tokens, or build from text with {cls.__name__}.from_text"
+            f"{user_line()}"
+        )
+    if isinstance(tokens, (bytes, bytearray)):
+        raise DataError(
+            f"{where}: got bytes; decode them first, e.g. data.decode('utf-8'){user_line()}"
+        )
+    if not isinstance(tokens, Iterable):
+        raise DataError(
+            f"{where}: tokens must be a list of strings, got {describe(tokens)}{user_line()}"
+        )
+    return tokens
+
+
+def _texts(texts, where: str) -> list[str]:
+    """The texts for `from_text`: a list (or other iterable) of str."""
+    if isinstance(texts, (bytes, bytearray)):
+        raise DataError(
+            f"{where}: got bytes; decode them first, e.g. data.decode('utf-8'){user_line()}"
+        )
+    if not isinstance(texts, Iterable):
+        raise DataError(
+            f"{where}: text must be a str or a list of str, got {describe(texts)}{user_line()}"
+        )
+    texts = list(texts)
+    for text in texts:
+        if not isinstance(text, str):
+            raise DataError(
+                f"{where}: text must be a str or a list of str, got a list holding "
+                f"{describe(text)}; for lists of tokens use {where.split('.')[0]}.build"
+                f"{user_line()}"
+            )
+    return texts
+
+
+def _tokens_to_encode(tokens, where: str) -> list:
+    """The tokens `encode` was given instead of a text: a list of str (checked by lookup)."""
+    if isinstance(tokens, (bytes, bytearray)):
+        raise DataError(
+            f"{where}: got bytes; decode them first, e.g. data.decode('utf-8'){user_line()}"
+        )
+    if not isinstance(tokens, Iterable):
+        raise DataError(
+            f"{where}: expected a text (str) or a list of tokens, got {describe(tokens)}"
+            f"{user_line()}"
+        )
+    return list(tokens)
 
 
 def _check_specials(specials: Sequence[str]) -> tuple[str, ...]:
     if isinstance(specials, str):
         raise DataError(
             f"specials must be a sequence of strings, e.g. ({specials!r},), not a string"
+            f"{user_line()}"
+        )
+    if not isinstance(specials, Iterable):
+        raise DataError(
+            f"specials must be a sequence of strings such as ('<pad>', '<unk>'), or () for "
+            f"none; got {describe(specials)}{user_line()}"
         )
     specials = tuple(specials)
     for special in specials:
         if not isinstance(special, str):
-            raise DataError(f"special tokens must be strings, got {special!r}")
+            raise DataError(f"special tokens must be strings, got {special!r}{user_line()}")
     if len(set(specials)) != len(specials):
-        raise DataError(f"special tokens must be distinct, got {specials}")
+        raise DataError(f"special tokens must be distinct, got {specials}{user_line()}")
     return specials
+
+
+def _check_version(version, source: str) -> None:
+    """The file's format version: an int this code can read (1 .. FILE_VERSION)."""
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise DataFormatError(f"{source} is damaged: its version is {version!r}, not 1")
+    if version > FILE_VERSION:
+        raise DataFormatError(
+            f"{source} has format version {version}, newer than this tinygrad_rnn reads "
+            f"({FILE_VERSION}); upgrade tinygrad_rnn to read it"
+        )
+
+
+def _saved_string_list(description: dict, key: str, source: str) -> list:
+    """description[key] as a list of str, or DataFormatError naming the file."""
+    if key not in description:
+        raise DataFormatError(f"{source} is damaged: it has no {key!r} entry")
+    value = description[key]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise DataFormatError(
+            f"{source} is damaged: {key!r} must be a list of strings, got {describe(value)}"
+        )
+    return value
+
+
+def _without_user_line(error: Exception) -> str:
+    """An error's message without its ' — at file:line' (a file's problem, not a call's)."""
+    return str(error).split(" — at ")[0]
 
 
 def _as_index_array(indices, where: str) -> np.ndarray:
@@ -372,5 +525,5 @@ def _as_index_array(indices, where: str) -> np.ndarray:
     if array.size == 0:
         return array.astype(np.int64)
     if not np.issubdtype(array.dtype, np.integer):
-        raise DataError(f"{where}: indices must be integers, got dtype {array.dtype}")
+        raise DataError(f"{where}: indices must be integers, got dtype {array.dtype}{user_line()}")
     return array.astype(np.int64)
