@@ -3,7 +3,10 @@
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 from tinygrad_rnn import cli
 
@@ -41,3 +44,29 @@ def run_cli(args, capsys) -> tuple[int, str, str]:
         status = stop.code
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def line_in_file(traceback, filename: str) -> int | None:
+    """The line of `filename` that the exception passed through last (the mistake)."""
+    line = None
+    while traceback is not None:
+        if traceback.tb_frame.f_code.co_filename == filename:
+            line = traceback.tb_lineno
+        traceback = traceback.tb_next
+    return line
+
+
+@contextmanager
+def explained(error_class, *phrases, located: bool = True):
+    """Expect `error_class` whose message holds every phrase and - unless `located=False`
+    - ends with `at TEST_FILE.py:N`, N being the line of the test file (the one using
+    `with explained(...)`) where the mistake was made."""
+    test_file = sys._getframe(2).f_code.co_filename  # the test's frame (past contextmanager)
+    with pytest.raises(error_class) as info:
+        yield info
+    message = str(info.value)
+    for phrase in phrases:
+        assert phrase in message, f"{phrase!r} is not in the message:\n{message}"
+    if located:
+        where = f"at {os.path.basename(test_file)}:{line_in_file(info.tb, test_file)}"
+        assert where in message, f"{where!r} is not in the message:\n{message}"

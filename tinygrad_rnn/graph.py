@@ -434,6 +434,9 @@ class GraphReuseWarning(UserWarning):
     """backward() went through nodes that an earlier backward() had already passed."""
 
 
+_warned: dict = {}  # what warnings.warn_explicit has shown already: each one only once
+
+
 def _warn_if_reused(root: Node, order: list[Node]) -> None:
     """Warn (once per line) when a new loss reaches ops an earlier backward went through.
 
@@ -444,7 +447,7 @@ def _warn_if_reused(root: Node, order: list[Node]) -> None:
     """
     if root._passed:
         return
-    for node in order:
+    for node in reversed(order):  # from the new loss back: the first old node met
         if node._passed and node.op is not None:
             message = (
                 f"backward: this loss reaches {node.describe()}, which an earlier backward() "
@@ -454,7 +457,7 @@ def _warn_if_reused(root: Node, order: list[Node]) -> None:
             )
             source = user_source()
             filename, line = source if source is not None else ("<unknown>", 0)
-            warnings.warn_explicit(message, GraphReuseWarning, filename, line)
+            warnings.warn_explicit(message, GraphReuseWarning, filename, line, registry=_warned)
             return
 
 
@@ -501,7 +504,7 @@ def _check_values_unchanged(node: Node) -> None:
                 f"{node.describe()} used it, so the gradient through that {node.op} would be "
                 "wrong. Compute the forward pass again after changing a value, then call "
                 "backward (PyTorch: 'a variable needed for gradient computation has been "
-                "modified by an inplace operation')."
+                f"modified by an inplace operation') — at {format_source(user_source())}"
             )
 
 
