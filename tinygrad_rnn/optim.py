@@ -124,8 +124,10 @@ class Optimizer:
     def _check_options(self, group: dict) -> None:
         """Raise ArgumentError for an invalid option value (the subclasses add their own)."""
         name = layer_name(self)
-        _check_option(name, group, "lr", "learning rate", low=0.0)
-        _check_option(name, group, "weight_decay", "weight_decay", low=0.0)
+        if "lr" in group:  # an optimizer of your own may have neither option
+            _check_option(name, group, "lr", "learning rate", low=0.0)
+        if "weight_decay" in group:
+            _check_option(name, group, "weight_decay", "weight_decay", low=0.0)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: `p.grad = None` (default), or fill it with 0."""

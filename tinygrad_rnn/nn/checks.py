@@ -252,8 +252,9 @@ def check_float_input(owner: str, x, what: str = "input"):
     short = owner.split("(")[0]
     raise DTypeError(
         f"{owner}: the {what} must be floating point - {short} expects float input, got "
-        f"{x.dtype} of shape {x.shape}. Token ids? Did you mean to pass them through an "
-        f"nn.Embedding first? (Or convert with x.float().){at_user_line()}"
+        f"{x.dtype} (shape {x.shape}) - did you mean to pass it through an nn.Embedding "
+        f"first? (Token ids go through an embedding; other numbers: x.float().)"
+        f"{at_user_line()}"
     )
 
 
@@ -278,7 +279,7 @@ def not_a_tensor_hint(item) -> str:
     if isinstance(item, str):
         return " Is it the name of a parameter (from a dict or state_dict)?"
     if isinstance(item, np.ndarray):
-        return " An optimizer updates Tensors in place: pass model.parameters()."
+        return " Pass the Tensors themselves (model.parameters()), not their arrays."
     return ""
 
 

@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from ..errors import DTypeError, ShapeError, TensorIndexError
+from ..errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
 from ..graph import format_source, scope, user_source
 from ..tensor import Tensor, stack, zeros
 from .checks import check_flag, check_float_input, check_float_state, check_sizes, layer_name
@@ -215,7 +215,7 @@ class OutputToHiddenRNN(Module):
         name = type(self).__name__
         where_ = format_source(user_source())
         if targets is None:
-            raise ValueError(
+            raise ArgumentError(
                 f"{name}: teacher forcing feeds the true previous outputs, so pass "
                 f"targets=(T, B) class indices, or call with teacher_forcing=False to let "
                 f"the model feed back its own predictions — at {where_}"

@@ -51,6 +51,7 @@ from .checks import (
     check_number,
     check_sizes,
     layer_name,
+    user_stacklevel,
 )
 from .layers import as_tensor
 from .module import Module, uniform_parameter
@@ -87,7 +88,7 @@ class RecurrentBase(Module):
             warnings.warn(
                 f"{name}: dropout={dropout} acts between stacked layers only, so it does "
                 "nothing with num_layers=1",
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
         self.input_size = input_size
         self.hidden_size = hidden_size
