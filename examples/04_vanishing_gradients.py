@@ -49,6 +49,7 @@ import viz  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
 from tinygrad_rnn import nn, optim  # noqa: E402
 from tinygrad_rnn.data import adding_problem  # noqa: E402
+from tinygrad_rnn.files import atomic_write  # noqa: E402
 
 RNN_DEFAULT = "RNN"
 RNN_LARGE = "RNN, W_hh = {gain:g}·Q"
@@ -261,7 +262,8 @@ def plot_training(runs: dict, path: Path, args: argparse.Namespace) -> Path:
         fontsize=11,
     )
     figure.tight_layout()
-    figure.savefig(path)
+    with atomic_write(path) as file:  # temporary file + rename (tinygrad_rnn/files.py)
+        figure.savefig(file, format=path.suffix.lstrip("."))
     return path
 
 

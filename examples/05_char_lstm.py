@@ -42,6 +42,7 @@ from pathlib import Path  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from tinygrad_rnn import charlm, data  # noqa: E402
+from tinygrad_rnn.files import write_text_atomic  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -144,7 +145,7 @@ def main() -> None:
         )
         samples.append(f"--- temperature {temperature:g} ---\n{args.prime.strip()}{sample}\n")
         print(f"\n{samples[-1]}", end="")
-    (out / "samples.txt").write_text("".join(samples), encoding="utf-8")
+    write_text_atomic(out / "samples.txt", "".join(samples))
     print(f"\nwrote {out / 'samples.txt'}")
 
 

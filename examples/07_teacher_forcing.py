@@ -49,6 +49,7 @@ from tqdm import tqdm  # noqa: E402
 import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
 from tinygrad_rnn import nn, optim  # noqa: E402
+from tinygrad_rnn.files import atomic_write  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -195,7 +196,8 @@ def plot(results: dict, args: argparse.Namespace, path: Path) -> Path:
     axes.grid(True, alpha=0.3)
     axes.legend(frameon=False, fontsize=9, loc="center right")
     figure.tight_layout()
-    figure.savefig(path)
+    with atomic_write(path) as file:  # temporary file + rename (tinygrad_rnn/files.py)
+        figure.savefig(file, format=path.suffix.lstrip("."))
     return path
 
 

@@ -44,6 +44,7 @@ import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
 from tinygrad_rnn import nn, optim  # noqa: E402
 from tinygrad_rnn.data import appears_later_tagging, next_symbol_tagging  # noqa: E402
+from tinygrad_rnn.files import atomic_write  # noqa: E402
 
 TASKS = ("next_symbol", "appears_later")
 CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
@@ -165,7 +166,8 @@ def plot(curves: dict, args: argparse.Namespace, path: Path) -> Path:
         fontsize=11,
     )
     figure.tight_layout()
-    figure.savefig(path)
+    with atomic_write(path) as file:  # temporary file + rename (tinygrad_rnn/files.py)
+        figure.savefig(file, format=path.suffix.lstrip("."))
     return path
 
 

@@ -45,6 +45,7 @@ from tqdm import tqdm  # noqa: E402
 import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import data, optim  # noqa: E402
 from tinygrad_rnn import word2vec as w2v  # noqa: E402
+from tinygrad_rnn.files import atomic_write  # noqa: E402
 
 QUERY_WORDS = ["king", "love", "day", "lord", "thou", "he", "good", "night"]
 
@@ -232,7 +233,8 @@ def plot_groups(results: dict, path: Path) -> Path | None:
     handles, labels = figure.axes[0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
     figure.tight_layout(rect=(0, 0.06, 1, 1))  # leave room for the legend
-    figure.savefig(path)
+    with atomic_write(path) as file:  # temporary file + rename (tinygrad_rnn/files.py)
+        figure.savefig(file, format=path.suffix.lstrip("."))
     return path
 
 

@@ -47,6 +47,7 @@ import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
 from tinygrad_rnn import nn, optim  # noqa: E402
 from tinygrad_rnn.data import adding_problem  # noqa: E402
+from tinygrad_rnn.files import atomic_write  # noqa: E402
 
 MODELS = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
 BASELINE_MSE = 1 / 6  # always predicting 1.0
@@ -251,7 +252,8 @@ def plot(results: dict, args: argparse.Namespace, path: Path) -> Path:
         axes.grid(True, alpha=0.3)
         axes.legend(frameon=False, fontsize=9, loc="lower left")
     figure.tight_layout()
-    figure.savefig(path)
+    with atomic_write(path) as file:  # temporary file + rename (tinygrad_rnn/files.py)
+        figure.savefig(file, format=path.suffix.lstrip("."))
     return path
 
 

@@ -465,18 +465,17 @@ def _does_not_fit(module, source: Path, problems: list[str]) -> StateDictError:
 
 
 def existing_checkpoint(path: str | os.PathLike, caller: str = "load") -> Path:
-    """The file to read: `path` itself, or `path` + ".npz" (numpy's save rule)."""
+    """The file to read: `path` itself if it exists, else `path` + ".npz" (numpy's save
+    rule: save(m, "lm") writes "lm.npz"). A folder or a missing file is a CheckpointError;
+    other kinds of file (a FIFO, a device) are refused, unread, by CheckpointArchive."""
     given = Path(os.fspath(path))
     candidates = [given]
     if not given.name.endswith(SUFFIX):
         candidates.append(checkpoint_path(given))
     for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    for candidate in candidates:
         if candidate.is_dir():
             raise CheckpointError(f"{caller}: {candidate} is a directory, not a checkpoint file")
-        if candidate.exists():  # a FIFO, a device: refused by CheckpointArchive, unread
+        if candidate.exists():
             return candidate
     tried = " or ".join(str(c) for c in candidates)
     raise CheckpointError(f"{caller}: no checkpoint file at {tried} (file not found)")

@@ -7,7 +7,9 @@ Each subcommand is one module in tinygrad_rnn/commands/ with an `add_command(sub
 function; `COMMANDS` lists them in the order `--help` shows. To add a command, write its
 module and add it to `COMMANDS`. A mistake (bad flag, missing file, a graph that cannot
 be drawn, not enough memory) prints one line on stderr and exits non-zero - no traceback
-(set TINYGRAD_RNN_TRACEBACK=1 to see one).
+(set TINYGRAD_RNN_TRACEBACK=1 to see one). Ctrl-C prints one line too (train-charlm first
+saves its checkpoint), and output cut short by a closed pipe (`tinygrad-rnn sample | head`)
+ends the command quietly, as Unix tools do.
 
 This is the outermost face of the project: the commands are the only part of
 tinygrad_rnn that uses `viz` (imported when a command needs it, so the engine never
@@ -27,6 +29,7 @@ from .commands.common import CommandError, one_blas_thread
 
 COMMANDS = [demo, render, charlm, check]
 TRACEBACK_VARIABLE = "TINYGRAD_RNN_TRACEBACK"  # set it to 1 to see a failing command's traceback
+BROKEN_PIPE_STATUS = 141  # 128 + SIGPIPE: what a shell reports for `... | head`
 
 
 class Parser(argparse.ArgumentParser):
@@ -48,7 +51,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns the exit status (0 ok, 1 error, 2 usage error)."""
+    """Run one command; returns the exit status (0 ok, 1 error, 2 usage error, 130 Ctrl-C,
+    141 when the reader of the output went away, as in `tinygrad-rnn sample | head`)."""
+    try:
+        try:
+            status = run_command(argv)
+        except SystemExit as stop:  # argparse, after --help or a usage error
+            status = stop.code
+        sys.stdout.flush()  # a closed pipe shows up here, while we can still catch it
+        return status
+    except BrokenPipeError:
+        return quiet_broken_pipe()
+    except KeyboardInterrupt:
+        return report("interrupted", 130)
+
+
+def run_command(argv: list[str] | None) -> int:
+    """Parse the arguments and run the command; a mistake becomes one line on stderr."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
@@ -59,9 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with one_blas_thread():
             return args.run(args)
-    except KeyboardInterrupt:
-        print("tinygrad-rnn: interrupted", file=sys.stderr)
-        return 130
+    except (BrokenPipeError, KeyboardInterrupt):
+        raise  # handled in main: quiet, and one line
     except Exception as error:
         if os.environ.get(TRACEBACK_VARIABLE):
             raise
@@ -74,8 +92,30 @@ def main(argv: list[str] | None = None) -> int:
                 f"internal error {type(error).__name__}: {error} (please report it; set "
                 f"{TRACEBACK_VARIABLE}=1 to see the traceback)"
             )
-        print(f"tinygrad-rnn: error: {one_line(reason)}", file=sys.stderr)
-        return 1
+        return report(f"error: {one_line(reason)}", 1)
+
+
+def report(message: str, status: int) -> int:
+    """Print `tinygrad-rnn: MESSAGE` on stderr (if stderr still has a reader); return status."""
+    try:
+        print(f"tinygrad-rnn: {message}", file=sys.stderr)
+    except BrokenPipeError:
+        return quiet_broken_pipe()
+    return status
+
+
+def quiet_broken_pipe() -> int:
+    """The reader of our output has gone (`| head` got its lines): stop without a word,
+    as Unix tools do. Standard output is pointed at /dev/null, so that Python's final
+    flush at exit does not fail a second time. Returns 141 (128 + SIGPIPE), the status a
+    shell shows for a program stopped by a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured by a test)
+        pass
+    return BROKEN_PIPE_STATUS
 
 
 def one_line(message: str) -> str:

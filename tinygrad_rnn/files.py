@@ -83,8 +83,8 @@ def _check_target(target: Path, shown: str) -> None:
     a device, or a read-only file)."""
     try:
         info = os.stat(target)
-    except FileNotFoundError:
-        return  # a new file: nothing to check here
+    except (FileNotFoundError, NotADirectoryError):
+        return  # a new file (or a folder that is not one: _check_folder says so)
     except OSError as error:
         raise type(error)(f"cannot use {shown!r}: {error.strerror or error}") from None
     if stat.S_ISDIR(info.st_mode):

@@ -38,7 +38,7 @@ Vector files (`save_word_vectors` / `load_word_vectors`): a NumPy .npz archive w
     format   ()      the string "tinygrad_rnn.word_vectors"
 
 read with `np.load(path, allow_pickle=False)`: `dict(np.load("vectors.npz"))` opens it
-without tinygrad_rnn. Writing is atomic (temporary file + os.replace).
+without tinygrad_rnn. Writing is atomic (tinygrad_rnn/files.py: temporary file + rename).
 
 Read next: examples/10_word2vec.py (training both models), then examples/06_sentiment.py.
 """
@@ -46,7 +46,6 @@ Read next: examples/10_word2vec.py (training both models), then examples/06_sent
 from __future__ import annotations
 
 import os
-import uuid
 import zipfile
 from pathlib import Path
 
@@ -56,6 +55,7 @@ from . import functional as F
 from .data.errors import DataError, DataFormatError, DataNotFoundError
 from .data.vocab import PAD, WordVocab, tokenize_words
 from .errors import ShapeError
+from .files import atomic_write
 from .nn.layers import Embedding
 from .nn.module import Module
 from .tensor import Tensor, default_rng, get_default_dtype
@@ -329,20 +329,13 @@ def save_word_vectors(path: str | os.PathLike, words, vectors) -> Path:
         )
     if len(set(words.tolist())) != len(words):
         raise DataError("save_word_vectors: the words must be distinct")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise DataNotFoundError(f"cannot write {str(path)!r}: folder {str(folder)!r} is missing")
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with open(temporary, "xb") as file:  # a file handle: np.savez adds no ".npz"
+        with atomic_write(path) as file:  # a file handle: np.savez adds no ".npz"
             np.savez(file, words=words, vectors=vectors, format=np.array(VECTORS_FORMAT))
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if temporary.exists():
-            temporary.unlink()
-        raise
+    except FileNotFoundError as error:
+        raise DataNotFoundError(f"save_word_vectors: {error}") from None
+    except OSError as error:
+        raise DataFormatError(f"save_word_vectors: {error}") from None
     return path
 
 

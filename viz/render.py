@@ -3,20 +3,22 @@
     viz.render(loss, "bptt.svg", detail="cells", grads=True, highlight="cell_state")
 
 The picture is written to a temporary file in the same folder and then moved into place
-(`os.replace`), so a reader never sees a half-written image. When no renderer can write
-the format (no Graphviz at all, or PDF without the system Graphviz), the DOT text is
-still written next to it (`bptt.dot`) and the error says how to fix it.
+(tinygrad_rnn/files.py), so a reader never sees a half-written image. When no renderer can
+write the format (no Graphviz at all, or PDF without the system Graphviz), the DOT text is
+still written next to it, under a name that does not exist yet (`bptt.dot`, else
+`bptt-1.dot` ...: never over a file of yours), and the error says which file and how to
+fix it.
 
 Read next: flow.py (the gradient norm per time step, as a table and a plot).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import graphviz
+
+from tinygrad_rnn.files import fresh_path, write_bytes_atomic
 
 from .backend import DEFAULT_TIMEOUT, render_source
 from .dot import draw
@@ -36,40 +38,12 @@ def format_of(path: Path) -> str:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it into place."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise RenderError(f"viz.render: folder {str(folder)!r} does not exist; create it first")
+    """Write `data` to `path` all at once (tinygrad_rnn.files.atomic_write: a temporary
+    file beside it, then a rename; a symlink is written through, the file's mode kept)."""
     try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        write_bytes_atomic(path, data)
     except OSError as error:
-        raise _write_error(path, error) from error
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, _file_mode())
-        os.replace(temporary, path)
-    except BaseException as error:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        if isinstance(error, OSError):
-            raise _write_error(path, error) from error
-        raise
-
-
-def _write_error(path: Path, error: OSError) -> RenderError:
-    """Name the picture (not the temporary file) and say that nothing was lost."""
-    reason = error.strerror or str(error)
-    return RenderError(
-        f"viz.render: could not write {str(path)!r}: {reason}; any previous file there is unchanged"
-    )
-
-
-def _file_mode() -> int:
-    """rw for everyone the umask allows (mkstemp makes private 0600 files)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+        raise RenderError(f"viz.render: {error}") from None
 
 
 def render(root, path, *, timeout: float = DEFAULT_TIMEOUT, **draw_options) -> Path:
@@ -106,11 +80,19 @@ def write_picture(source: str, path: Path, caller: str, timeout: float = DEFAULT
     try:
         picture = render_source(source, fmt, timeout=timeout)
     except RenderError as error:
-        dot_path = path.with_suffix(".dot")
-        write_atomic(dot_path, source.encode("utf-8"))
+        dot_path = write_dot_fallback(source, path)
         raise RenderError(
             f"{caller}: cannot write {str(path)!r}: {error} The graph was written as DOT "
             f"to {str(dot_path)!r} (render it later with `dot -T{fmt} {dot_path} -o {path}`)."
         ) from None
     write_atomic(path, picture)
     return path
+
+
+def write_dot_fallback(source: str, path: Path) -> Path:
+    """Write the DOT text beside `path` under a name that does not exist yet (bptt.dot,
+    else bptt-1.dot ...): the user named `path`, not the .dot file, so it must never
+    replace one of theirs. Returns the name written."""
+    dot_path = fresh_path(path.with_suffix(".dot"))
+    write_atomic(dot_path, source.encode("utf-8"))
+    return dot_path

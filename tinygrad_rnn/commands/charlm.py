@@ -98,6 +98,12 @@ def add_train_command(subparsers) -> None:
         "--resume", action="store_true", help="continue the run saved at --checkpoint"
     )
     command.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start a new run even though --checkpoint holds one (it is replaced at the "
+        "first save); without it, an existing checkpoint is never overwritten",
+    )
+    command.add_argument(
         "--eval-every",
         type=positive_int,
         default=500,
@@ -109,7 +115,9 @@ def add_train_command(subparsers) -> None:
     command.add_argument("--seq-len", type=positive_int, help="characters per window T (40)")
     command.add_argument("--lr", type=positive_float, help="Adam learning rate (0.003)")
     command.add_argument("--clip", type=positive_float, help="max gradient norm (5)")
-    command.add_argument("--seed", type=int, help="random seed of weights and batches (0)")
+    command.add_argument(
+        "--seed", type=nonnegative_int, help="random seed of weights and batches (0)"
+    )
     command.add_argument(
         "--val-fraction", type=fraction, help="share of the text held out, at its end (0.1)"
     )
@@ -152,7 +160,9 @@ def add_sample_command(subparsers) -> None:
     command.add_argument(
         "--prime", default="\n", help="text the model reads before it starts (a newline)"
     )
-    command.add_argument("--seed", type=int, default=0, help="random seed of the sampling (0)")
+    command.add_argument(
+        "--seed", type=nonnegative_int, default=0, help="random seed of the sampling (0)"
+    )
     command.set_defaults(run=run_sample)
 
 
@@ -162,9 +172,10 @@ def add_sample_command(subparsers) -> None:
 def run_train(args: argparse.Namespace) -> int:
     from tinygrad_rnn import charlm, data
 
+    checkpoint = Path(args.checkpoint)
+    check_checkpoint_flags(args, checkpoint, charlm)
     path = data.resolve_data_path(DATA_NAME, args.data)
     text = data.load_text(path)
-    checkpoint = Path(args.checkpoint)
     if args.resume:
         run = resume_run(args, checkpoint, charlm)
         corpus = charlm.prepare_corpus(text, run.config, vocab=run.vocab)
@@ -194,6 +205,30 @@ def run_train(args: argparse.Namespace) -> int:
     return finish(run, corpus, args, checkpoint, charlm)
 
 
+def check_checkpoint_flags(args: argparse.Namespace, checkpoint: Path, charlm) -> None:
+    """Before any work: the checkpoint can be written (so the run is not lost at its first
+    save), and a new run does not silently replace a checkpoint that is already there."""
+    if args.resume and args.overwrite:
+        raise CommandError("--resume continues the saved run, --overwrite replaces it; pick one")
+    saved = existing_checkpoint_file(checkpoint)
+    if saved is not None and not args.resume and not args.overwrite:
+        raise CommandError(
+            f"{saved} already exists and this would start a new run over it; add --resume "
+            "to continue it, --overwrite to replace it, or choose another --checkpoint PATH"
+        )
+    charlm.check_checkpoint_writable(checkpoint)
+
+
+def existing_checkpoint_file(checkpoint: Path) -> Path | None:
+    """The file at --checkpoint (as given, or with .npz added), if there is one."""
+    from tinygrad_rnn.checkpoint import checkpoint_path
+
+    for candidate in (checkpoint, checkpoint_path(checkpoint)):
+        if candidate.exists() and not candidate.is_dir():
+            return candidate
+    return None
+
+
 def new_config(args: argparse.Namespace, charlm):
     given = {field: getattr(args, flag) for flag, field in RUN_FLAGS.items()}
     return charlm.CharLMConfig(**{k: v for k, v in given.items() if v is not None})
@@ -201,7 +236,7 @@ def new_config(args: argparse.Namespace, charlm):
 
 def resume_run(args: argparse.Namespace, checkpoint: Path, charlm):
     """The run saved at --checkpoint; flags that would change it are an error."""
-    if not checkpoint.exists():
+    if existing_checkpoint_file(checkpoint) is None:
         raise CommandError(
             f"--resume: no checkpoint at {checkpoint}; train without --resume first, or "
             "point --checkpoint at one"
@@ -288,6 +323,15 @@ def resume_hint(args: argparse.Namespace) -> str:
 def run_sample(args: argparse.Namespace) -> int:
     from tinygrad_rnn import charlm
 
+    if (
+        existing_checkpoint_file(Path(args.checkpoint)) is None
+        and not Path(args.checkpoint).is_dir()
+    ):
+        raise CommandError(
+            f"sample: no checkpoint file at {args.checkpoint}; train one first with "
+            "`tinygrad-rnn train-charlm` (it saves to --checkpoint, default "
+            f"{DEFAULT_CHECKPOINT}), or point --checkpoint at one"
+        )
     run = charlm.load_checkpoint(args.checkpoint)
     print(f"{args.checkpoint}: step {run.step}, vocabulary of {len(run.vocab)} symbols")
     for value in args.temperature:

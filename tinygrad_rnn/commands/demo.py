@@ -36,7 +36,7 @@ import tinygrad_rnn as tg
 from tinygrad_rnn import functional as F
 from tinygrad_rnn import nn, optim
 
-from .common import CommandError, positive_int
+from .common import CommandError, nonnegative_int, positive_int
 
 VOCAB = ("h", "e", "l", "o")
 INPUTS = "hell"
@@ -64,7 +64,7 @@ def add_command(subparsers) -> None:
         "--max-steps", type=positive_int, default=500, help="give up after this many steps (500)"
     )
     command.add_argument("--lr", type=float, default=0.05, help="Adam learning rate (0.05)")
-    command.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    command.add_argument("--seed", type=nonnegative_int, default=0, help="random seed (0)")
     command.add_argument(
         "--flow-steps",
         type=positive_int,
@@ -311,6 +311,23 @@ def write_gradient_flow(args, out: Path, written: list, failed: list) -> None:
 # --------------------------------------------------------------------------------------
 # The command
 # --------------------------------------------------------------------------------------
+def output_folder(name: str) -> Path:
+    """--out as a folder that exists and can be written in (created if missing), checked
+    before the models train."""
+    from tinygrad_rnn.files import check_writable
+
+    out = Path(name)
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"--out {name} is a file; give a folder for the pictures")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        check_writable(out / "rnn_bptt.svg")
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise CommandError(f"--out {name}: cannot write pictures there ({reason})") from None
+    return out
+
+
 def run_demo(args: argparse.Namespace) -> int:
     try:
         import viz  # noqa: F401
@@ -323,8 +340,7 @@ def run_demo(args: argparse.Namespace) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # a terminal without ⊙ or █ gets '?'
     started = time.perf_counter()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(args.out)
 
     print(f'The "hello" character model: read {INPUTS!r}, predict the next character at every')
     print(f"step ({TARGETS!r}). Vocabulary {', '.join(VOCAB)} as one-hot vectors;")

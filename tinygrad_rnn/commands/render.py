@@ -13,7 +13,7 @@ import argparse
 
 import numpy as np
 
-from .common import CommandError, positive_int
+from .common import CommandError, nonnegative_int, positive_int
 
 MODELS = ("rnn", "lstm", "gru", "elman", "attention")
 
@@ -40,7 +40,7 @@ def add_command(subparsers) -> None:
     command.add_argument("--input-size", type=positive_int, default=2, help="input size D (2)")
     command.add_argument("--batch", type=positive_int, default=1, help="batch size B (1)")
     command.add_argument("--layers", type=positive_int, default=1, help="stacked layers (1)")
-    command.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    command.add_argument("--seed", type=nonnegative_int, default=0, help="random seed (0)")
     command.add_argument(
         "--loss",
         choices=("last", "all"),
@@ -145,6 +145,7 @@ def run_render(args: argparse.Namespace) -> int:
             f"--highlight cell_state: only an LSTM has a cell state; for {args.model} use "
             "--highlight hidden_state"
         )
+    check_size(args)
     if args.player:
         return run_player(args)
     output = args.output or f"{args.model}.svg"
@@ -163,6 +164,18 @@ def run_render(args: argparse.Namespace) -> int:
     )
     print(f"wrote {path} ({args.model}, T = {args.steps}, detail = {args.detail})")
     return 0
+
+
+def check_size(args: argparse.Namespace) -> None:
+    """Refuse at once a graph that cannot fit --max-nodes: every detail level draws at
+    least one box per time step and layer, and building 10^6 steps first would take long."""
+    at_least = args.steps * args.layers
+    if at_least > args.max_nodes:
+        raise CommandError(
+            f"render: --steps {args.steps} x --layers {args.layers} draws at least "
+            f"{at_least:,} boxes, more than max_nodes={args.max_nodes}; use fewer --steps "
+            "or raise --max-nodes"
+        )
 
 
 def run_player(args: argparse.Namespace) -> int:

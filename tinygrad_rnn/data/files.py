@@ -1,33 +1,40 @@
 """Reading and writing the small text files the data package works with, with clear errors.
 
 `read_text` is the one place that opens a user's data file: it says which file is missing,
-empty or binary instead of showing a UnicodeDecodeError from deep inside a loader.
-`write_text_atomic` writes a temporary file beside the target and renames it over the
-target (`os.replace`), so a crash half-way never leaves a truncated vocabulary behind.
+empty, binary, too big or not a file at all (a folder, /dev/zero, a named pipe) instead of
+showing a UnicodeDecodeError from deep inside a loader - or reading until memory runs out.
+At most `MAX_TEXT_BYTES` (200 MB, ~180 times Tiny Shakespeare) are read.
+`write_text_atomic` writes through tinygrad_rnn/files.py (temporary file + rename), so a
+crash half-way never leaves a truncated vocabulary behind.
 
 Read next: text.py (language-model batching) or sentiment.py (the labelled-sentence loader).
 """
 
 import os
-import tempfile
+import stat
 from pathlib import Path
 
+from ..files import atomic_write, file_kind
 from .errors import DataFormatError, DataNotFoundError
 
+MAX_TEXT_BYTES = 200 * 2**20  # 200 MB: generous for a text corpus, far below a laptop's RAM
 
-def read_text(path: str | os.PathLike, what: str = "file", allow_empty: bool = False) -> str:
+
+def read_text(
+    path: str | os.PathLike,
+    what: str = "file",
+    allow_empty: bool = False,
+    max_bytes: int = MAX_TEXT_BYTES,
+) -> str:
     """The UTF-8 text of `path` (a byte-order mark is dropped), checked.
 
     Raises DataNotFoundError when the path does not exist or is a folder, and
-    DataFormatError when the file is empty (unless `allow_empty`), holds NUL bytes or is
-    not UTF-8 (a binary file). `what` names the file in the messages ("corpus", ...).
+    DataFormatError when it is not a regular file (a device such as /dev/zero, a named
+    pipe), is bigger than `max_bytes`, is empty (unless `allow_empty`), holds NUL bytes
+    or is not UTF-8 (a binary file). `what` names the file in the messages ("corpus", ...).
     """
     path = Path(path)
-    if not path.exists():
-        raise DataNotFoundError(f"{what} {str(path)!r} does not exist")
-    if path.is_dir():
-        raise DataNotFoundError(f"{what} {str(path)!r} is a folder, expected a text file")
-    raw = path.read_bytes()
+    raw = _read_bytes_limited(path, what, max_bytes)
     if b"\x00" in raw:
         raise DataFormatError(f"{what} {str(path)!r} looks binary (it holds NUL bytes)")
     try:
@@ -42,28 +49,61 @@ def read_text(path: str | os.PathLike, what: str = "file", allow_empty: bool = F
     return text
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write `text` (UTF-8) to `path` through a temporary file + `os.replace`; returns path.
+def _read_bytes_limited(path: Path, what: str, max_bytes: int) -> bytes:
+    """The bytes of the regular file `path`, at most `max_bytes` of them (else an error).
 
-    Readers see either the old file or the complete new one, never half of it.
+    The kind of file is checked before it is opened: opening a named pipe would wait for
+    a writer, and a device like /dev/zero never ends. The read itself stops after
+    max_bytes + 1 bytes, so a file that grows meanwhile cannot exhaust memory either.
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise DataNotFoundError(f"{what} {str(path)!r} does not exist") from None
+    except OSError as error:
+        raise DataNotFoundError(f"cannot read {what} {str(path)!r}: {error.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise DataNotFoundError(f"{what} {str(path)!r} is a folder, expected a text file")
+    if not stat.S_ISREG(info.st_mode):
+        raise DataFormatError(
+            f"{what} {str(path)!r} is {file_kind(info.st_mode)}, not a regular file; save "
+            f"the text to a file and pass that"
+        )
+    if info.st_size > max_bytes:
+        raise _too_big(path, what, info.st_size, max_bytes)
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(max_bytes + 1)
+    except OSError as error:
+        raise DataFormatError(f"cannot read {what} {str(path)!r}: {error.strerror}") from None
+    if len(raw) > max_bytes:
+        raise _too_big(path, what, len(raw), max_bytes)
+    return raw
+
+
+def _too_big(path: Path, what: str, size: int, max_bytes: int) -> DataFormatError:
+    megabytes = 2**20
+    return DataFormatError(
+        f"{what} {str(path)!r} is {size / megabytes:,.0f} MB, more than the "
+        f"{max_bytes / megabytes:,.0f} MB a text file may have here; use a part of it "
+        f"(e.g. `head -c 100M {path} > part.txt`)"
+    )
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """Write `text` (UTF-8) to `path` all at once (tinygrad_rnn.files.atomic_write);
+    returns path.
+
+    Readers see either the old file or the complete new one, never half of it. Raises
+    DataNotFoundError when the folder does not exist, DataFormatError for other
+    problems (a folder in the way, no permission, a full disk).
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise DataNotFoundError(
-            f"cannot write {str(path)!r}: folder {str(folder)!r} does not exist"
-        )
-    handle = tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
     try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        if os.path.exists(handle.name):
-            os.unlink(handle.name)
-        raise
+        with atomic_write(path) as file:
+            file.write(text.encode("utf-8"))
+    except FileNotFoundError as error:
+        raise DataNotFoundError(f"cannot write {str(path)!r}: {error}") from None
+    except OSError as error:
+        raise DataFormatError(str(error)) from None
     return path
