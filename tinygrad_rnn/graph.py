@@ -79,6 +79,8 @@ def scope(name: str | None = None, t: int | None = None):
     `with tg.scope(t=3):` also sets `node.time_step = 3` (time steps count 1..T as in the lessons).
     Scopes nest: ("encoder", "lstm", "t=3").
     """
+    if t is not None and (isinstance(t, bool) or not isinstance(t, int)):
+        raise TypeError(f"scope: t must be an int time step (1..T), got {t!r}")
     saved_scope, saved_t = context.scope, context.time_step
     parts = context.scope
     if name is not None:

@@ -397,6 +397,8 @@ def _normalize_axes(axis, ndim: int) -> tuple[int, ...]:
         return tuple(range(ndim))
     if isinstance(axis, (int, np.integer)):
         axis = (axis,)
+    if not isinstance(axis, tuple):
+        raise ValueError(f"axis {axis!r} is not an int or a tuple of ints")
     axes = []
     for a in axis:
         if isinstance(a, bool) or not isinstance(a, (int, np.integer)):

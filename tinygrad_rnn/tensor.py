@@ -17,6 +17,7 @@ Read next: functional.py (softmax, cross-entropy ... composed from these operato
 from __future__ import annotations
 
 import numbers
+import operator
 from collections import namedtuple
 
 import numpy as np
@@ -60,7 +61,19 @@ def get_default_dtype() -> np.dtype:
 def manual_seed(seed: int) -> None:
     """Seed the generator behind `tg.randn`, parameter initialisation and dropout."""
     global _rng
-    _rng = np.random.default_rng(seed)
+    _rng = _generator(seed, "manual_seed")
+
+
+def _generator(seed, op_name: str) -> np.random.Generator:
+    """A numpy Generator from an int seed (or the Generator itself)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ArgumentError(
+            f"{op_name}: the seed must be a non-negative int or a np.random.Generator, got "
+            f"{seed!r:.40} — at {format_source(user_source())}"
+        )
+    return np.random.default_rng(seed)
 
 
 def default_rng() -> np.random.Generator:
@@ -79,10 +92,14 @@ def _to_array(data, dtype=None) -> np.ndarray:
     """
     if isinstance(data, Tensor):
         data = data._data
-    if dtype is not None:
-        array = np.array(data, dtype=dtype)
-    else:
-        array = np.array(data)
+    try:
+        array = np.array(data, dtype=None if dtype is None else _as_dtype(dtype, "Tensor"))
+    except ValueError as error:  # rows of different lengths, or strings that are no numbers
+        raise DTypeError(
+            f"Tensor: cannot make an array of numbers from {type(data).__name__} "
+            f"{data!r:.60} ({error}) — at {format_source(user_source())}"
+        ) from None
+    if dtype is None:
         if array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
             array = array.astype(_default_dtype, copy=False)
         elif array.dtype == np.float16:
@@ -380,22 +397,22 @@ class Tensor(Node):
 
     # --- comparisons: boolean tensors without gradient (masks for tg.where) ----------
     def __lt__(self, other) -> Tensor:
-        return _constant(self._data < _raw(other))
+        return _compared("<", self, other, operator.lt)
 
     def __le__(self, other) -> Tensor:
-        return _constant(self._data <= _raw(other))
+        return _compared("<=", self, other, operator.le)
 
     def __gt__(self, other) -> Tensor:
-        return _constant(self._data > _raw(other))
+        return _compared(">", self, other, operator.gt)
 
     def __ge__(self, other) -> Tensor:
-        return _constant(self._data >= _raw(other))
+        return _compared(">=", self, other, operator.ge)
 
     def __eq__(self, other) -> Tensor:  # type: ignore[override]
-        return _constant(self._data == _raw(other))
+        return _compared("==", self, other, operator.eq)
 
     def __ne__(self, other) -> Tensor:  # type: ignore[override]
-        return _constant(self._data != _raw(other))
+        return _compared("!=", self, other, operator.ne)
 
     __hash__ = Node.__hash__  # nodes are dict keys by identity in the backward pass
 
@@ -493,6 +510,12 @@ class Tensor(Node):
     def reshape(self, *shape) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        for size in shape:
+            if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < -1:
+                raise ShapeError(
+                    f"reshape: sizes must be ints (one of them may be -1), got {size!r} in "
+                    f"{shape} — at {format_source(user_source())}"
+                )
         return apply(ops.Reshape, self, shape=shape)
 
     view = reshape
@@ -645,6 +668,20 @@ def _lift(other, like: Tensor) -> Tensor:
 
 def _raw(other):
     return other._data if isinstance(other, Tensor) else other
+
+
+def _compared(op_name: str, x: Tensor, other, compare) -> Tensor:
+    """A boolean constant tensor: `compare(x's array, other)` (x < 2, x == y ...)."""
+    other = _raw(other)
+    if np.asarray(other).dtype.kind not in "fiub":
+        raise DTypeError(
+            f"{op_name}: cannot compare a Tensor with {type(other).__name__} ({other!r:.40}); "
+            f"use numbers, numeric arrays or Tensors — at {format_source(user_source())}"
+        )
+    try:
+        return _constant(compare(x._data, other))
+    except ValueError as error:
+        raise ShapeError(f"{op_name}: {error} — at {format_source(user_source())}") from None
 
 
 def _require_float(x: Tensor, op_name: str) -> Tensor:
@@ -832,13 +869,13 @@ def _shape_args(shape, op_name: str = "zeros") -> tuple[int, ...]:
 
 def zeros(*shape, requires_grad: bool = False, dtype=None, label: str | None = None) -> Tensor:
     """A tensor of zeros: `tg.zeros(2, 3)` or `tg.zeros((2, 3))`."""
-    array = np.zeros(_shape_args(shape, "zeros"), dtype=dtype or _default_dtype)
+    array = np.zeros(_shape_args(shape, "zeros"), dtype=_as_dtype(dtype or _default_dtype, "zeros"))
     return Tensor(array, requires_grad=requires_grad, label=label)
 
 
 def ones(*shape, requires_grad: bool = False, dtype=None, label: str | None = None) -> Tensor:
     """A tensor of ones: `tg.ones(2, 3)` or `tg.ones((2, 3))`."""
-    array = np.ones(_shape_args(shape, "ones"), dtype=dtype or _default_dtype)
+    array = np.ones(_shape_args(shape, "ones"), dtype=_as_dtype(dtype or _default_dtype, "ones"))
     return Tensor(array, requires_grad=requires_grad, label=label)
 
 
@@ -858,9 +895,7 @@ def randn(
     `rng` is a seed or a `np.random.Generator`; without it the generator that
     `tg.manual_seed` sets is used.
     """
-    generator = rng if isinstance(rng, np.random.Generator) else None
-    if generator is None:
-        generator = _rng if rng is None else np.random.default_rng(rng)
+    generator = _rng if rng is None else _generator(rng, "randn")
     size = _shape_args(shape, "randn")
     array = generator.standard_normal(size).astype(dtype or _default_dtype)
     return Tensor(array, requires_grad=requires_grad, label=label)
@@ -868,7 +903,7 @@ def randn(
 
 def cat(tensors, axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (`torch.cat`); `dim` is an alias of `axis`."""
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors, "concat")
     if not tensors:
         raise ShapeError(
             f"concat: got an empty list of tensors — at {format_source(user_source())}"
@@ -883,12 +918,22 @@ concat = cat
 
 def stack(tensors, axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new axis (`torch.stack`)."""
-    tensors = list(tensors)
+    tensors = _tensor_list(tensors, "stack")
     if not tensors:
         raise ShapeError(f"stack: got an empty list of tensors — at {format_source(user_source())}")
     axis = axis if dim is None else dim
     first = tensors[0] if isinstance(tensors[0], Tensor) else Tensor(tensors[0])
     return apply(ops.Stack, *[_lift(x, first) for x in tensors], axis=axis)
+
+
+def _tensor_list(tensors, op_name: str) -> list:
+    """The tensors given to cat/stack as a list: a list or tuple, not one tensor or None."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise ArgumentError(
+            f"{op_name}: expects a list or tuple of tensors, got {type(tensors).__name__}"
+            f" — at {format_source(user_source())}"
+        )
+    return list(tensors)
 
 
 def where(cond, a, b) -> Tensor:
