@@ -407,3 +407,48 @@ def test_the_scalar_engine_takes_numpy_numbers_and_refuses_strings():
         tg.Value("3")
     with explained(DTypeError, "cannot combine a Value with str"):
         v * "2"
+
+
+# --------------------------------------------------------------------------------------
+# Swept beyond the examples: more inputs a student types
+# --------------------------------------------------------------------------------------
+def test_a_ragged_list():
+    with explained(DTypeError, "Tensor: cannot make an array of numbers", "inhomogeneous"):
+        tg.tensor([[1.0, 2.0], [3.0]])
+
+
+@pytest.mark.parametrize("shape, bad", [((2.5,), 2.5), ((3, -2), -2), (("6",), "6")])
+def test_reshape_sizes(shape, bad):
+    with explained(ShapeError, "reshape: sizes must be ints", f"got {bad!r}"):
+        tg.zeros(6).reshape(*shape)
+
+
+def test_an_axis_that_is_not_an_int():
+    with explained(ShapeError, "sum: axis must be None, an int or a tuple of ints, got 1.5"):
+        tg.ones(2, 3).sum(axis=1.5)
+
+
+@pytest.mark.parametrize("call", [lambda: tg.manual_seed("a"), lambda: tg.randn(2, rng=-1)])
+def test_seeds_must_be_non_negative_ints(call):
+    with explained(tg.ArgumentError, "the seed must be a non-negative int", located=False):
+        call()
+
+
+def test_comparing_with_a_string():
+    with explained(DTypeError, ">: cannot compare a Tensor with str ('a')"):
+        _ = tg.ones(2) > "a"
+
+
+def test_dtype_names_and_lists_of_tensors():
+    with explained(DTypeError, "zeros: 'float7' is not a dtype"):
+        tg.zeros(2, dtype="float7")
+    with explained(tg.ArgumentError, "stack: expects a list or tuple of tensors, got NoneType"):
+        tg.stack(None)
+    with explained(tg.ArgumentError, "concat: expects a list or tuple of tensors, got Tensor"):
+        tg.cat(tg.ones(2))
+
+
+def test_a_time_step_that_is_not_an_int():
+    with pytest.raises(TypeError, match=r"scope: t must be an int time step \(1..T\), got 'a'"):
+        with tg.scope(t="a"):
+            pass
