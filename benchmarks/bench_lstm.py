@@ -48,7 +48,7 @@ def cross_entropy_from_primitives(scores: tg.Tensor, labels: np.ndarray) -> tg.T
     log softmax(z) = (z - m) - log Σ exp(z - m), with m = max(z) as a constant (detached)
     so exp never overflows.
     """
-    shifted = scores - scores.max(axis=1, keepdims=True).detach()  # (N, V)
+    shifted = scores - scores.amax(axis=1, keepdims=True).detach()  # (N, V)
     log_sum = shifted.exp().sum(axis=1, keepdims=True).log()  # (N, 1)
     log_probs = shifted - log_sum  # (N, V)
     picked = log_probs[np.arange(len(labels)), labels]  # (N,)
