@@ -15,6 +15,7 @@ Files, in reading order:
     attention.py  Attention: dot, general (Luong) and additive (Bahdanau) scores
     seq2seq.py    Seq2Seq: encoder, decoder with attention, greedy and beam decoding
     utils.py      clip_grad_norm_ and friends
+    checks.py     the argument checks every constructor shares (sizes, flags, numbers)
 """
 
 from . import utils
