@@ -603,8 +603,8 @@ def _keep_for_backward(parents: tuple, out: np.ndarray) -> None:
     `W.data -= lr * W.grad` still works and the graph keeps the values it computed with.
     """
     for parent in parents:
-        parent._data.flags.writeable = False
-    out.flags.writeable = False
+        parent._data.setflags(write=False)  # (half the cost of `.flags.writeable = False`)
+    out.setflags(write=False)
 
 
 def _anomaly_error(op_class, parents, out: Tensor) -> AnomalyError:
