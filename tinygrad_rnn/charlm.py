@@ -58,11 +58,12 @@ from .checkpoint import (
     read_entries,
     read_metadata,
     refuse_folder,
-    save,
+    with_user_line,
+    write_checkpoint,
 )
 from .data import CharVocab, Vocab, bptt_batches, random_windows, split_text
 from .data.errors import DataError
-from .errors import CheckpointError
+from .errors import CheckpointError, StateDictError
 from .files import check_writable
 from .graph import no_grad
 from .nn import LSTM, Embedding, Linear, Module
@@ -469,8 +470,16 @@ def unflatten_optimizer_state(arrays: dict[str, np.ndarray], optimizer: Adam) ->
 def save_checkpoint(run: CharLMRun, path) -> Path:
     """Write the run to `path` (.npz; atomic: temporary file + rename), creating missing
     folders. Returns the path written. Raises CheckpointError if it cannot be written."""
-    refuse_folder(path, "save_checkpoint")
-    path = checkpoint_path(path)
+    try:
+        refuse_folder(path, "save_checkpoint")
+        path = checkpoint_path(path)
+        _make_folders(path)
+        return write_checkpoint(CharLMCheckpoint(run), path, "save_checkpoint")
+    except CheckpointError as error:
+        raise with_user_line(error) from error.__cause__
+
+
+def _make_folders(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -478,7 +487,6 @@ def save_checkpoint(run: CharLMRun, path) -> Path:
             f"save_checkpoint: cannot create the folder {str(path.parent)!r} for {path}: "
             f"{error.strerror or error}"
         ) from None
-    return save(CharLMCheckpoint(run), path)
 
 
 def check_checkpoint_writable(path) -> Path:
@@ -488,7 +496,7 @@ def check_checkpoint_writable(path) -> Path:
 
     Raises CheckpointError saying why (a folder, a read-only place, a file in the way).
     """
-    refuse_folder(path, "checkpoint")
+    refuse_folder(path, "cannot save the checkpoint")
     target = checkpoint_path(path)
     try:
         check_writable(target, make_folders=True)
@@ -515,6 +523,14 @@ def load_checkpoint(path) -> CharLMRun:
     name, shape and dtype against the model the config describes, then the numbers
     (no NaN/inf). Raises CheckpointError naming the file and what is wrong.
     """
+    try:
+        return _read_run(path)
+    except (CheckpointError, StateDictError) as error:
+        raise with_user_line(error) from error.__cause__
+
+
+def _read_run(path) -> CharLMRun:
+    """`load_checkpoint` without the user's line in its errors."""
     source = existing_checkpoint(path, "load_checkpoint")
     with CheckpointArchive(source, "load_checkpoint") as archive:
         metadata = read_metadata(archive)

@@ -38,8 +38,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import CheckpointError, StateDictError
+from .errors import CheckpointError, StateDictError, TinygradError
 from .files import atomic_write, file_kind
+from .graph import format_source, user_source
 from .tensor import Tensor
 
 FORMAT_VERSION = 1
@@ -86,11 +87,24 @@ def save(module, path: str | os.PathLike) -> Path:
     `path` as it was and removes the temporary file. Raises CheckpointError on failure,
     and for weights that hold NaN or inf (nothing is written then).
     """
-    refuse_folder(path, "save")
+    try:
+        return write_checkpoint(module, path, "save")
+    except CheckpointError as error:
+        raise with_user_line(error) from error.__cause__
+
+
+def write_checkpoint(module, path: str | os.PathLike, caller: str) -> Path:
+    """`save` without the user's line in its errors (for callers that add their own)."""
+    refuse_folder(path, caller)
     target = checkpoint_path(path)
-    arrays = _arrays_to_save(module, target)
-    _write_atomically(target, arrays)
+    arrays = _arrays_to_save(module, target, caller)
+    _write_atomically(target, arrays, caller)
     return target
+
+
+def with_user_line(error: TinygradError) -> TinygradError:
+    """The same error with " — at file.py:LINE" of the user's code that called us."""
+    return type(error)(f"{error} — at {format_source(user_source())}")
 
 
 def refuse_folder(path: str | os.PathLike, caller: str) -> None:
@@ -103,7 +117,7 @@ def refuse_folder(path: str | os.PathLike, caller: str) -> None:
         )
 
 
-def _arrays_to_save(module, target: Path) -> dict[str, np.ndarray]:
+def _arrays_to_save(module, target: Path, caller: str) -> dict[str, np.ndarray]:
     """The state dict as plain numeric arrays, plus the metadata entries."""
     from . import __version__  # imported here: the package imports this module first
 
@@ -112,15 +126,16 @@ def _arrays_to_save(module, target: Path) -> dict[str, np.ndarray]:
         array = value.data if isinstance(value, Tensor) else np.asarray(value)
         if name.startswith(META_PREFIX) or name in _SAVEZ_ARGUMENTS:
             raise CheckpointError(
-                f"save: cannot store a state entry named {name!r} in {target} "
+                f"{caller}: cannot store a state entry named {name!r} in {target} "
                 f"(reserved for the file format); rename that parameter"
             )
         if array.dtype.kind not in "fiub":
             raise CheckpointError(
-                f"save: state entry {name!r} has dtype {array.dtype}; a checkpoint holds "
+                f"{caller}: state entry {name!r} has dtype {array.dtype}; a checkpoint holds "
                 f"numeric arrays only (it is read with allow_pickle=False)"
             )
-        _refuse_non_finite(array, f"save: {target}: parameter {name!r}", "nothing was written")
+        what = f"{caller}: {target}: parameter {name!r}"
+        _refuse_non_finite(array, what, "nothing was written")
         arrays[name] = array
     arrays[FORMAT_KEY] = np.array(FORMAT_VERSION)
     arrays[CLASS_KEY] = np.array(type(module).__name__)  # a unicode array, not a pickle
@@ -141,16 +156,16 @@ def _refuse_non_finite(array: np.ndarray, what: str, outcome: str) -> None:
         )
 
 
-def _write_atomically(target: Path, arrays: dict[str, np.ndarray]) -> None:
+def _write_atomically(target: Path, arrays: dict[str, np.ndarray], caller: str) -> None:
     """Write the archive through `files.atomic_write` (temporary file + rename)."""
     try:
         with atomic_write(target) as file:
             np.savez(file, **arrays)  # a file object: numpy adds no suffix
     except OSError as error:
-        raise CheckpointError(f"save: {error}") from error
+        raise CheckpointError(f"{caller}: {error}") from error
     except Exception as error:
         raise CheckpointError(
-            f"save: could not write the checkpoint {target}: {error}. "
+            f"{caller}: could not write the checkpoint {target}: {error}. "
             f"Any previous file at that path is unchanged."
         ) from error
 
@@ -435,6 +450,14 @@ def load(module, path: str | os.PathLike, strict: bool = True):
     metadata (e.g. exported from PyTorch as `np.savez(path, **state)`) is accepted:
     only its arrays are checked. The module is unchanged unless loading succeeds.
     """
+    try:
+        return read_checkpoint_into(module, path, strict)
+    except (CheckpointError, StateDictError) as error:
+        raise with_user_line(error) from error.__cause__
+
+
+def read_checkpoint_into(module, path: str | os.PathLike, strict: bool = True):
+    """`load` without the user's line in its errors."""
     source = existing_checkpoint(path, "load")
     expected = module.state_dict()
     with CheckpointArchive(source, "load") as archive:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from .commands import charlm, check, demo, render
@@ -29,6 +30,7 @@ from .commands.common import CommandError, one_blas_thread
 
 COMMANDS = [demo, render, charlm, check]
 TRACEBACK_VARIABLE = "TINYGRAD_RNN_TRACEBACK"  # set it to 1 to see a failing command's traceback
+LOCATION = re.compile(r" — at [^:]+:\d+")  # what one_line drops (see there)
 BROKEN_PIPE_STATUS = 141  # 128 + SIGPIPE: what a shell reports for `... | head`
 
 
@@ -119,8 +121,11 @@ def quiet_broken_pipe() -> int:
 
 
 def one_line(message: str) -> str:
-    """A message that spans lines (e.g. a list of state-dict problems) joined into one."""
-    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+    """A message that spans lines (e.g. a list of state-dict problems) joined into one,
+    without the " — at file.py:LINE" that errors add for a script's author: on the
+    command line that would be a frame of runpy or of the launcher, not a line to fix."""
+    joined = " ".join(line.strip() for line in message.splitlines() if line.strip())
+    return LOCATION.sub("", joined)
 
 
 if __name__ == "__main__":

@@ -134,7 +134,7 @@ def check_writable(path: str | os.PathLike, *, make_folders: bool = False) -> Pa
     if make_folders and not folder.exists():
         folder = _nearest_existing_folder(folder)
     _check_folder(folder)
-    descriptor, temporary = _create_temporary(folder, target.name, shown)
+    descriptor, temporary = _create_temporary(folder, target.name)
     os.close(descriptor)
     os.unlink(temporary)
     return target
@@ -158,7 +158,7 @@ def fresh_path(path: str | os.PathLike) -> Path:
 # --------------------------------------------------------------------------------------
 # The atomic write
 # --------------------------------------------------------------------------------------
-def _create_temporary(folder: Path, name: str, shown: str) -> tuple[int, str]:
+def _create_temporary(folder: Path, name: str) -> tuple[int, str]:
     """A new, empty temporary file in `folder`: (file descriptor, path).
 
     O_EXCL: it is a file nobody else has. Mode 0o666: the kernel takes the umask off, so
@@ -170,8 +170,7 @@ def _create_temporary(folder: Path, name: str, shown: str) -> tuple[int, str]:
         return os.open(temporary, flags, 0o666), temporary
     except OSError as error:
         raise type(error)(
-            f"cannot write {shown!r}: cannot create a file in folder {str(folder)!r} "
-            f"({error.strerror or error})"
+            f"cannot create a file in folder {str(folder)!r} ({error.strerror or error})"
         ) from None
 
 
@@ -209,7 +208,10 @@ def atomic_write(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator
         raise FileExistsError(f"{shown!r} already exists; it was not changed")
     folder = folder_of(target)
     _check_folder(folder)
-    descriptor, temporary = _create_temporary(folder, target.name, shown)
+    try:
+        descriptor, temporary = _create_temporary(folder, target.name)
+    except OSError as error:
+        raise type(error)(f"cannot write {shown!r}: {error}") from None
     try:
         with os.fdopen(descriptor, "wb") as file:
             yield file
