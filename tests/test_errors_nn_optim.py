@@ -81,6 +81,7 @@ CONSTRUCTOR_MISTAKES = [
     (lambda: nn.Dropout("0.5"), "must be a number in [0, 1], got '0.5' (str)"),
     (lambda: nn.Dropout(True), "must be a number in [0, 1], got True (bool)"),
     (lambda: nn.Dropout(float("nan")), "must be a number in [0, 1], got nan (float)"),
+    (lambda: nn.Dropout(0.5, inplace="no"), "nn.Dropout: inplace must be True or False"),
     # cells
     (lambda: nn.RNNCell(3, 4.0), "nn.RNNCell: hidden_size must be a positive int, got 4.0"),
     (lambda: nn.GRUCell(3, 0), "nn.GRUCell: input_size and hidden_size must be positive, got 3, 0"),
@@ -151,6 +152,7 @@ def test_the_valid_pytorch_arguments_next_to_each_mistake_still_work():
     assert np.all(nn.Embedding(10, 4, padding_idx=-1).weight.data[9] == 0.0)
     assert nn.Dropout(0).p == 0.0 and nn.Dropout(1).p == 1.0
     assert nn.Dropout(np.float32(0.25)).p == 0.25
+    assert nn.Dropout(0.5, inplace=False).p == 0.5  # PyTorch's keyword
     assert nn.GRU(np.int64(3), np.int64(4)).hidden_size == 4
     assert nn.LSTM(3, 4, num_layers=2, dropout=1).dropout == 1.0
     assert nn.RNN(3, 4, nonlinearity="relu").nonlinearity == "relu"
@@ -680,6 +682,20 @@ def test_parameters_without_gradient_are_skipped():
     np.testing.assert_allclose(p.grad, [0.6, 0.8], rtol=1e-6)
     clip_grad_value_([p, unused], 0.7)
     assert unused.grad is None
+
+
+def test_clipping_a_used_up_generator_warns_instead_of_clipping_nothing_silently():
+    model = nn.Linear(2, 2)
+    model.weight.grad = np.full((2, 2), 10.0)
+    parameters = model.parameters()
+    list(parameters)  # used up, e.g. by an optimizer made from the same generator
+    with pytest.warns(RuntimeWarning, match="got no parameters at all") as record:
+        assert clip_grad_norm_(parameters, 1.0).item() == 0.0
+    assert record[0].filename == __file__
+    np.testing.assert_array_equal(model.weight.grad, np.full((2, 2), 10.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # parameters without gradients: no warning
+        assert clip_grad_norm_([tg.zeros(2, requires_grad=True)], 1.0).item() == 0.0
 
 
 def test_edge_values_zero_and_inf():

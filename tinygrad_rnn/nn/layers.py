@@ -155,11 +155,16 @@ class Embedding(Module):
 class Dropout(Module):
     """During training, zero each element with probability p and scale the rest by
     1/(1-p) (so the expected value is unchanged); in eval mode, return x unchanged.
-    Calls `tinygrad_rnn.functional.dropout`, using the generator `tg.manual_seed` sets."""
+    Calls `tinygrad_rnn.functional.dropout`, using the generator `tg.manual_seed` sets.
 
-    def __init__(self, p: float = 0.5) -> None:
+    inplace is accepted so PyTorch programs run unchanged; the numbers are the same
+    either way (a graph node is never overwritten here, so the result is a new tensor).
+    """
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
         self.p = check_probability(layer_name(self), "p (the probability of zeroing)", p)
+        self.inplace = check_flag(layer_name(self), "inplace", inplace)
 
     def forward(self, x: Tensor) -> Tensor:
         return F.dropout(as_tensor(x), p=self.p, training=self.training)

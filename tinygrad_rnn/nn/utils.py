@@ -64,7 +64,9 @@ def _with_grads(parameters, name: str) -> list[Tensor]:
             f"{not_an_iterable_hint(parameters)}",
         )
     found = []
+    count = 0
     for p in parameters:
+        count += 1
         if not isinstance(p, Tensor):
             fail(
                 name,
@@ -73,6 +75,13 @@ def _with_grads(parameters, name: str) -> list[Tensor]:
             )
         if p.grad is not None:
             found.append(p)
+    if count == 0:
+        warnings.warn(
+            f"{name}: got no parameters at all, so nothing was clipped. A generator such as "
+            f"model.parameters() can be used only once: was it used up already?",
+            RuntimeWarning,
+            stacklevel=user_stacklevel(),
+        )
     return found
 
 
