@@ -340,9 +340,11 @@ def test_hidden_states_of_the_wrong_dtype_or_kind():
         nn.GRU(3, 4)(x, np.zeros((1, 2, 4), dtype=int))
     with explained(DTypeError, "LSTM: the state c0 must be floating point, got bool"):
         nn.LSTM(3, 4)(x, (tg.zeros(1, 2, 4), np.zeros((1, 2, 4), dtype=bool)))
-    with explained(ShapeError, "GRU: h0 must be one tensor", "only nn.LSTM takes a pair"):
+    with explained(
+        ShapeError, "GRU: h0 must have shape", "got (2, 1, 2, 4). It was a tuple of two"
+    ):
         nn.GRU(3, 4)(x, (tg.zeros(1, 2, 4), tg.zeros(1, 2, 4)))
-    with explained(ShapeError, "GRUCell(3, 4): the state hx must be one tensor", "got a tuple"):
+    with explained(ShapeError, "GRUCell(3, 4): the state hx", "only an LSTM takes a pair (h, c)"):
         nn.GRUCell(3, 4)(tg.randn(2, 3), (tg.zeros(2, 4), tg.zeros(2, 4)))
     with explained(DTypeError, "RNNCell(3, 4): the state hx must be floating point"):
         nn.RNNCell(3, 4)(tg.randn(2, 3), np.zeros((2, 4), dtype=int))
@@ -363,6 +365,21 @@ def test_bad_lengths(lengths, error, phrase):
     gru = nn.GRU(3, 4)
     with explained(error, phrase):
         gru(tg.randn(5, 2, 3), lengths=lengths)
+
+
+def test_states_given_as_nested_lists_or_a_list_of_layers_still_work():
+    """Layers accept lists as data: h0 as nested lists, or one (B, H) tensor per layer."""
+    gru = nn.GRU(3, 4, num_layers=2)
+    x = tg.randn(5, 2, 3, rng=0)
+    per_layer = [tg.randn(2, 4, rng=1), tg.randn(2, 4, rng=2)]
+    stacked = tg.stack(per_layer, axis=0)  # (2, 2, 4)
+    expected, _ = gru(x, stacked)
+    from_list, _ = gru(x, per_layer)
+    from_nested, _ = gru(x, stacked.data.tolist())
+    np.testing.assert_array_equal(from_list.data, expected.data)
+    np.testing.assert_array_equal(from_nested.data, expected.data)
+    h = nn.RNNCell(3, 4)(tg.randn(2, 3, rng=3), [[0.0] * 4, [0.0] * 4])
+    assert h.shape == (2, 4)
 
 
 def test_zero_and_unsorted_lengths_are_valid_and_exact():

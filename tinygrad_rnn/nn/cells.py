@@ -41,6 +41,7 @@ from .checks import (
     check_sizes,
     fail,
     layer_name,
+    state_pair_hint,
 )
 from .layers import as_tensor
 from .module import Module, uniform_parameter
@@ -293,18 +294,13 @@ class CellBase(Module):
         return zeros(shape, dtype=self.weight_hh.dtype, label=f"{name}_0")
 
     def check_state(self, x: Tensor, state, name: str) -> Tensor:
-        if isinstance(state, (tuple, list)):
-            raise ShapeError(
-                f"{self!r}: the state {name} must be one tensor of shape (batch, "
-                f"{self.hidden_size}), got a {type(state).__name__} of {len(state)} item(s) "
-                f"(only an LSTM carries a pair (h, c)) — at {format_source(user_source())}"
-            )
+        hint = state_pair_hint(state, "(h, c)")
         state = check_float_state(repr(self), name, as_tensor(state))
         expected = x.shape[:-1] + (self.hidden_size,)
         if state.shape != expected:
             raise ShapeError(
                 f"{self!r}: the state {name} must have shape {expected} for an input of "
-                f"shape {x.shape}, got {state.shape} — at {format_source(user_source())}"
+                f"shape {x.shape}, got {state.shape}.{hint} — at {format_source(user_source())}"
             )
         return state
 

@@ -269,6 +269,15 @@ def check_float_state(owner: str, name: str, state):
     )
 
 
+def state_pair_hint(state, pair: str) -> str:
+    """A hint for a one-tensor state (RNN, GRU) given as two tensors, LSTM style."""
+    if not isinstance(state, (tuple, list)) or len(state) != 2:
+        return ""
+    if all(hasattr(item, "shape") for item in state):
+        return f" It was a {type(state).__name__} of two tensors: only an LSTM takes a pair {pair}."
+    return ""
+
+
 def not_a_tensor_hint(item) -> str:
     """Why something that should be a Tensor might not be one, for a list of parameters."""
     if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):

@@ -51,6 +51,7 @@ from .checks import (
     check_number,
     check_sizes,
     layer_name,
+    state_pair_hint,
     user_stacklevel,
 )
 from .layers import as_tensor
@@ -265,12 +266,7 @@ class RecurrentBase(Module):
     def check_state(self, given, name: str, B: int, batched: bool) -> Tensor:
         """h0 (or c0) as a float Tensor of shape (L*D, B, H), or a clear error."""
         owner = type(self).__name__
-        if isinstance(given, (tuple, list)):
-            raise ShapeError(
-                f"{owner}: {name} must be one tensor (num_layers * num_directions, batch, "
-                f"hidden_size), got a {type(given).__name__} of {len(given)} item(s) (only "
-                f"nn.LSTM takes a pair (h0, c0)) — at {format_source(user_source())}"
-            )
+        hint = state_pair_hint(given, "(h0, c0)")
         given = check_float_state(owner, name, as_tensor(given))
         count = self.num_layers * self.num_directions
         expected = (count, B, self.hidden_size) if batched else (count, self.hidden_size)
@@ -279,7 +275,6 @@ class RecurrentBase(Module):
         layout = "(num_layers * num_directions, batch, hidden_size)"
         if not batched:
             layout = "(num_layers * num_directions, hidden_size) for unbatched input"
-        hint = ""
         if batched and len(given.shape) == 3 and given.shape[0] == count:
             if given.shape[2] == self.hidden_size and given.shape[1] != B:
                 hint = (
