@@ -69,6 +69,13 @@ class GraphContext(threading.local):
 
 context = GraphContext()
 _next_id = itertools.count()
+_last_change = -1  # the id clock at the latest `node.data = ...` of any node
+
+
+def mark_data_changed(node: Node) -> None:
+    """Record that `node.data` was just replaced (see `_check_values_unchanged`)."""
+    global _last_change
+    node._changed_at = _last_change = next(_next_id)
 
 
 @contextmanager
@@ -280,7 +287,7 @@ class Node:
     @data.setter
     def data(self, value) -> None:
         self._data = value
-        self._changed_at = next(_next_id)
+        mark_data_changed(self)
 
     # --- read-only views ------------------------------------------------------------
     @property
@@ -499,6 +506,8 @@ def _check_values_unchanged(node: Node) -> None:
     (A tensor op keeps the arrays it needs, and `x.data` never lets you write into one
     of those: see `Tensor.data`. So only Values need this check.)
     """
+    if _last_change < node.id:  # no value anywhere was replaced since this node was made
+        return
     for value in (node, *node.parents):
         if value._changed_at > node.id:
             raise InplaceError(

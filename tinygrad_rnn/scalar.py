@@ -25,7 +25,7 @@ import math
 import numbers
 
 from .errors import AnomalyError, DTypeError
-from .graph import Node, _next_id, context, format_source, records_graph, user_source
+from .graph import Node, context, format_source, mark_data_changed, records_graph, user_source
 
 
 class ScalarOp:
@@ -219,7 +219,7 @@ class Value(Node):
         """Replace the number (an optimizer step: `p.data -= lr * p.grad`). A graph built
         before from this Value can no longer be backpropagated (graph.py says why)."""
         self._data = _as_number(value, "Value.data")
-        self._changed_at = next(_next_id)
+        mark_data_changed(self)
 
     def __repr__(self) -> str:
         name = f"label={self.label!r}, " if self.label else ""
