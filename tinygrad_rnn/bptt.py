@@ -33,11 +33,13 @@ Read next: nn/ (the same RNN as an nn.Module built from Tensor ops).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DTypeError, ShapeError, TensorIndexError
+from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
+from .graph import format_source, user_source
 from .tensor import Tensor
 
 PARAMETER_NAMES = ("U", "W", "V", "b", "c")
@@ -90,11 +92,22 @@ class BPTTResult:
 # --------------------------------------------------------------------------------------
 # Checking and unpacking the inputs
 # --------------------------------------------------------------------------------------
-def _array(value) -> np.ndarray:
-    """A float64 numpy array from an array, list or Tensor."""
+def _where_called() -> str:
+    """' — at file.py:LINE' of the user's code, for error messages."""
+    return f" — at {format_source(user_source())}"
+
+
+def _array(value, name: str) -> np.ndarray:
+    """A float64 numpy array from an array, list or Tensor; `name` is for the error."""
     if isinstance(value, Tensor):
         value = value.data
-    return np.asarray(value, dtype=np.float64)
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DTypeError(
+            f"bptt: {name} must hold numbers (an array, list or Tensor), got "
+            f"{type(value).__name__} {value!r:.60}{_where_called()}"
+        ) from None
 
 
 def _column(vector) -> np.ndarray:
@@ -104,14 +117,22 @@ def _column(vector) -> np.ndarray:
 
 def _unpack(params) -> tuple[np.ndarray, ...]:
     """U, W, V, b, c from a mapping (e.g. a dict) with those five names, shapes checked."""
+    if not isinstance(params, Mapping):
+        raise ArgumentError(
+            f"bptt: params must be a mapping such as a dict or a state_dict() with the "
+            f"entries {PARAMETER_NAMES}, got {type(params).__name__}{_where_called()}"
+        )
     missing = [name for name in PARAMETER_NAMES if name not in params]
     if missing:
-        raise KeyError(f"bptt: params needs the entries {PARAMETER_NAMES}, missing {missing}")
-    U, W, V, b, c = (_array(params[name]) for name in PARAMETER_NAMES)
+        raise ArgumentError(
+            f"bptt: params needs the entries {PARAMETER_NAMES}, missing {missing}{_where_called()}"
+        )
+    U, W, V, b, c = (_array(params[name], name) for name in PARAMETER_NAMES)
     if not _shapes_fit(U, W, V, b, c):
         raise ShapeError(
             f"bptt: parameter shapes U {U.shape}, W {W.shape}, V {V.shape}, b {b.shape}, "
             f"c {c.shape} do not fit together; need U (H, D), W (H, H), V (K, H), b (H,), c (K,)"
+            f"{_where_called()}"
         )
     return U, W, V, b, c
 
@@ -126,30 +147,56 @@ def _shapes_fit(U, W, V, b, c) -> bool:
 
 def _check_sequence(xs, targets, U: np.ndarray, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """xs as (T, D) floats and targets as T ints in [0, K)."""
-    xs = _array(xs)
+    xs = _array(xs, "xs")
     H, D = U.shape
     K = V.shape[0]
     if xs.ndim != 2 or xs.shape[1] != D or xs.shape[0] == 0:
-        raise ShapeError(f"bptt: xs must have shape (T, D) = (T, {D}) with T >= 1, got {xs.shape}")
+        raise ShapeError(
+            f"bptt: xs must have shape (T, D) = (T, {D}) with T >= 1, got {xs.shape}"
+            f"{_where_called()}"
+        )
     targets = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
     if targets.dtype.kind not in "iu":
-        raise DTypeError(f"bptt: targets must be class indices (ints), got {targets.dtype}")
+        raise DTypeError(
+            f"bptt: targets must be class indices (ints), got {targets.dtype}{_where_called()}"
+        )
     if targets.shape != (xs.shape[0],):
         raise ShapeError(
             f"bptt: targets must have shape (T,) = ({xs.shape[0]},), got {targets.shape}"
+            f"{_where_called()}"
         )
     if targets.min() < 0 or targets.max() >= K:
-        raise TensorIndexError(f"bptt: targets must be in [0, {K}), got {targets.tolist()}")
+        raise TensorIndexError(
+            f"bptt: targets must be in [0, {K}), got {targets.tolist()}{_where_called()}"
+        )
     return xs, targets
 
 
 def _initial_state(h0, H: int) -> np.ndarray:
     if h0 is None:
         return np.zeros(H)
-    h0 = _array(h0)
+    h0 = _array(h0, "h0")
     if h0.size != H:
-        raise ShapeError(f"bptt: h0 must have H = {H} entries, got shape {h0.shape}")
+        raise ShapeError(
+            f"bptt: h0 must have H = {H} entries, got shape {h0.shape}{_where_called()}"
+        )
     return h0.reshape(H)
+
+
+def _check_forward(forward, T: int, H: int, K: int) -> None:
+    """`forward` must be rnn_forward's result for a sequence of this length and sizes."""
+    if not isinstance(forward, RNNForward):
+        raise ArgumentError(
+            f"bptt: forward must be the RNNForward that rnn_forward returned, got "
+            f"{type(forward).__name__}{_where_called()}"
+        )
+    shapes = (np.shape(forward.h), np.shape(forward.h0), np.shape(forward.y_hat))
+    if shapes != ((T, H), (H,), (T, K)):
+        raise ShapeError(
+            f"bptt: forward holds h {shapes[0]}, h0 {shapes[1]} and y_hat {shapes[2]}, but "
+            f"these xs and params need ({T}, {H}), ({H},) and ({T}, {K}); pass the result "
+            f"of rnn_forward for the same params, xs and targets{_where_called()}"
+        )
 
 
 def _log_softmax(o: np.ndarray) -> np.ndarray:
@@ -196,6 +243,7 @@ def rnn_backward(params, xs, targets, forward: RNNForward) -> BPTTResult:
     U, W, V, b_given, c_given = _unpack(params)
     xs, targets = _check_sequence(xs, targets, U, V)
     T, K = xs.shape[0], V.shape[0]
+    _check_forward(forward, T, W.shape[0], K)
     x = {t: _column(xs[t - 1]) for t in range(1, T + 1)}  # x_t, (D, 1)
     h = {t: _column(forward.h[t - 1]) for t in range(1, T + 1)}  # h_t, (H, 1)
     h[0] = _column(forward.h0)

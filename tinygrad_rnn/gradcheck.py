@@ -18,12 +18,13 @@ Read next: nothing - this is a leaf of the package. tests/test_ops.py uses it on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import numbers
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .errors import DTypeError, GradcheckError
-from .graph import Node, no_grad
+from .errors import ArgumentError, DTypeError, GradcheckError
+from .graph import Node, format_source, no_grad, user_source
 from .scalar import Value
 from .tensor import Tensor, _constant
 
@@ -39,11 +40,14 @@ def gradcheck(
     """Compare `backward()` with central differences for every input that requires grad.
 
     fn      called as fn(*inputs); returns a Tensor/Value, or a tuple/list of them
-    inputs  Tensors (float64) or Values; the ones with requires_grad are checked
+    inputs  Tensors (float64) or Values, or a single one; those with requires_grad are
+            checked
+    eps     the finite-difference step (> 0); atol, rtol the tolerances (>= 0)
     Returns True, or raises `GradcheckError` naming the input, the worst element, and
-    the analytic and numeric values there.
+    the analytic and numeric values there. Arguments of the wrong kind (a numpy array
+    as an input, eps=0 ...) raise ArgumentError.
     """
-    inputs = list(inputs)
+    inputs = _check_arguments(fn, inputs, eps, atol, rtol, seed)
     checked = [x for x in inputs if x.requires_grad]
     if not checked:
         raise GradcheckError("gradcheck: no input has requires_grad=True, nothing to check")
@@ -61,6 +65,52 @@ def gradcheck(
     return True
 
 
+def _where_called() -> str:
+    """' — at file.py:LINE' of the user's code, for error messages."""
+    return f" — at {format_source(user_source())}"
+
+
+def _check_arguments(fn, inputs, eps, atol, rtol, seed) -> list[Node]:
+    """The inputs as a list of nodes, after checking every argument of `gradcheck`."""
+    if not callable(fn):
+        raise ArgumentError(
+            f"gradcheck: fn must be a function called as fn(*inputs), got "
+            f"{type(fn).__name__} {fn!r}{_where_called()}"
+        )
+    if isinstance(inputs, Node):
+        inputs = [inputs]  # one input, as torch.autograd.gradcheck allows
+    if not isinstance(inputs, Iterable) or isinstance(inputs, (str, bytes, np.ndarray)):
+        raise ArgumentError(
+            f"gradcheck: inputs must be a list of Tensors or Values, got "
+            f"{type(inputs).__name__}{_where_called()}"
+        )
+    inputs = list(inputs)
+    for index, x in enumerate(inputs):
+        if not isinstance(x, Node):
+            raise ArgumentError(
+                f"gradcheck: input #{index} has type {type(x).__name__}, not Tensor or Value; "
+                f"wrap it: tg.tensor(x, requires_grad=True){_where_called()}"
+            )
+    _check_positive_number(eps, "eps", allow_zero=False)
+    _check_positive_number(atol, "atol", allow_zero=True)
+    _check_positive_number(rtol, "rtol", allow_zero=True)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ArgumentError(f"gradcheck: seed must be an int >= 0, got {seed!r}{_where_called()}")
+    return inputs
+
+
+def _check_positive_number(value, name: str, allow_zero: bool) -> None:
+    """A finite real number > 0 (or >= 0 with allow_zero), else ArgumentError."""
+    is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if is_number and np.isfinite(value) and (value > 0 or (allow_zero and value == 0)):
+        return
+    bound = ">= 0" if allow_zero else "> 0"
+    raise ArgumentError(
+        f"gradcheck: {name} must be a finite number {bound}, got {value!r} "
+        f"({type(value).__name__}){_where_called()}"
+    )
+
+
 def _flatten_outputs(out) -> list[Node]:
     """A list of the output nodes, whether fn returned one node or nested tuples of them."""
     found, stack = [], [out]
@@ -76,9 +126,13 @@ def _flatten_outputs(out) -> list[Node]:
 def _output_weights(fn, inputs, seed) -> list:
     """Fixed random weights r, one per output element (1.0 for a single scalar output)."""
     with no_grad():
-        outputs = _flatten_outputs(fn(*inputs))
+        returned = fn(*inputs)
+    outputs = _flatten_outputs(returned)
     if not outputs:
-        raise GradcheckError("gradcheck: fn returned no Tensor or Value")
+        raise GradcheckError(
+            f"gradcheck: fn returned no Tensor or Value (it returned a "
+            f"{type(returned).__name__}); return the Tensor itself, not x.numpy() or x.item()"
+        )
     rng = np.random.default_rng(seed)
     weights = []
     for out in outputs:
