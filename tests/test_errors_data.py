@@ -122,6 +122,14 @@ def test_build_sizes_of_the_wrong_type():
         D.Vocab.build(["a"], min_freq=0)
 
 
+def test_token_lists_as_numpy_arrays_and_membership_of_non_strings():
+    vocab = D.Vocab.build([np.array(["b", "a"]), ["a"]])  # np.str_ tokens become str
+    assert vocab.itos[2:] == ["a", "b"] and type(vocab.itos[2]) is str
+    assert [1, 2] not in vocab and 3 not in vocab  # no TypeError for unhashable lists
+    with explained(DataError, "tokenize_words: text must be a str, got None"):
+        D.tokenize_words(None)
+
+
 def test_specials_and_tokens_that_are_not_lists():
     with explained(DataError, "specials must be a sequence of strings", "got None (NoneType)"):
         D.Vocab.build(["a"], specials=None)

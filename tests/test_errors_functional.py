@@ -238,6 +238,15 @@ def test_softmax_of_plus_inf():
         F.log_softmax(tg.tensor([[np.inf, 1.0, 2.0]]))
 
 
+def test_inputs_that_are_not_numbers_name_the_function_and_the_argument():
+    with explained(DTypeError, "softmax: input must be a Tensor, a numpy array or a list", "'abc'"):
+        F.softmax("abc")
+    with explained(DTypeError, "mse_loss: target must be a Tensor", "[[1.0, 2.0], [3.0]]"):
+        F.mse_loss(logits(2, 2), [[1.0, 2.0], [3.0]])  # ragged
+    with explained(DTypeError, "cross_entropy: input (the logits) must be a Tensor", "None"):
+        F.cross_entropy(None, [0])
+
+
 def test_float16_and_float32_inputs():
     x16 = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float16)
     out = F.softmax(tg.Tensor(x16))

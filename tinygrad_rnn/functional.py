@@ -47,13 +47,24 @@ def _where_called() -> str:
 def _float_tensor(x, name: str, what: str = "input") -> Tensor:
     """`x` as a floating-point Tensor (numpy arrays and numbers are wrapped as constants)."""
     if not isinstance(x, Tensor):
-        x = Tensor(x)
+        x = _wrap(x, name, what)
     if x.dtype.kind != "f":
         raise DTypeError(
             f"{name}: {what} must be a floating-point tensor, got {x.dtype} "
             f"(shape {x.shape}); convert it with x.float(){_where_called()}"
         )
     return x
+
+
+def _wrap(value, name: str, what: str) -> Tensor:
+    """A constant Tensor from a number, list or numpy array; errors name `name` and `what`."""
+    try:
+        return Tensor(value)
+    except (DTypeError, ValueError, TypeError):  # None, a str, a ragged list ...
+        raise DTypeError(
+            f"{name}: {what} must be a Tensor, a numpy array or a list of numbers, got "
+            f"{_describe(value)}{_where_called()}"
+        ) from None
 
 
 def _describe(value) -> str:

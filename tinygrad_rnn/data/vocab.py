@@ -61,6 +61,8 @@ def tokenize_words(text: str) -> list[str]:
     letters, digits or underscores with apostrophes allowed inside; each remaining
     non-space character is its own token; whitespace separates and is dropped.
     """
+    if not isinstance(text, str):
+        raise DataError(f"tokenize_words: text must be a str, got {describe(text)}{user_line()}")
     return WORD_PATTERN.findall(text.lower())
 
 
@@ -104,6 +106,7 @@ class Vocab:
                 f"{type(self).__name__}: token {token!r} is listed twice (index "
                 f"{self.stoi[token]} already); pass each token once{user_line()}"
             )
+        token = str(token)  # a plain str, also for numpy's np.str_ (JSON, repr, ==)
         self.stoi[token] = len(self.itos)
         self.itos.append(token)
 
@@ -275,7 +278,7 @@ class Vocab:
         return len(self.itos)
 
     def __contains__(self, token: object) -> bool:
-        return token in self.stoi
+        return isinstance(token, str) and token in self.stoi
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.itos)
@@ -391,7 +394,7 @@ def count_tokens(tokens: Iterable, where: str = "count_tokens") -> Counter:
     for item in tokens:
         if isinstance(item, str):
             counts[item] += 1
-        elif isinstance(item, (list, tuple)):
+        elif isinstance(item, (list, tuple, np.ndarray)):
             _check_all_strings(item, where)
             counts.update(item)
         else:
