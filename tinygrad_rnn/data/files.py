@@ -24,17 +24,19 @@ def read_text(
     path: str | os.PathLike,
     what: str = "file",
     allow_empty: bool = False,
-    max_bytes: int = MAX_TEXT_BYTES,
+    max_bytes: int | None = None,
 ) -> str:
     """The UTF-8 text of `path` (a byte-order mark is dropped), checked.
 
     Raises DataNotFoundError when the path does not exist or is a folder, and
     DataFormatError when it is not a regular file (a device such as /dev/zero, a named
-    pipe), is bigger than `max_bytes`, is empty (unless `allow_empty`), holds NUL bytes
-    or is not UTF-8 (a binary file). `what` names the file in the messages ("corpus", ...).
+    pipe), is bigger than `max_bytes` (default MAX_TEXT_BYTES), is empty (unless
+    `allow_empty`), holds NUL bytes or is not UTF-8 (a binary file). `what` names the
+    file in the messages ("corpus", ...).
     """
     path = Path(path)
-    raw = _read_bytes_limited(path, what, max_bytes)
+    limit = MAX_TEXT_BYTES if max_bytes is None else max_bytes
+    raw = _read_bytes_limited(path, what, limit)
     if b"\x00" in raw:
         raise DataFormatError(f"{what} {str(path)!r} looks binary (it holds NUL bytes)")
     try:
