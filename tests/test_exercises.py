@@ -151,7 +151,7 @@ MUTANTS = [
     ),
     (
         9,
-        "m = scores.max(axis=1, keepdims=True).detach()",
+        "m = scores.amax(axis=1, keepdims=True).detach()",
         "m = 0",
         ["case 4", "nan", "overflowed"],
     ),

@@ -88,7 +88,7 @@ ATTENTION_SHAPE_HINT = (
 )
 STABLE_HINT = (
     "scores in the thousands: e^1000 is inf and inf / inf is nan. Subtract each row's "
-    "maximum first, scores - scores.max(axis=1, keepdims=True).detach()"
+    "maximum first, scores - scores.amax(axis=1, keepdims=True).detach()"
 )
 
 

@@ -12,7 +12,7 @@ import numpy as np
 from ..nn.cells import GRUCell, LSTMCell, lstm_step
 from ..tensor import Tensor
 from .check_rnn import raise_first
-from .compare import CaseFailure, as_array, compare
+from .compare import CaseFailure, as_array, compare, kind_of
 from .composite import Composite, check_composite, check_composite_gradcheck
 from .runner import Case
 
@@ -238,7 +238,7 @@ def check_lstm_backward(module, B, D, H, seed) -> None:
     got = module.lstm_cell_backward(arrays["dh"].copy(), arrays["dc"].copy(), cache)
     if not isinstance(got, dict):
         raise CaseFailure(
-            f"lstm_cell_backward returned a {type(got).__name__}, not a dict",
+            f"lstm_cell_backward returned a {kind_of(got)}, not a dict",
             "return a dict with the keys " + ", ".join(LSTM_BACKWARD),
         )
     missing = [key for key in LSTM_BACKWARD if key not in got]

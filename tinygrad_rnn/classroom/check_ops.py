@@ -19,7 +19,7 @@ from ..graph import topological_order
 from ..nn.lessons import ElmanRNN
 from ..scalar import Value
 from ..tensor import Tensor, apply
-from .compare import CaseFailure, as_array, compare
+from .compare import CaseFailure, as_array, compare, kind_of
 from .runner import Case
 
 # --------------------------------------------------------------------------------------
@@ -341,12 +341,12 @@ def check_order(root, got) -> None:
     try:
         got = list(got)
     except TypeError:
-        raise CaseFailure(f"got a {type(got).__name__}, not a list of nodes") from None
+        raise CaseFailure(f"got a {kind_of(got)}, not a list of nodes") from None
     in_graph = set(expected)
     position: dict = {}
     for index, node in enumerate(got):
         if not hasattr(node, "parents"):
-            raise CaseFailure(f"element {index} is a {type(node).__name__}, not a node")
+            raise CaseFailure(f"element {index} is a {kind_of(node)}, not a node")
         if node in position:
             raise CaseFailure(
                 f"{node_name(node, ranks)} appears twice (positions {position[node]} and {index})",

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import bptt as reference_bptt
 from ..nn.lessons import ElmanRNN
-from .compare import CaseFailure, as_array, compare
+from .compare import CaseFailure, as_array, compare, kind_of
 from .composite import Composite, check_composite, check_composite_gradcheck
 from .runner import Case
 
@@ -164,7 +164,7 @@ def check_bptt(module, T, D, H, K, seed, scale=0.6) -> None:
     got = module.bptt(**copies(arrays))
     if not isinstance(got, dict):
         raise CaseFailure(
-            f"bptt returned a {type(got).__name__}, not a dict",
+            f"bptt returned a {kind_of(got)}, not a dict",
             'return {"U": dU, "W": dW, "V": dV, "b": db, "c": dc, "h": dh}',
         )
     missing = [name for name in BPTT_ORDER if name not in got]

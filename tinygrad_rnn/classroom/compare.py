@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
+from .wire import Opaque
 
 
 class CaseFailure(Exception):
@@ -40,6 +41,14 @@ def index_text(index: tuple) -> str:
     return "[" + ", ".join(str(int(i)) for i in index) + "]"
 
 
+def kind_of(value) -> str:
+    """The type of a student's value in words: 'ndarray', 'generator', 'MyTensor' (a
+    placeholder (wire.Opaque) stands for an object that stayed in the worker)."""
+    if isinstance(value, Opaque):
+        return f"{value.type_name} {value.note}" if value.note else value.type_name
+    return type(value).__name__
+
+
 def as_array(value, name: str) -> np.ndarray:
     """The student's value as a numpy array (a Tensor gives its data)."""
     if value is None:
@@ -49,12 +58,16 @@ def as_array(value, name: str) -> np.ndarray:
         )
     if isinstance(value, Tensor):
         return value.data
+    if isinstance(value, Opaque):
+        if value.array is None:
+            raise CaseFailure(f"{name}: got a {kind_of(value)} that is not an array of numbers")
+        value = value.array
     try:
         array = np.asarray(value)
     except (TypeError, ValueError) as error:
-        raise CaseFailure(f"{name}: got a {type(value).__name__}, not an array ({error})") from None
+        raise CaseFailure(f"{name}: got a {kind_of(value)}, not an array ({error})") from None
     if array.dtype.kind not in "fiub":
-        raise CaseFailure(f"{name}: got a {type(value).__name__} that is not an array of numbers")
+        raise CaseFailure(f"{name}: got a {kind_of(value)} that is not an array of numbers")
     return array
 
 
@@ -62,7 +75,7 @@ def require_tensor(value, name: str) -> Tensor:
     """The student's result must be a Tensor (so the graph recorded how it was made)."""
     if isinstance(value, Tensor):
         return value
-    kind = "None" if value is None else f"a {type(value).__name__}"
+    kind = "None" if value is None else f"a {kind_of(value)}"
     raise CaseFailure(
         f"{name}: got {kind}, not a Tensor",
         "compute with Tensor operations (x @ W.T, a + b, .tanh(), .sigmoid()) and return "

@@ -10,6 +10,10 @@
 
     1 of 2 cases passed.
 
+What the student's code printed (it runs in a process of its own, see runner.py) is
+shown under the case that printed it, each line marked with "|", so that nothing it
+prints can pass for a line of the report.
+
 Read next: runner.py (loading the student's file and running the cases).
 """
 
@@ -20,6 +24,8 @@ from dataclasses import dataclass, field
 
 PASS, FAIL, ERROR, TODO = "pass", "fail", "error", "todo"
 WIDTH = 88  # wrap messages for a terminal
+PRINTED_LINES = 12  # lines of the student's output shown per case
+PRINTED_WIDTH = 76  # characters of each of those lines
 
 
 @dataclass
@@ -32,6 +38,7 @@ class CaseResult:
     status: str
     what: str = ""
     hint: str = ""
+    printed: str = ""  # what the student's code printed during this case
 
 
 @dataclass
@@ -40,6 +47,7 @@ class Report:
 
     problem  set when the file could not be checked at all (missing, does not import,
              lacks a function); then `results` is empty
+    printed  what the student's file printed while it was imported
     """
 
     number: int
@@ -49,6 +57,7 @@ class Report:
     command: str
     results: list = field(default_factory=list)
     problem: str = ""
+    printed: str = ""
 
     @property
     def passed(self) -> bool:
@@ -69,6 +78,9 @@ class Report:
         names = ", ".join(self.functions)
         lines.append(f"checking {names} in {self.path}")
         lines.append("")
+        if self.printed:
+            lines += printed_lines("while it was imported, your file printed:", self.printed, "  ")
+            lines.append("")
         if self.problem:
             lines += indent(self.problem, "  ")
             return "\n".join(lines)
@@ -115,6 +127,22 @@ def format_case(result: CaseResult) -> list[str]:
         lines += indent(result.what, " " * 9)
     if result.hint:
         lines += indent("hint: " + result.hint, " " * 9)
+    if result.printed:
+        lines += printed_lines("your code printed:", result.printed, " " * 9)
+    return lines
+
+
+def printed_lines(title: str, text: str, prefix: str) -> list[str]:
+    """The student's output under `title`, every line marked "| ", at most PRINTED_LINES
+    lines of PRINTED_WIDTH characters."""
+    lines = [prefix + title]
+    printed = text.rstrip("\n").split("\n")
+    for line in printed[:PRINTED_LINES]:
+        if len(line) > PRINTED_WIDTH:
+            line = line[:PRINTED_WIDTH] + " ..."
+        lines.append(prefix + "| " + line)
+    if len(printed) > PRINTED_LINES:
+        lines.append(prefix + f"| ... ({len(printed) - PRINTED_LINES} more lines)")
     return lines
 
 

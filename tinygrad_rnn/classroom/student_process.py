@@ -1,0 +1,617 @@
+"""The checker's side of the worker process (worker.py) that runs a student's file.
+
+    with StudentProcess("06_lstm_cell.py", timeout=10.0) as student:
+        answer = student.start()             # import the file: {"callables": [...]} or
+                                             # {"syntax": ...}; raises if it went wrong
+        student.begin_case()                 # per case: a fresh time budget (and a new
+        h, c = student.module.lstm_cell(...) # process if the last one was stopped)
+
+`student.module` stands in for the student's module: calling one of its functions sends
+the arguments to the worker, which calls the real one, and returns what it returned as
+plain data (wire.py). Arrays the function changed in place are changed here too, and a
+Tensor it returned becomes a node here (StudentResult) whose backward asks the worker
+for the gradients through the student's own graph. So the cases (check_*.py) call the
+student's functions, run the engine's backward and gradcheck on them, and compute the
+engine's reference answers, all in this process, which never runs the student's code.
+
+Each case has `timeout` seconds of the worker's time. What can go wrong is an exception
+that names the student's function:
+    StudentRaised        the student's code raised (kind "todo", "recursion", "exit", "error")
+    StudentTimedOut      no answer within the time limit: the worker was stopped
+    StudentProcessEnded  the worker ended (os._exit, a crash) or stopped making sense
+After the last two, the next begin_case() starts a new worker and imports the file again.
+
+Read next: runner.py (turning these into the report's lines).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .. import ops
+from ..errors import ExerciseError
+from ..graph import is_grad_enabled
+from ..scalar import Value
+from ..tensor import Tensor, _constant, apply
+from . import wire
+
+BOOT = (
+    "import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
+    "from tinygrad_rnn.classroom.worker import main; main()"
+)
+START_LIMIT = 120.0  # seconds for a new worker to load Python, numpy and the engine
+IMPORTING, CALLING, BACKWARD = "import", "call", "backward"
+CRASH_SIGNALS = ("SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT")
+
+
+class StudentProblem(ExerciseError):
+    """The student's code did something other than return an answer.
+
+    function  the student's function that was running ('' while importing the file)
+    during    IMPORTING, CALLING or BACKWARD (the backward pass through its result)
+    """
+
+    def __init__(self, function: str, during: str, detail: str) -> None:
+        super().__init__(detail)
+        self.function = function
+        self.during = during
+        self.detail = detail
+
+
+class StudentRaised(StudentProblem):
+    """An exception in the student's code. kind: "todo" (NotImplementedError),
+    "recursion", "exit" (SystemExit) or "error"; detail: 'ValueError: ... (f.py:3 in f)';
+    raised_in: the student's function whose line raised (may differ from `function`)."""
+
+    def __init__(self, function: str, during: str, detail: str, kind: str, raised_in: str):
+        super().__init__(function, during, detail)
+        self.kind = kind
+        self.raised_in = raised_in
+
+
+class StudentTimedOut(StudentProblem):
+    """No answer within the time limit (`seconds`); the worker has been stopped."""
+
+    def __init__(self, function: str, during: str, seconds: float) -> None:
+        super().__init__(function, during, f"took longer than {seconds:g} s")
+        self.seconds = seconds
+
+
+class StudentProcessEnded(StudentProblem):
+    """The worker ended, or sent something that is not an answer; detail says how."""
+
+
+# --------------------------------------------------------------------------------------
+# The process
+# --------------------------------------------------------------------------------------
+class StudentProcess:
+    """One worker process for one student's file (restarted after a timeout or a crash)."""
+
+    def __init__(self, path, timeout: float) -> None:
+        self.path = str(Path(path).absolute())
+        self.timeout = timeout
+        self.time_left = timeout
+        self.process = None
+        self.requests: queue.Queue = queue.Queue()
+        self.answers: queue.Queue = queue.Queue()
+        self.errors = OutputTail()
+        self.printed = Printed()
+        self.module = StudentModule(self, ())
+
+    def __enter__(self) -> StudentProcess:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    # --- the life of a worker ------------------------------------------------------------
+    def start(self) -> dict:
+        """Start a worker and import the file; the answer says which functions it defines
+        ("callables") or where it does not parse ("syntax"). Raises StudentProblem."""
+        self.launch()
+        self.time_left = self.timeout
+        answer = self.ask({"do": "import", "path": self.path}, "", IMPORTING)
+        if not isinstance(answer.get("callables", []), list):
+            self.lost_contact("", IMPORTING, "its list of functions is not a list")
+        names = [name for name in answer.get("callables", []) if isinstance(name, str)]
+        self.module = StudentModule(self, names)
+        return answer
+
+    def begin_case(self) -> None:
+        """A new case: a fresh time budget, a new worker if the last one was stopped, and
+        the worker forgets what the last case's calls returned."""
+        self.printed.take()  # what the student's threads printed between cases
+        if self.process is None:
+            answer = self.start()
+            if "syntax" in answer:  # the file changed since the first import
+                raise StudentProcessEnded("", IMPORTING, "the file no longer imports")
+        self.time_left = self.timeout
+        self.ask({"do": "forget"}, "", CALLING)
+
+    def launch(self) -> None:
+        """Start the worker and wait until it says it is ready (not counted as the
+        student's time: loading numpy takes a while on a busy machine)."""
+        self.stop()
+        self.requests = queue.Queue()
+        self.answers = queue.Queue()
+        self.errors = OutputTail()
+        self.process = subprocess.Popen(
+            worker_command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=os.getcwd(),
+            env=worker_environment(),
+        )
+        start_thread(write_requests, self.process.stdin, self.requests)
+        start_thread(read_answers, self.process.stdout, self.answers, self.printed)
+        start_thread(keep_tail, self.process.stderr, self.errors)
+        self.time_left = START_LIMIT
+        self.ask({"do": "forget"}, "", IMPORTING)
+
+    def stop(self, wait_for_exit: bool = False) -> str:
+        """Stop the worker (if there is one) and say how it ended. `wait_for_exit`: it is
+        ending by itself (its pipe closed): give it a moment, to learn its exit status."""
+        process = self.process
+        if process is None:
+            return ""
+        self.process = None
+        self.requests.put(None)  # the writer thread ends
+        how = "stopped by the checker"
+        if wait_for_exit:
+            try:
+                how = ending(process.wait(timeout=2.0))
+            except subprocess.TimeoutExpired:
+                how = "it closed its pipe to the checker"
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+        for stream in (process.stdin, process.stdout, process.stderr):
+            close_quietly(stream)
+        last_words = self.errors.last_line() if wait_for_exit else ""
+        return f"{how}; its last words on stderr: {last_words}" if last_words else how
+
+    # --- one request and its answer ----------------------------------------------------
+    def ask(self, request: dict, function: str, during: str) -> dict:
+        """Send a request and wait for its answer within the time left for this case."""
+        if self.process is None:
+            raise StudentProcessEnded(function, during, "its process had already ended")
+        self.requests.put(wire.to_line(request))
+        started = time.monotonic()
+        try:
+            answer = self.answers.get(timeout=max(self.time_left, 0.0))
+        except queue.Empty:
+            self.stop()
+            raise StudentTimedOut(function, during, self.timeout) from None
+        self.time_left -= time.monotonic() - started
+        if answer is None:
+            raise StudentProcessEnded(function, during, self.stop(wait_for_exit=True))
+        if "error" in answer:
+            raise raised(answer["error"], function, during)
+        if "garbled" in answer or answer.get("done") != request["do"]:
+            self.lost_contact(function, during, wire.clean_text(str(answer), 200))
+        return answer
+
+    def lost_contact(self, function: str, during: str, detail: str) -> None:
+        self.stop()
+        raise StudentProcessEnded(function, during, f"its answer made no sense ({detail})")
+
+    # --- calling the student's function ------------------------------------------------
+    def call(self, function: str, args: tuple, kwargs: dict):
+        """function(*args, **kwargs) in the worker; what it returned, decoded."""
+        graph = SentGraph(list(args) + list(kwargs.values()))
+        request = {
+            "do": "call",
+            "function": function,
+            "args": [wire.encode(value, graph.encode_other) for value in args],
+            "kwargs": {
+                key: wire.encode(value, graph.encode_other) for key, value in kwargs.items()
+            },
+            "nodes": graph.specs(),
+            "grad": is_grad_enabled(),
+        }
+        answer = self.ask(request, function, CALLING)
+        try:
+            result = wire.decode(answer.get("result"), self.decoder(graph, function, True))
+            self.write_back(answer.get("changed"), args, kwargs, graph, function)
+        except (wire.WireError, LookupError, TypeError, ValueError, AttributeError) as error:
+            self.lost_contact(function, CALLING, str(error))
+        return result
+
+    def decoder(self, graph: SentGraph, function: str, with_items: bool):
+        """decode_other for an answer: nodes we sent, Tensors it made, placeholders."""
+
+        def decode_other(message: dict):
+            if "node" in message:
+                return graph.nodes[checked_index(message["node"], len(graph.nodes))]
+            if "tensor" in message:
+                return self.student_tensor(message, graph, function)
+            if "opaque" in message:
+                return self.placeholder(message, graph, function, with_items)
+            raise wire.WireError(f"not a value: {sorted(message)}")
+
+        return decode_other
+
+    def placeholder(self, message: dict, graph, function: str, with_items: bool) -> wire.Opaque:
+        array = wire.decode_array(message["value"]) if "value" in message else None
+        items = None
+        if with_items and isinstance(message.get("items"), list):
+            inner = self.decoder(graph, function, False)
+            items = [wire.decode_leaf(item, inner) for item in message["items"]]
+        name = wire.clean_text(message["opaque"], 80)
+        note = wire.clean_text(message.get("note", ""), 200)
+        return wire.Opaque(name, int(message["handle"]), array, items, note)
+
+    def student_tensor(self, message: dict, graph: SentGraph, function: str) -> Tensor:
+        """A Tensor the student's function returned, as a node of this process's graph:
+        its parents are the call's inputs that require grad (see StudentResult)."""
+        value = np.asarray(wire.decode_array(message["data"]))
+        if message.get("requires_grad") is not True:
+            return _constant(value)
+        positions = graph.grad_positions()
+        inputs = [graph.nodes[position] for position in positions]
+        return apply(
+            StudentResult,
+            *inputs,
+            value=value,
+            student=self,
+            handle=int(message["tensor"]),
+            positions=positions,
+            function=function,
+        )
+
+    def backward(self, handle: int, grad_out, positions: tuple, shapes: tuple, function: str):
+        """The gradients the student's graph sends to the call's inputs (None where
+        nothing arrives), for ∂L/∂out = grad_out."""
+        grad = wire.encode_array(np.asarray(grad_out))
+        answer = self.ask({"do": "backward", "tensor": handle, "grad": grad}, function, BACKWARD)
+        grads = answer.get("grads")
+        if not isinstance(grads, list) or any(p >= len(grads) for p in positions):
+            self.lost_contact(function, BACKWARD, "not one gradient per input")
+        result = []
+        for position, shape in zip(positions, shapes):
+            result.append(self.gradient(grads[position], shape, function))
+        return tuple(result)
+
+    def gradient(self, data, shape: tuple, function: str):
+        if data is None:
+            return None
+        try:
+            grad = wire.decode_array(data)
+        except wire.WireError as error:
+            self.lost_contact(function, BACKWARD, str(error))
+        if not isinstance(grad, np.ndarray) or grad.shape != shape or grad.dtype.kind != "f":
+            self.lost_contact(function, BACKWARD, f"a gradient of shape {np.shape(grad)}")
+        return grad
+
+    # --- what the call changed in place ------------------------------------------------
+    def write_back(self, changed, args: tuple, kwargs: dict, graph, function: str) -> None:
+        """Copy the worker's in-place changes to the arrays and nodes of this process."""
+        decode_other = self.decoder(graph, function, False)
+        for key, data in changed["args"].items():
+            index = checked_index(int(key), len(args))
+            new = wire.decode_leaf(data, decode_other)
+            put_back(args[index], new, function, f"argument {index + 1}")
+        for key, data in changed["kwargs"].items():
+            put_back(kwargs[key], wire.decode_leaf(data, decode_other), function, key)
+        for key, data in changed["grads"].items():
+            node = graph.nodes[checked_index(int(key), len(graph.nodes))]
+            node.grad = wire.decode_leaf(data, decode_other)
+        for key, data in changed["data"].items():
+            node = graph.nodes[checked_index(int(key), len(graph.nodes))]
+            put_node_data(node, wire.decode_leaf(data, decode_other))
+
+
+class StudentModule:
+    """Stands in for the student's module: `module.lstm_cell(...)` runs in the worker.
+    `getattr(module, name, None)` is None for a name the file does not define."""
+
+    def __init__(self, student: StudentProcess, names) -> None:
+        self._student = student
+        self._names = set(names)
+
+    def __getattr__(self, name: str):
+        if name not in self._names:
+            raise AttributeError(f"the file defines no function {name}")
+        return StudentFunction(self._student, name)
+
+
+class StudentFunction:
+    """One of the student's functions: calling it asks the worker."""
+
+    def __init__(self, student: StudentProcess, name: str) -> None:
+        self.student = student
+        self.name = name
+
+    def __call__(self, *args, **kwargs):
+        return self.student.call(self.name, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<your function {self.name}>"
+
+
+class StudentResult(ops.Op):
+    """out = what the student's function returned (computed in the worker);
+    ∂L/∂inputs = what the worker's backward through the student's graph gives."""
+
+    def forward(ctx, *inputs, value, student, handle, positions, function):
+        ctx.student = student
+        ctx.handle = handle
+        ctx.positions = positions
+        ctx.function = function
+        ctx.shapes = tuple(array.shape for array in inputs)
+        return value
+
+    def backward(ctx, grad_out):
+        return ctx.student.backward(ctx.handle, grad_out, ctx.positions, ctx.shapes, ctx.function)
+
+
+# Named after the class statement, so that it is not registered in ops.PRIMITIVES.
+StudentResult.name = "result of your function"
+
+
+# --------------------------------------------------------------------------------------
+# The nodes a call sends
+# --------------------------------------------------------------------------------------
+class SentGraph:
+    """The nodes in a call's arguments (also inside a list: clip_grad_norm's parameters)
+    and every node they were computed from, oldest first: the worker rebuilds them, and
+    a node in the answer comes back as its position here (a topological order)."""
+
+    def __init__(self, values: list) -> None:
+        self.nodes = with_ancestors(nodes_in(values))
+        self.index = {id(node): position for position, node in enumerate(self.nodes)}
+
+    def encode_other(self, value) -> dict:
+        """wire.encode's encode_other for arguments."""
+        if id(value) in self.index:
+            return {"node": self.index[id(value)]}
+        if isinstance(value, wire.Opaque):
+            return {"kept": value.handle}
+        raise TypeError(f"the checker cannot send a {type(value).__name__} to your function")
+
+    def specs(self) -> list[dict]:
+        specs = []
+        for node in self.nodes:
+            specs.append(
+                {
+                    "kind": "value" if isinstance(node, Value) else "tensor",
+                    "data": wire.encode_leaf(node._data, self.encode_other),
+                    "grad": wire.encode_leaf(node.grad, self.encode_other),
+                    "requires_grad": bool(node.requires_grad),
+                    "label": node.label if isinstance(node.label, str) else None,
+                    "op": node.op,
+                    "parents": [self.index[id(parent)] for parent in node.parents],
+                }
+            )
+        return specs
+
+    def grad_positions(self) -> tuple:
+        """Positions of the Tensors that require grad: the inputs of a StudentResult."""
+        return tuple(
+            position
+            for position, node in enumerate(self.nodes)
+            if isinstance(node, Tensor) and node.requires_grad
+        )
+
+
+def nodes_in(values: list) -> list:
+    """The nodes among `values` and inside their tuples, lists and dicts (two levels,
+    as wire.encode follows them)."""
+    found = []
+    stack = [(value, 0) for value in values]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (Tensor, Value)):
+            found.append(value)
+        elif isinstance(value, (tuple, list)) and depth < 2:
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, dict) and depth < 2:
+            stack.extend((item, depth + 1) for item in value.values())
+    return found
+
+
+def with_ancestors(nodes: list) -> list:
+    """`nodes` and everything they depend on, in creation order (no recursion)."""
+    seen = {}
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen[id(node)] = node
+        stack.extend(node.parents)
+    return sorted(seen.values(), key=creation_order)
+
+
+def creation_order(node) -> int:
+    return node.id
+
+
+def checked_index(index, length: int) -> int:
+    if type(index) is not int or not 0 <= index < length:
+        raise wire.WireError(f"no position {index!r} among {length}")
+    return index
+
+
+def put_back(original, new, function: str, what: str) -> None:
+    """Write an argument's new contents into the checker's own array."""
+    if type(original) is not np.ndarray or not original.flags.writeable:
+        return
+    if not isinstance(new, np.ndarray) or new.shape != original.shape:
+        raise StudentRaised(
+            function,
+            CALLING,
+            f"{function} changed its {what} in place from shape {original.shape} to "
+            f"{np.shape(new)}",
+            "error",
+            function,
+        )
+    np.copyto(original, new, casting="unsafe")
+
+
+def put_node_data(node, new) -> None:
+    """A node whose value the student's code changed (`p.data -= ...`)."""
+    if isinstance(node, Value):
+        node.data = float(new)
+    elif isinstance(new, np.ndarray) and new.shape == node._data.shape:
+        np.copyto(node.data, new, casting="unsafe")
+    else:
+        node.data = new
+
+
+def raised(message, function: str, during: str) -> StudentRaised:
+    """The StudentRaised of an {"error": ...} answer."""
+    if not isinstance(message, dict):
+        message = {}
+    kind = message.get("kind")
+    if kind not in ("todo", "recursion", "exit", "error"):
+        kind = "error"
+    text = wire.clean_text(message.get("text", "an exception"))
+    raised_in = wire.clean_text(message.get("function", ""), 80)
+    return StudentRaised(function, during, text, kind, raised_in)
+
+
+def ending(code) -> str:
+    """How a process ended, in words: 'exit status 3', 'killed by SIGSEGV (a crash)'."""
+    if code is None:
+        return "it stopped answering"
+    if code >= 0:
+        return f"exit status {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    return f"killed by {name}" + (" (a crash)" if name in CRASH_SIGNALS else "")
+
+
+# --------------------------------------------------------------------------------------
+# Starting the worker, and the threads that talk to it
+# --------------------------------------------------------------------------------------
+def worker_command() -> list[str]:
+    """python -I (no user site, no PYTHON* variables, no current folder on the path)
+    with this process's import path, so the worker loads this very engine."""
+    package_parent = str(Path(__file__).resolve().parents[2])
+    path = [package_parent] + [entry for entry in sys.path if entry]
+    return [sys.executable, "-I", "-c", BOOT, json.dumps(path)]
+
+
+def worker_environment() -> dict:
+    """One BLAS thread (the matrices are tiny), unless the user chose otherwise."""
+    environment = dict(os.environ)
+    environment.setdefault("OPENBLAS_NUM_THREADS", "1")
+    environment.setdefault("OMP_NUM_THREADS", "1")
+    return environment
+
+
+def start_thread(target, *args) -> None:
+    threading.Thread(target=target, args=args, daemon=True).start()
+
+
+def write_requests(stream, requests: queue.Queue) -> None:
+    """Thread: send each request line; ends at None or when the pipe breaks (a thread
+    of its own, so that a worker that stops reading cannot block the checker)."""
+    while True:
+        line = requests.get()
+        if line is None:
+            return
+        try:
+            stream.write(line)
+            stream.flush()
+        except (OSError, ValueError):
+            return
+
+
+def read_answers(stream, answers: queue.Queue, printed: Printed) -> None:
+    """Thread: every line from the worker; what it printed goes to `printed`, answers
+    to `answers`, and None when the pipe closes."""
+    while True:
+        try:
+            line = stream.readline(wire.MAX_LINE)
+        except (OSError, ValueError):
+            line = b""
+        if not line or not line.endswith(b"\n"):
+            answers.put(None if not line else {"garbled": "a line too long"})
+            return
+        try:
+            message = wire.from_line(line)
+        except wire.WireError as error:
+            answers.put({"garbled": str(error)})
+            continue
+        if "printed" in message:
+            printed.add(message)
+        else:
+            answers.put(message)
+
+
+def keep_tail(stream, tail: OutputTail) -> None:
+    """Thread: read the worker's stderr (descriptor 2), keeping only its end."""
+    while True:
+        try:
+            chunk = stream.read1(4096)
+        except (OSError, ValueError):
+            return
+        if not chunk:
+            return
+        tail.add(chunk)
+
+
+def close_quietly(stream) -> None:
+    try:
+        stream.close()
+    except (OSError, ValueError):
+        pass
+
+
+class OutputTail:
+    """The last few thousand bytes a stream carried."""
+
+    def __init__(self, size: int = 4000) -> None:
+        self.size = size
+        self.data = b""
+        self.lock = threading.Lock()
+
+    def add(self, chunk: bytes) -> None:
+        with self.lock:
+            self.data = (self.data + chunk)[-self.size :]
+
+    def last_line(self) -> str:
+        with self.lock:
+            lines = self.data.decode("utf-8", "replace").strip().splitlines()
+        return wire.clean_text(lines[-1], 300) if lines else ""
+
+
+class Printed:
+    """What the student's code printed since the last take() (the worker sends at most
+    wire.MAX_TEXT characters per case and says when it cut the rest)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.parts: list[str] = []
+        self.cut = False
+
+    def add(self, message: dict) -> None:
+        with self.lock:
+            if isinstance(message.get("printed"), str):
+                self.parts.append(message["printed"])
+            if message.get("cut"):
+                self.cut = True
+
+    def take(self) -> str:
+        with self.lock:
+            text = "".join(self.parts)[: wire.MAX_TEXT]
+            if self.cut:
+                text += "\n[... the rest of what it printed is left out]"
+            self.parts = []
+            self.cut = False
+        return wire.clean_text(text, wire.MAX_TEXT + 100)
