@@ -334,8 +334,21 @@ def run_sample(args: argparse.Namespace) -> int:
         )
     run = charlm.load_checkpoint(args.checkpoint)
     print(f"{args.checkpoint}: step {run.step}, vocabulary of {len(run.vocab)} symbols")
+    warn_about_unknown_characters(args.prime, run.vocab)
     for value in args.temperature:
         text = charlm.sample(run.model, run.vocab, args.length, value, args.prime, rng=args.seed)
         print(f"--- temperature {value:g} ---")
         print(args.prime + text if args.prime != "\n" else text)
     return 0
+
+
+def warn_about_unknown_characters(prime: str, vocab) -> None:
+    """Say so when --prime holds characters the model never saw (it reads them as <unk>)."""
+    unknown = sorted({char for char in prime if char not in vocab.stoi})
+    if unknown:
+        shown = "".join(unknown)
+        print(
+            f"warning: --prime has characters the model's vocabulary does not hold: "
+            f"{shown!r}; it reads them as <unk>",
+            file=sys.stderr,
+        )

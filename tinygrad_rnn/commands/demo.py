@@ -320,8 +320,8 @@ def output_folder(name: str) -> Path:
     if out.exists() and not out.is_dir():
         raise CommandError(f"--out {name} is a file; give a folder for the pictures")
     try:
+        check_writable(out / "rnn_bptt.svg", make_folders=True)
         out.mkdir(parents=True, exist_ok=True)
-        check_writable(out / "rnn_bptt.svg")
     except OSError as error:
         reason = error.strerror or str(error)
         raise CommandError(f"--out {name}: cannot write pictures there ({reason})") from None
