@@ -556,7 +556,11 @@ def _read_run(path) -> CharLMRun:
                 f"({len(problems)} problem(s)): {lines}"
             )
         model_names = [name for name in expected if name.startswith("model.")]
-        other_names = [n for n in expected if n not in model_names and n not in ("config", "vocab")]
+        other_names = [
+            name
+            for name in expected
+            if not name.startswith("model.") and name not in ("config", "vocab")  # read above
+        ]
         arrays = read_entries(archive, model_names, noun="parameter")
         arrays.update(read_entries(archive, other_names, noun="entry"))
     _restore_run(run, arrays, source)

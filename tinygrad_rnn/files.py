@@ -88,8 +88,9 @@ def _check_target(target: Path, shown: str) -> None:
     except OSError as error:
         raise type(error)(f"cannot use {shown!r}: {error.strerror or error}") from None
     if stat.S_ISDIR(info.st_mode):
+        example = os.path.join(shown, "NAME")
         raise IsADirectoryError(
-            f"{shown!r} is a folder; give a file name inside it (e.g. {shown!r}/NAME)"
+            f"{shown!r} is a folder; give a file name inside it, e.g. {example!r}"
         )
     if not stat.S_ISREG(info.st_mode):
         raise OSError(
