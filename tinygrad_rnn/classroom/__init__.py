@@ -16,8 +16,14 @@ differed (where, expected and received numbers) with a hint.
     report = check_file(find_exercise("lstm_cell"), "examples/exercises/06_lstm_cell.py")
     print(report.format()); report.passed
 
-Files: exercises.py (the list), runner.py (loading and running), compare.py (what
-differs, and why it might), report.py (the text), check_*.py (the cases).
+The student's file is imported and run in a separate worker process, one per file, with
+a time limit per case (`check_file(..., timeout=10)`): an exit, a crash, an endless loop,
+printing, or changing numpy or tinygrad_rnn there cannot reach the reference answers or
+the verdict, which are computed here.
+
+Files: exercises.py (the list), runner.py (running the cases), compare.py (what differs,
+and why it might), report.py (the text), check_*.py (the cases); student_process.py,
+worker.py and wire.py (the worker process and what the two processes send each other).
 No viz, no tqdm here: this is engine-side code; the `check` command prints the report.
 
 Read next: exercises.py.
@@ -26,9 +32,10 @@ Read next: exercises.py.
 from .compare import CaseFailure, compare
 from .exercises import EXERCISES, Exercise, find_exercise
 from .report import CaseResult, Report
-from .runner import Case, check_file
+from .runner import DEFAULT_TIMEOUT, Case, check_file
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "EXERCISES",
     "Case",
     "CaseFailure",

@@ -354,6 +354,12 @@ def check_order(root, got) -> None:
                 "a `visited` set and skip nodes already in it",
             )
         position[node] = index
+        if node not in ranks:
+            raise CaseFailure(
+                f"element {index} is a {kind_of(node)} your code made, not a node of the graph "
+                "you were given",
+                "put the nodes you visit into the list: the root and its ancestors",
+            )
         if node not in in_graph:
             raise CaseFailure(
                 f"{node_name(node, ranks)} should not be in the list: it needs no gradient "

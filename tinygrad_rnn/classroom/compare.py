@@ -59,6 +59,8 @@ def as_array(value, name: str) -> np.ndarray:
     if isinstance(value, Tensor):
         return value.data
     if isinstance(value, Opaque):
+        if value.note:
+            raise CaseFailure(f"{name}: got a {kind_of(value)}")
         if value.array is None:
             raise CaseFailure(f"{name}: got a {kind_of(value)} that is not an array of numbers")
         value = value.array

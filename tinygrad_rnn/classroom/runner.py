@@ -52,7 +52,7 @@ RECURSION_HINT = (
 EXIT_HINT = (
     "sys.exit(), exit() and quit() end the whole program: a function gives its answer with `return`"
 )
-IMPORT_EXIT_HINT = (
+IMPORT_HINT = (
     "the code at the top level of the file runs when the checker imports it: put the "
     'lines that try out your functions under `if __name__ == "__main__":`'
 )
@@ -179,16 +179,19 @@ def problem_words(problem: StudentProblem, path: Path) -> tuple[str, str]:
     if isinstance(problem, StudentRaised):
         return raised_words(problem, path)
     doing = doing_words(problem, path)
+    importing = problem.during == IMPORTING or not problem.function
     if isinstance(problem, StudentTimedOut):
-        return f"{doing} took longer than {problem.seconds:g} s and was stopped", TIMEOUT_HINT
+        hint = IMPORT_HINT if importing else TIMEOUT_HINT
+        return f"{doing} took longer than {problem.seconds:g} s and was stopped", hint
     if isinstance(problem, StudentProcessEnded) and "made no sense" in problem.detail:
         return f"the checker lost contact with {doing}: {problem.detail}", LOST_HINT
-    return f"{doing} ended the process that ran it ({problem.detail})", ENDED_HINT
+    hint = IMPORT_HINT if importing else ENDED_HINT
+    return f"{doing} ended the process that ran it ({problem.detail})", hint
 
 
 def raised_words(error: StudentRaised, path: Path) -> tuple[str, str]:
     if error.during == IMPORTING:
-        hint = IMPORT_EXIT_HINT if error.kind == "exit" else ""
+        hint = IMPORT_HINT if error.kind == "exit" else ""
         return f"importing {path.name} failed: {error.detail}", hint
     if error.kind == "todo":
         return f"{error.raised_in or error.function or 'your function'} is not implemented yet", ""
@@ -202,7 +205,7 @@ def doing_words(problem: StudentProblem, path: Path) -> str:
     """'importing 06_lstm_cell.py', 'lstm_cell', 'the backward pass through lstm_cell's
     result': what was running."""
     if problem.during == IMPORTING or not problem.function:
-        return f"importing {path.name}"
+        return f"importing {path.name}"  # (or the worker, between two cases)
     if problem.during == BACKWARD:
         return f"the backward pass through what {problem.function} returned"
     return problem.function

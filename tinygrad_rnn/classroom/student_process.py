@@ -152,6 +152,7 @@ class StudentProcess:
             stderr=subprocess.PIPE,
             cwd=os.getcwd(),
             env=worker_environment(),
+            start_new_session=os.name == "posix",  # its own process group: see kill_all
         )
         start_thread(write_requests, self.process.stdin, self.requests)
         start_thread(read_answers, self.process.stdout, self.answers, self.printed)
@@ -173,8 +174,7 @@ class StudentProcess:
                 how = ending(process.wait(timeout=2.0))
             except subprocess.TimeoutExpired:
                 how = "it closed its pipe to the checker"
-        if process.poll() is None:
-            process.kill()
+        kill_all(process)
         process.wait()
         for stream in (process.stdin, process.stdout, process.stderr):
             close_quietly(stream)
@@ -225,7 +225,7 @@ class StudentProcess:
             result = wire.decode(answer.get("result"), self.decoder(graph, function, True))
             self.write_back(answer.get("changed"), args, kwargs, graph, function)
         except (wire.WireError, LookupError, TypeError, ValueError, AttributeError) as error:
-            self.lost_contact(function, CALLING, str(error))
+            self.lost_contact(function, CALLING, f"{type(error).__name__}: {error}")
         return result
 
     def decoder(self, graph: SentGraph, function: str, with_items: bool):
@@ -492,7 +492,7 @@ def ending(code) -> str:
         name = signal.Signals(-code).name
     except ValueError:
         name = f"signal {-code}"
-    return f"killed by {name}" + (" (a crash)" if name in CRASH_SIGNALS else "")
+    return f"killed by {name}" + (", a crash" if name in CRASH_SIGNALS else "")
 
 
 # --------------------------------------------------------------------------------------
@@ -512,6 +512,18 @@ def worker_environment() -> dict:
     environment.setdefault("OPENBLAS_NUM_THREADS", "1")
     environment.setdefault("OMP_NUM_THREADS", "1")
     return environment
+
+
+def kill_all(process: subprocess.Popen) -> None:
+    """Kill the worker and, on POSIX, every process the student's code started from it
+    (its process group: a `subprocess.run(["sleep", "1000"])` must not outlive it)."""
+    if os.name == "posix":
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if process.poll() is None:
+        process.kill()
 
 
 def start_thread(target, *args) -> None:

@@ -10,8 +10,8 @@ None, bools, numbers, strings, tuples, lists, dicts and numpy arrays of numbers,
 placeholders the two sides pass in (`decode_other`). Whatever the student's code does in
 its own process, what comes back is plain data that the checker judges.
 
-Containers are followed two levels deep (a tuple of dicts of arrays: what lstm_forward
-returns); anything deeper, and every object the checker has no use for, travels as an
+Containers are followed two levels deep (a tuple holding a dict of arrays: what
+lstm_forward returns); anything deeper, and every object the checker has no use for, travels as an
 `Opaque` placeholder that remembers the object's type name (for messages), its numbers
 when it converts to an array of numbers, and a handle by which the worker keeps it.
 
@@ -182,7 +182,6 @@ def decode_array(message: dict):
 # --------------------------------------------------------------------------------------
 # Values: two levels of containers, then leaves
 # --------------------------------------------------------------------------------------
-CONTAINERS = {tuple: "tuple", list: "list"}
 
 
 def encode(value, encode_other):
@@ -197,11 +196,13 @@ def encode_item(value, encode_other):
 
 
 def encode_level(value, encode_other, encode_inner):
-    """A tuple, list or dict whose elements `encode_inner` encodes, or a leaf."""
-    kind = CONTAINERS.get(type(value))
-    if kind is not None:
-        return {kind: [encode_inner(item, encode_other) for item in value]}
-    if type(value) is dict:
+    """A tuple, list or dict (or a subclass: a namedtuple, an OrderedDict; it arrives as
+    the plain kind) whose elements `encode_inner` encodes, or a leaf."""
+    if isinstance(value, tuple):
+        return {"tuple": [encode_inner(item, encode_other) for item in value]}
+    if isinstance(value, list):
+        return {"list": [encode_inner(item, encode_other) for item in value]}
+    if isinstance(value, dict):
         pairs = [[key, encode_inner(item, encode_other)] for key, item in value.items()]
         return {"dict": [pair for pair in pairs if type(pair[0]) is str]}
     return encode_leaf(value, encode_other)

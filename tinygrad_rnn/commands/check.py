@@ -4,8 +4,10 @@
     tinygrad-rnn check 6                           # examples/exercises/06_lstm_cell.py
     tinygrad-rnn check lstm_cell my_lstm.py        # any file with a lstm_cell function
     tinygrad-rnn check all examples/exercises/solutions     # every exercise in a folder
+    tinygrad-rnn check 3 --timeout 30              # each case may take 30 s (default 10)
 
-Exit status 0 only if every case passed. The checking itself lives in
+Exit status 0 only if every case passed. The student's file runs in a process of its own
+(classroom/runner.py): whatever it does, it cannot change the verdict. The checking itself lives in
 tinygrad_rnn/classroom (engine-side, no viz); this module parses the arguments and prints.
 
 Read next: tinygrad_rnn/classroom/__init__.py.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import CommandError
+from .common import CommandError, positive_float
 
 DEFAULT_FOLDER = Path("examples") / "exercises"
 
@@ -29,8 +31,9 @@ def add_command(subparsers) -> None:
             "Import your function from an exercise file and check it against the engine's "
             "own implementation on seeded random cases (several shapes, edge cases, "
             "gradients and a finite-difference gradcheck where gradients are involved). "
-            "Each case prints PASS, or what differed, where, and a hint. Exit status 0 "
-            "only if all cases pass."
+            "Each case prints PASS, or what differed, where, and a hint. Your file runs in "
+            "a separate process, and each case has a time limit. Exit status 0 only if "
+            "all cases pass."
         ),
         epilog="examples: tinygrad-rnn check --list;  tinygrad-rnn check 6;  "
         "tinygrad-rnn check lstm_cell my_lstm.py;  tinygrad-rnn check all",
@@ -47,6 +50,13 @@ def add_command(subparsers) -> None:
         "folder); with 'all', a folder holding NN_name.py files",
     )
     command.add_argument("--list", action="store_true", help="list the exercises and exit")
+    command.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="time limit per case: a case that takes longer is stopped and reported (default: 10)",
+    )
     command.set_defaults(run=run_check)
 
 
@@ -60,8 +70,9 @@ def run_check(args: argparse.Namespace) -> int:
         raise CommandError(
             "check: name an exercise (a number or a name), 'all', or --list to see them"
         )
+    timeout = args.timeout if args.timeout is not None else classroom.DEFAULT_TIMEOUT
     if args.exercise == "all":
-        return check_all(classroom, Path(args.file) if args.file else DEFAULT_FOLDER)
+        return check_all(classroom, Path(args.file) if args.file else DEFAULT_FOLDER, timeout)
     exercise = classroom.find_exercise(args.exercise)
     if exercise is None:
         raise CommandError(unknown_exercise(args.exercise, classroom.EXERCISES))
@@ -69,7 +80,7 @@ def run_check(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise CommandError(missing_file(path, exercise, given=args.file is not None))
     command = f"tinygrad-rnn check {args.exercise}" + (f" {args.file}" if args.file else "")
-    report = classroom.check_file(exercise, path, command=command)
+    report = classroom.check_file(exercise, path, command=command, timeout=timeout)
     print(report.format())
     if report.passed:
         print(f"Now compare with the engine's version: {exercise.engine}")
@@ -106,7 +117,7 @@ def missing_file(path: Path, exercise, given: bool) -> str:
     )
 
 
-def check_all(classroom, folder: Path) -> int:
+def check_all(classroom, folder: Path, timeout: float) -> int:
     """One line per exercise found in `folder`; status 0 only if all of them pass."""
     if not folder.is_dir():
         raise CommandError(f"check all: no folder {folder}")
@@ -118,7 +129,7 @@ def check_all(classroom, folder: Path) -> int:
             rows.append(f"  {exercise.number:>2}  {exercise.name:<17} no file {path.name}")
             all_passed = False
             continue
-        report = classroom.check_file(exercise, path)
+        report = classroom.check_file(exercise, path, timeout=timeout)
         all_passed = all_passed and report.passed
         rows.append(f"  {exercise.number:>2}  {exercise.name:<17} {status_words(report)}")
     print(f"Checking every exercise in {folder}:")
