@@ -13,7 +13,7 @@ descriptors and descriptors 0 and 1 point at os.devnull: input() gets EOFError,
 os.write(1, ...) goes nowhere, and print() (sys.stdout and sys.stderr) is sent to the
 checker as {"printed": text}, which the report shows under the case it belongs to.
 
-    {"do": "import", "path": ...}   -> {"done": "import", "callables": [...]}
+    {"do": "import", "path", "cwd"} -> {"done": "import", "callables": [...]}
                                        (or "syntax": where the file does not parse)
     {"do": "call", "function", "args", "kwargs", "nodes", "grad"}
                                     -> {"done": "call", "result", "changed"}
@@ -190,6 +190,7 @@ class Worker:
     # --- import ------------------------------------------------------------------------
     def do_import(self, request: dict) -> dict:
         """Import the student's file as a module of its own (never cached by name)."""
+        os.chdir(request["cwd"])  # the checker's folder now (the worker may be older)
         self.path = request["path"]
         stem = os.path.splitext(os.path.basename(self.path))[0]
         name = "student_" + "".join(ch if ch.isalnum() else "_" for ch in stem)
