@@ -605,3 +605,17 @@ def test_an_answer_too_large_to_check_fails(tmp_path, capsys):
     assert status == 1
     assert "got a ndarray of shape (20000000,), too large to check" in report
     assert_only_case_5_failed(report, "FAIL")
+
+
+def test_a_worker_that_cannot_start_is_not_blamed_on_the_student(tmp_path, monkeypatch):
+    from tinygrad_rnn.classroom import student_process
+
+    broken = [sys.executable, "-c", "import sys; sys.stderr.write('no numpy here\\n'); sys.exit(3)"]
+    monkeypatch.setattr(student_process, "worker_command", lambda: broken)
+    monkeypatch.setattr(student_process, "STARTER", student_process.Starter())
+    report = check_file(find_exercise(2), student_file(tmp_path, UNBROADCAST))
+    assert not report.passed
+    assert report.problem == (
+        "the checker could not start a Python process for mine.py: exit status 3; its last "
+        "words on stderr: no numpy here"
+    )

@@ -338,3 +338,34 @@ def test_compare_names_the_worst_element_and_the_kind_of_mistake():
         compare("g", expected, np.zeros((2, 2)))
     assert "all zeros" in caught.value.what
     compare("g", expected, expected + 1e-12)  # within tolerance: no error
+
+
+def test_an_iterable_order_is_accepted_and_a_made_up_node_is_named(tmp_path):
+    source = (SOLUTIONS / "03_topological_sort.py").read_text()
+    path = tmp_path / "03_topological_sort.py"
+    path.write_text(source.replace("    return order\n", "    return (node for node in order)\n"))
+    assert check_file(find_exercise(3), path).passed  # a generator, as before
+    path.write_text(
+        "import numpy as np\nimport tinygrad_rnn as tg\n\n"
+        "def topological_order(root):\n"
+        "    return [tg.Tensor(np.zeros(1), requires_grad=True), root]\n"
+    )
+    report = check_file(find_exercise(3), path)
+    assert "element 0 is a Tensor your code made, not a node of the graph you were given" in flat(
+        report
+    )
+
+
+def test_answers_of_the_wrong_kind_are_explained(tmp_path):
+    source = (SOLUTIONS / "07_lstm_backward.py").read_text()
+    path = tmp_path / "07_lstm_backward.py"
+    path.write_text(source.replace("    return h, c, cache\n", "    return h, c\n"))
+    report = check_file(find_exercise(7), path)
+    assert "lstm_forward returned a tuple of 2 values, not (h, c, cache)" in flat(report)
+    source = (SOLUTIONS / "10_clip_grad_norm.py").read_text()
+    path = tmp_path / "10_clip_grad_norm.py"
+    path.write_text(source.replace("    return total\n", "    return [total, total]\n"))
+    report = check_file(find_exercise(10), path)
+    assert "the total norm clip_grad_norm returned: got an array of shape (2,), not a number" in (
+        flat(report)
+    )

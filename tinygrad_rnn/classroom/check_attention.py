@@ -11,7 +11,7 @@ import numpy as np
 from .. import functional as F
 from ..nn.utils import clip_grad_norm_
 from ..tensor import Tensor
-from .compare import CaseFailure, compare, number
+from .compare import CaseFailure, as_number, compare, number
 from .composite import Composite, check_composite, check_composite_gradcheck
 from .runner import Case
 
@@ -175,7 +175,7 @@ def check_clip(module, shapes, max_norm, seed, size=1.0, dtype=np.float64, no_gr
     got_total = module.clip_grad_norm(student, max_norm)
     if got_total is None:
         raise CaseFailure("clip_grad_norm returned None", "return the total norm (before clipping)")
-    got_total = float(got_total)
+    got_total = as_number(got_total, "the total norm clip_grad_norm returned")
     rtol = 1e-5 if dtype == np.float32 else 1e-6
     if not np.isclose(got_total, expected_total, rtol=rtol):
         clipped_total = min(expected_total, max_norm)

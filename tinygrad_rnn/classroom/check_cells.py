@@ -224,8 +224,22 @@ def student_cache(module, arrays: dict) -> dict:
     forward = getattr(module, "lstm_forward", None)
     if forward is None:
         raise CaseFailure("the file has no lstm_forward: keep the one the stub gives you")
-    _, _, cache = forward(*inputs.values())
-    return cache
+    returned = forward(*inputs.values())
+    if not isinstance(returned, (tuple, list)) or len(returned) != 3:
+        raise CaseFailure(
+            f"lstm_forward returned {kind_words(returned)}, not (h, c, cache)",
+            "keep the lstm_forward the stub gives you: it returns h, c, cache",
+        )
+    return returned[2]
+
+
+def kind_words(value) -> str:
+    """'a tuple of 2 values', 'a dict', 'None'."""
+    if value is None:
+        return "None"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} values"
+    return f"a {kind_of(value)}"
 
 
 LSTM_FORWARD_ARGS = ("x", "h_prev", "c_prev", "weight_ih", "weight_hh", "bias")

@@ -73,6 +73,17 @@ def as_array(value, name: str) -> np.ndarray:
     return array
 
 
+def as_number(value, name: str) -> float:
+    """The student's value as one float (a number, a 0-d array or a one-element Tensor)."""
+    array = as_array(value, name)
+    if array.size != 1:
+        raise CaseFailure(
+            f"{name}: got an array of shape {array.shape}, not a number",
+            "return one number (float(...) of a 0-d array)",
+        )
+    return float(array.reshape(()))
+
+
 def require_tensor(value, name: str) -> Tensor:
     """The student's result must be a Tensor (so the graph recorded how it was made)."""
     if isinstance(value, Tensor):

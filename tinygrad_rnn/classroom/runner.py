@@ -35,6 +35,7 @@ from .report import ERROR, FAIL, PASS, TODO, CaseResult, Report
 from .student_process import (
     BACKWARD,
     IMPORTING,
+    STARTING,
     StudentProblem,
     StudentProcess,
     StudentProcessEnded,
@@ -159,7 +160,8 @@ def run_case(number: int, case: Case, student: StudentProcess, path: Path) -> Ca
         result.what = failure.what
         result.hint = failure.hint
     except StudentRaised as error:
-        result.status = TODO if error.kind == "todo" else ERROR
+        todo = error.kind == "todo" and error.during != IMPORTING
+        result.status = TODO if todo else ERROR
         result.what, result.hint = problem_words(error, path)
         result.hint = result.hint or case.hint
     except StudentProblem as problem:
@@ -178,6 +180,8 @@ def problem_words(problem: StudentProblem, path: Path) -> tuple[str, str]:
     """(what happened, hint) for a report line; hint '' means "use the case's hint"."""
     if isinstance(problem, StudentRaised):
         return raised_words(problem, path)
+    if problem.during == STARTING:
+        return f"the checker could not start a Python process for {path.name}: {problem.detail}", ""
     doing = doing_words(problem, path)
     importing = problem.during == IMPORTING or not problem.function
     if isinstance(problem, StudentTimedOut):
@@ -191,8 +195,11 @@ def problem_words(problem: StudentProblem, path: Path) -> tuple[str, str]:
 
 def raised_words(error: StudentRaised, path: Path) -> tuple[str, str]:
     if error.during == IMPORTING:
-        hint = IMPORT_HINT if error.kind == "exit" else ""
-        return f"importing {path.name} failed: {error.detail}", hint
+        missing_module = error.detail.startswith(("ModuleNotFoundError", "ImportError"))
+        return (
+            f"importing {path.name} failed: {error.detail}",
+            "" if missing_module else IMPORT_HINT,
+        )
     if error.kind == "todo":
         return f"{error.raised_in or error.function or 'your function'} is not implemented yet", ""
     if error.kind == "recursion":

@@ -51,7 +51,7 @@ BOOT = (
     "from tinygrad_rnn.classroom.worker import main; main()"
 )
 START_LIMIT = 120.0  # seconds for a new worker to load Python, numpy and the engine
-IMPORTING, CALLING, BACKWARD = "import", "call", "backward"
+STARTING, IMPORTING, CALLING, BACKWARD = "start", "import", "call", "backward"
 CRASH_SIGNALS = ("SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT")
 
 
@@ -59,7 +59,8 @@ class StudentProblem(ExerciseError):
     """The student's code did something other than return an answer.
 
     function  the student's function that was running ('' while importing the file)
-    during    IMPORTING, CALLING or BACKWARD (the backward pass through its result)
+    during    STARTING (the worker itself, before the file), IMPORTING, CALLING or
+              BACKWARD (the backward pass through what the function returned)
     """
 
     def __init__(self, function: str, during: str, detail: str) -> None:
@@ -147,12 +148,18 @@ class StudentProcess:
         self.requests = queue.Queue()
         self.answers = queue.Queue()
         self.errors = OutputTail()
-        self.process = STARTER.take()
+        try:
+            self.process = STARTER.take()
+        except OSError as error:  # no Python to start, too many processes ...
+            raise StudentProcessEnded("", STARTING, f"{type(error).__name__}: {error}") from None
         start_thread(write_requests, self.process.stdin, self.requests)
         start_thread(read_answers, self.process.stdout, self.answers, self.printed)
         start_thread(keep_tail, self.process.stderr, self.errors)
         self.time_left = START_LIMIT
-        self.ask({"do": "forget"}, "", IMPORTING)
+        try:
+            self.ask({"do": "forget"}, "", STARTING)
+        except StudentProblem as problem:  # before the student's file: not its fault
+            raise StudentProcessEnded("", STARTING, problem.detail) from None
 
     def stop(self, wait_for_exit: bool = False) -> str:
         """Stop the worker (if there is one) and say how it ended. `wait_for_exit`: it is
