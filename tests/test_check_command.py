@@ -91,3 +91,21 @@ def test_the_console_script_runs_as_a_module(tmp_path):
     )
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert "All 12 cases passed" in finished.stdout
+
+
+def test_check_all_passes_the_time_limit_on(tmp_path, capsys):
+    source = (SOLUTIONS / "10_clip_grad_norm.py").read_text()
+    endless = source.replace(
+        "    return total\n", "    while max_norm < 1:\n        pass\n    return total\n"
+    )
+    assert endless != source
+    (tmp_path / "10_clip_grad_norm.py").write_text(endless)
+    status, out, _ = run_cli(["check", "all", str(tmp_path), "--timeout", "1"], capsys)
+    assert status == 1
+    assert "10  clip_grad_norm    3/5 cases passed" in out  # max_norm 0.5 in cases 4, 5
+
+
+def test_check_help_names_the_time_limit(capsys):
+    status, out, _ = run_cli(["check", "--help"], capsys)
+    assert status == 0
+    assert "--timeout SECONDS" in out and "time limit per case" in " ".join(out.split())
