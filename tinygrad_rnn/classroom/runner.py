@@ -34,11 +34,12 @@ from .compare import CaseFailure
 from .report import ERROR, FAIL, PASS, TODO, CaseResult, Report
 from .student_process import (
     BACKWARD,
+    BETWEEN,
     IMPORTING,
     STARTING,
+    LostContact,
     StudentProblem,
     StudentProcess,
-    StudentProcessEnded,
     StudentRaised,
     StudentTimedOut,
 )
@@ -183,11 +184,11 @@ def problem_words(problem: StudentProblem, path: Path) -> tuple[str, str]:
     if problem.during == STARTING:
         return f"the checker could not start a Python process for {path.name}: {problem.detail}", ""
     doing = doing_words(problem, path)
-    importing = problem.during == IMPORTING or not problem.function
+    importing = problem.during == IMPORTING
     if isinstance(problem, StudentTimedOut):
         hint = IMPORT_HINT if importing else TIMEOUT_HINT
         return f"{doing} took longer than {problem.seconds:g} s and was stopped", hint
-    if isinstance(problem, StudentProcessEnded) and "made no sense" in problem.detail:
+    if isinstance(problem, LostContact):
         return f"the checker lost contact with {doing}: {problem.detail}", LOST_HINT
     hint = IMPORT_HINT if importing else ENDED_HINT
     return f"{doing} ended the process that ran it ({problem.detail})", hint
@@ -211,8 +212,10 @@ def raised_words(error: StudentRaised, path: Path) -> tuple[str, str]:
 def doing_words(problem: StudentProblem, path: Path) -> str:
     """'importing 06_lstm_cell.py', 'lstm_cell', 'the backward pass through lstm_cell's
     result': what was running."""
-    if problem.during == IMPORTING or not problem.function:
-        return f"importing {path.name}"  # (or the worker, between two cases)
+    if problem.during == IMPORTING:
+        return f"importing {path.name}"
+    if problem.during == BETWEEN or not problem.function:
+        return f"the code {path.name} left running between two cases"
     if problem.during == BACKWARD:
         return f"the backward pass through what {problem.function} returned"
     return problem.function

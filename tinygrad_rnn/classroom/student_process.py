@@ -18,8 +18,9 @@ Each case has `timeout` seconds of the worker's time. What can go wrong is an ex
 that names the student's function:
     StudentRaised        the student's code raised (kind "todo", "recursion", "exit", "error")
     StudentTimedOut      no answer within the time limit: the worker was stopped
-    StudentProcessEnded  the worker ended (os._exit, a crash) or stopped making sense
-After the last two, the next begin_case() starts a new worker and imports the file again.
+    StudentProcessEnded  the worker ended (os._exit, a crash)
+    LostContact          the worker sent something that is not the answer
+After the last three, the next begin_case() starts a new worker and imports the file again.
 
 Read next: runner.py (turning these into the report's lines).
 """
@@ -52,6 +53,7 @@ BOOT = (
 )
 START_LIMIT = 120.0  # seconds for a new worker to load Python, numpy and the engine
 STARTING, IMPORTING, CALLING, BACKWARD = "start", "import", "call", "backward"
+BETWEEN = "between cases"  # the worker forgets the last case; only the student's threads run
 CRASH_SIGNALS = ("SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT")
 
 
@@ -59,8 +61,8 @@ class StudentProblem(ExerciseError):
     """The student's code did something other than return an answer.
 
     function  the student's function that was running ('' while importing the file)
-    during    STARTING (the worker itself, before the file), IMPORTING, CALLING or
-              BACKWARD (the backward pass through what the function returned)
+    during    STARTING (the worker itself, before the file), IMPORTING, CALLING,
+              BACKWARD (the backward pass through what the function returned) or BETWEEN
     """
 
     def __init__(self, function: str, during: str, detail: str) -> None:
@@ -90,7 +92,11 @@ class StudentTimedOut(StudentProblem):
 
 
 class StudentProcessEnded(StudentProblem):
-    """The worker ended, or sent something that is not an answer; detail says how."""
+    """The worker ended (os._exit, a crash); detail says how."""
+
+
+class LostContact(StudentProblem):
+    """The worker sent something that is not the answer; it has been stopped."""
 
 
 # --------------------------------------------------------------------------------------
@@ -135,11 +141,12 @@ class StudentProcess:
         the worker forgets what the last case's calls returned."""
         self.printed.take()  # what the student's threads printed between cases
         if self.process is None:
-            answer = self.start()
-            if "syntax" in answer:  # the file changed since the first import
-                raise StudentProcessEnded("", IMPORTING, "the file no longer imports")
+            syntax = self.start().get("syntax")
+            if isinstance(syntax, dict):  # the file was changed while it was checked
+                detail = f"SyntaxError at line {syntax.get('line')}: {syntax.get('message')}"
+                raise StudentRaised("", IMPORTING, wire.clean_text(detail), "error", "")
         self.time_left = self.timeout
-        self.ask({"do": "forget"}, "", CALLING)
+        self.ask({"do": "forget"}, "", BETWEEN)
 
     def launch(self) -> None:
         """Start the worker and wait until it says it is ready (not counted as the
@@ -205,7 +212,7 @@ class StudentProcess:
 
     def lost_contact(self, function: str, during: str, detail: str) -> None:
         self.stop()
-        raise StudentProcessEnded(function, during, f"its answer made no sense ({detail})")
+        raise LostContact(function, during, f"its answer made no sense ({detail})")
 
     # --- calling the student's function ------------------------------------------------
     def call(self, function: str, args: tuple, kwargs: dict):

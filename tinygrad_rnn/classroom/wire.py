@@ -41,7 +41,7 @@ ARRAY_DTYPES = (
 )
 DTYPE_NAMES = {np.dtype(name): name for name in ARRAY_DTYPES}  # a dict: dtype.name is slow
 MAX_ELEMENTS = 10_000_000  # an answer of an exercise is a few hundred numbers
-MAX_LINE = 256 * 1024 * 1024  # bytes in one message (a 10 000-node graph is ~2 MB)
+MAX_LINE = 32 * 1024 * 1024  # bytes in one message (a 10 000-node graph is ~2 MB)
 MAX_TEXT = 4000  # characters of a student's message or output that are kept
 
 
