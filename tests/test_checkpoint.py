@@ -165,7 +165,9 @@ def test_text_npy_and_pickled_files_are_rejected(tmp_path):
         load(Linear(2, 2), text)
     empty = tmp_path / "empty.npz"
     empty.write_bytes(b"")
-    with pytest.raises(tg.CheckpointError, match=r"empty.npz is empty \(0 bytes\), not an .npz checkpoint"):
+    with pytest.raises(
+        tg.CheckpointError, match=r"empty.npz is empty \(0 bytes\), not an .npz checkpoint"
+    ):
         load(Linear(2, 2), empty)
     single = tmp_path / "array.npy"
     np.save(single, np.zeros(3))

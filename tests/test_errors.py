@@ -21,11 +21,11 @@ import operator
 import os
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import explained
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import checkpoint, cli, nn, optim
@@ -42,29 +42,6 @@ from tinygrad_rnn.errors import (
 )
 
 THIS_FILE = os.path.basename(__file__)
-
-
-def line_in_this_file(traceback) -> int:
-    """The line of this file that the exception passed through last (the mistake)."""
-    line = None
-    while traceback is not None:
-        if traceback.tb_frame.f_code.co_filename == __file__:
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return line
-
-
-@contextmanager
-def explained(error_class, *phrases, located: bool = True):
-    """Expect `error_class` whose message holds every phrase (and this file's line)."""
-    with pytest.raises(error_class) as info:
-        yield info
-    message = str(info.value)
-    for phrase in phrases:
-        assert phrase in message, f"{phrase!r} is not in the message:\n{message}"
-    if located:
-        where = f"at {THIS_FILE}:{line_in_this_file(info.tb)}"
-        assert where in message, f"{where!r} is not in the message:\n{message}"
 
 
 # --------------------------------------------------------------------------------------

@@ -9,41 +9,15 @@ The composite paths these checks sit on are gradchecked in float64 at the end.
 Read next: tests/test_errors_data.py (vocabularies, batching, splits).
 """
 
-import os
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
+from helpers import explained
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import bptt as B
 from tinygrad_rnn import functional as F
 from tinygrad_rnn.errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
-
-THIS_FILE = os.path.basename(__file__)
-
-
-def line_in_this_file(traceback) -> int:
-    """The line of this file that the exception passed through last (the mistake)."""
-    line = None
-    while traceback is not None:
-        if traceback.tb_frame.f_code.co_filename == __file__:
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return line
-
-
-@contextmanager
-def explained(error_class, *phrases, located: bool = True):
-    """Expect `error_class` whose message holds every phrase and ends with this file's line."""
-    with pytest.raises(error_class) as info:
-        yield info
-    message = str(info.value)
-    for phrase in phrases:
-        assert phrase in message, f"{phrase!r} is not in the message:\n{message}"
-    if located:
-        where = f"— at {THIS_FILE}:{line_in_this_file(info.tb)}"
-        assert message.endswith(where), f"{where!r} does not end the message:\n{message}"
 
 
 def logits(*shape, seed=0) -> tg.Tensor:

@@ -14,10 +14,10 @@ optimizers, clipping (errors, then behaviour and gradients).
 import math
 import os
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
+from helpers import explained
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import nn, optim
@@ -26,28 +26,6 @@ from tinygrad_rnn.nn.cells import lstm_variant_step, rnn_step
 from tinygrad_rnn.nn.utils import clip_grad_norm_, clip_grad_value_
 
 THIS_FILE = os.path.basename(__file__)
-
-
-def line_in_this_file(traceback) -> int:
-    """The line of this file that the exception passed through last (the mistake)."""
-    line = None
-    while traceback is not None:
-        if traceback.tb_frame.f_code.co_filename == __file__:
-            line = traceback.tb_lineno
-        traceback = traceback.tb_next
-    return line
-
-
-@contextmanager
-def explained(error_class, *phrases):
-    """Expect `error_class` whose message holds every phrase and this file's line."""
-    with pytest.raises(error_class) as info:
-        yield info
-    message = str(info.value)
-    for phrase in phrases:
-        assert phrase in message, f"{phrase!r} is not in the message:\n{message}"
-    where = f"— at {THIS_FILE}:{line_in_this_file(info.tb)}"
-    assert message.endswith(where), f"{where!r} does not end the message:\n{message}"
 
 
 def weight(*shape) -> tg.Tensor:
