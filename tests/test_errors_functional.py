@@ -9,7 +9,6 @@ The composite paths these checks sit on are gradchecked in float64 at the end.
 Read next: tests/test_errors_data.py (vocabularies, batching, splits).
 """
 
-
 import numpy as np
 import pytest
 from helpers import explained
