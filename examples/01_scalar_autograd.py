@@ -1,3 +1,4 @@
+# %% [markdown]
 """Lesson 1 - scalar autograd: a neuron and a 2-unit RNN built from single numbers.
 
 Every number is a `tg.Value` node: a float, the op that made it and its parents. After
@@ -25,6 +26,7 @@ to --out as SVG and PNG (open neuron.svg / scalar_rnn.svg in a browser).
 Read next: examples/02_hello.py (the same RNN on Tensors), 03_bptt_by_hand.py.
 """
 
+# %%
 import argparse
 from pathlib import Path
 
@@ -32,6 +34,7 @@ import numpy as np
 
 import tinygrad_rnn as tg
 import viz
+from tinygrad_rnn import lesson_kit
 
 
 def parse_args() -> argparse.Namespace:
@@ -44,12 +47,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--formats", default="svg,png", help="picture formats, e.g. svg,png")
     parser.add_argument("--out", default="./scalar-out", help="folder for the pictures")
     parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args()
+    return lesson_kit.parse_args(parser)
 
 
-# --------------------------------------------------------------------------------------
-# 1. One neuron
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## 1. One neuron
+
+
+# %%
 def build_neuron() -> tuple[tg.Value, dict[str, tg.Value]]:
     """y = tanh(w1·x1 + w2·x2 + b), with b chosen so that y = tanh(0.8814) = 1/√2."""
     leaves = {
@@ -110,9 +115,11 @@ def neuron_lesson(args: argparse.Namespace, out: Path) -> list[Path]:
     return draw(y, out / "neuron", args.formats, "one neuron: y = tanh(w1·x1 + w2·x2 + b)")
 
 
-# --------------------------------------------------------------------------------------
-# 2. A 2-unit RNN, scalar by scalar
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## 2. A 2-unit RNN, scalar by scalar
+
+
+# %%
 def make_rnn_weights(hidden: int, rng: np.random.Generator) -> dict:
     """U[j], W[j][k], b[j], V[j], c as Values, small random numbers."""
     return {
@@ -210,9 +217,16 @@ def draw(root, stem: Path, formats: str, title: str, shared_arrows=None) -> list
             path = stem.with_suffix("." + fmt.strip())
             options = dict(detail="ops", grads=True, title=title, shared_arrows=shared_arrows)
             paths.append(viz.render(root, path, **options))
+    if paths:
+        lesson_kit.show_picture(paths[0])  # inline in a notebook
     return paths
 
 
+# %% [markdown]
+# ## Run the lesson
+
+
+# %%
 def main() -> None:
     args = parse_args()
     if args.steps < 1 or args.hidden < 1:
@@ -224,5 +238,6 @@ def main() -> None:
     print("\npictures: " + ", ".join(str(path) for path in paths))
 
 
+# %%
 if __name__ == "__main__":
     main()
