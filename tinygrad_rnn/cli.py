@@ -1,6 +1,8 @@
 """The `tinygrad-rnn` command (also `python -m tinygrad_rnn`).
 
     tinygrad-rnn render lstm --steps 4 --grads --highlight cell_state -o lstm.svg
+    tinygrad-rnn lesson 5 --steps 50          # a lesson from examples/, with its own flags
+    tinygrad-rnn exercises init my-exercises  # the exercise stubs, for `tinygrad-rnn check`
     tinygrad-rnn --help
 
 Each subcommand is one module in tinygrad_rnn/commands/ with an `add_command(subparsers)`
@@ -25,10 +27,10 @@ import os
 import re
 import sys
 
-from .commands import charlm, check, demo, render
+from .commands import charlm, check, demo, exercises, lesson, render
 from .commands.common import CommandError, one_blas_thread
 
-COMMANDS = [demo, render, charlm, check]
+COMMANDS = [demo, lesson, render, charlm, check, exercises]
 TRACEBACK_VARIABLE = "TINYGRAD_RNN_TRACEBACK"  # set it to 1 to see a failing command's traceback
 LOCATION = re.compile(r" — at [^:]+:\d+")  # what one_line drops (see there)
 BROKEN_PIPE_STATUS = 141  # 128 + SIGPIPE: what a shell reports for `... | head`

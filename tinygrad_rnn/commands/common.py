@@ -1,4 +1,4 @@
-"""What every command shares: the one-line error, argument types.
+"""What every command shares: the one-line error, argument types, where the lessons are.
 
 Read next: render.py (a whole command in one file).
 """
@@ -9,6 +9,9 @@ import argparse
 import math
 import os
 from contextlib import contextmanager
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the tinygrad_rnn folder
 
 
 class CommandError(Exception):
@@ -55,6 +58,24 @@ def fraction(text: str) -> float:
     value = parse(text, float, "a number")
     require(0.0 < value < 1.0, f"{text} must be between 0 and 1")
     return value
+
+
+def examples_folder() -> Path:
+    """The folder holding the lessons (NN_name.py) and exercises/: where they are for
+    this installation of tinygrad_rnn.
+
+    - installed from the wheel: tinygrad_rnn/_examples/ inside the package (pyproject.toml
+      maps that package onto examples/ when the wheel is built);
+    - a checkout (`pip install -e .`, or tinygrad_rnn on the path): examples/ beside the
+      tinygrad_rnn folder, the one copy kept in the repository.
+    """
+    for folder in (PACKAGE_DIR / "_examples", PACKAGE_DIR.parent / "examples"):
+        if (folder / "exercises").is_dir():
+            return folder
+    raise CommandError(
+        f"the lessons are not installed: neither {PACKAGE_DIR / '_examples'} nor "
+        f"{PACKAGE_DIR.parent / 'examples'} exists; reinstall tinygrad-rnn"
+    )
 
 
 @contextmanager
