@@ -1,3 +1,4 @@
+# %% [markdown]
 """Lesson 2 - the "hello" character model: read "hell", predict "ello", one step at a time.
 
 Vocabulary h, e, l, o; each character enters as a one-hot column x_t. At every step the
@@ -28,13 +29,14 @@ Read next: examples/03_bptt_by_hand.py (the gradients this script gets from back
 derived by hand).
 """
 
+# %%
 import argparse
 
 import numpy as np
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import functional as F
-from tinygrad_rnn import nn, optim
+from tinygrad_rnn import lesson_kit, nn, optim
 
 VOCAB = ["h", "e", "l", "o"]
 INPUTS, TARGETS = "hell", "ello"
@@ -46,12 +48,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=200, help="gradient descent steps (200)")
     parser.add_argument("--lr", type=float, default=0.1, help="learning rate (0.1)")
     parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args()
+    return lesson_kit.parse_args(parser)
 
 
-# --------------------------------------------------------------------------------------
-# 1. The textbook RNN, θ = {U, W, V, b, c}
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## 1. The textbook RNN, θ = {U, W, V, b, c}
+
+
+# %%
 def one_hot(char: str) -> tg.Tensor:
     """x_t: a column of zeros with a 1 at the character's index, shape (4,)."""
     x = np.zeros(len(VOCAB))
@@ -112,9 +116,11 @@ def train_textbook_rnn(args: argparse.Namespace) -> list:
     return scores
 
 
-# --------------------------------------------------------------------------------------
-# 2. The same task for an LSTM
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## 2. The same task for an LSTM
+
+
+# %%
 class HelloLSTM(nn.Module):
     """nn.LSTM(4, H) then nn.Linear(H, 4): the scores o_t of the next character.
 
@@ -163,9 +169,11 @@ def train_lstm(args: argparse.Namespace) -> list:
     return [scores[t] for t in range(len(INPUTS))]
 
 
-# --------------------------------------------------------------------------------------
-# What the models predict
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## What the models predict
+
+
+# %%
 def predicted(scores: list) -> str:
     """The most likely next character at every step."""
     return "".join(VOCAB[int(np.argmax(o.numpy()))] for o in scores)
@@ -183,6 +191,11 @@ def print_predictions(scores: list) -> None:
     print(f"  predicted {guess!r} for {INPUTS!r}: next-character accuracy {accuracy:.0%}")
 
 
+# %% [markdown]
+# ## Run the lesson
+
+
+# %%
 def main() -> None:
     args = parse_args()
     print(
@@ -193,5 +206,6 @@ def main() -> None:
     print_predictions(train_lstm(args))
 
 
+# %%
 if __name__ == "__main__":
     main()
