@@ -1,3 +1,4 @@
+# %% [markdown]
 """Lesson 3 - backpropagation through time by hand, checked against autodiff.
 
 The textbook RNN, θ = {U, W, V, b, c}, reads "hello worl" one character at a time and
@@ -27,6 +28,7 @@ Read next: examples/04_vanishing_gradients.py (what these products of Jacobians 
 over 100 steps), tinygrad_rnn/bptt.py (the equations as code).
 """
 
+# %%
 import argparse
 import re
 
@@ -35,7 +37,7 @@ from tqdm import tqdm
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import functional as F
-from tinygrad_rnn import nn
+from tinygrad_rnn import lesson_kit, nn
 from tinygrad_rnn.bptt import bptt
 
 H_LABEL = re.compile(r"^h_(\d+)$")
@@ -48,7 +50,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--show", type=int, default=3, help="entries of ∂J/∂h_t to print (3)")
     parser.add_argument("--trials", type=int, default=300, help="random RNNs to compare (300)")
     parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args()
+    return lesson_kit.parse_args(parser)
 
 
 def one_hot_text(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -60,6 +62,11 @@ def one_hot_text(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     return vocab, xs, targets
 
 
+# %% [markdown]
+# ## The gradients two ways: autodiff and by hand
+
+
+# %%
 def autodiff(model: nn.ElmanRNN, xs: np.ndarray, targets: np.ndarray):
     """J and the engine's gradients: returns (J, {name: ∂J/∂θ}, (T, H) array of ∂J/∂h_t)."""
     model.zero_grad()
@@ -81,6 +88,11 @@ def by_hand(model: nn.ElmanRNN, xs: np.ndarray, targets: np.ndarray):
     return bptt(**model.state_dict(), xs=xs, targets=targets)
 
 
+# %% [markdown]
+# ## Side by side, step by step
+
+
+# %%
 def print_step_table(result, dh_auto, model, xs, targets, vocab, text, show: int) -> float:
     """∂J/∂h_t per step, hand vs autodiff, from t = T back to 1; returns the max difference."""
     T = len(xs)
@@ -126,6 +138,11 @@ def print_parameter_table(result, grads_auto: dict) -> float:
     return worst
 
 
+# %% [markdown]
+# ## Many random RNNs
+
+
+# %%
 def random_trials(count: int, seed: int) -> tuple[float, int]:
     """Compare bptt.py with autodiff on `count` random RNNs (random T, D, H, K, weights);
     returns the largest difference over every gradient entry, and the entries compared."""
@@ -147,6 +164,11 @@ def random_trials(count: int, seed: int) -> tuple[float, int]:
     return worst, entries
 
 
+# %% [markdown]
+# ## Run the lesson
+
+
+# %%
 def main() -> None:
     args = parse_args()
     if len(args.text) < 2:
@@ -179,5 +201,6 @@ def main() -> None:
     )
 
 
+# %%
 if __name__ == "__main__":
     main()
