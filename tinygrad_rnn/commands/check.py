@@ -2,6 +2,7 @@
 
     tinygrad-rnn check --list                      # the exercises, in teaching order
     tinygrad-rnn check 6                           # examples/exercises/06_lstm_cell.py
+                                                   # (or ./06_lstm_cell.py, see default_file)
     tinygrad-rnn check lstm_cell my_lstm.py        # any file with a lstm_cell function
     tinygrad-rnn check all examples/exercises/solutions     # every exercise in a folder
     tinygrad-rnn check 3 --timeout 30              # each case may take 30 s (default 10)
@@ -47,7 +48,8 @@ def add_command(subparsers) -> None:
         "file",
         nargs="?",
         help="the file to check (default: examples/exercises/NN_name.py under the current "
-        "folder); with 'all', a folder holding NN_name.py files",
+        "folder, else NN_name.py in it); with 'all', a folder holding NN_name.py files "
+        "(default: examples/exercises, else the current folder)",
     )
     command.add_argument("--list", action="store_true", help="list the exercises and exit")
     command.add_argument(
@@ -72,11 +74,11 @@ def run_check(args: argparse.Namespace) -> int:
         )
     timeout = args.timeout if args.timeout is not None else classroom.DEFAULT_TIMEOUT
     if args.exercise == "all":
-        return check_all(classroom, Path(args.file) if args.file else DEFAULT_FOLDER, timeout)
+        return check_all(classroom, Path(args.file) if args.file else default_folder(), timeout)
     exercise = classroom.find_exercise(args.exercise)
     if exercise is None:
         raise CommandError(unknown_exercise(args.exercise, classroom.EXERCISES))
-    path = Path(args.file) if args.file else DEFAULT_FOLDER / exercise.filename
+    path = Path(args.file) if args.file else default_file(exercise)
     if not path.is_file():
         raise CommandError(missing_file(path, exercise, given=args.file is not None))
     command = f"tinygrad-rnn check {args.exercise}" + (f" {args.file}" if args.file else "")
@@ -85,6 +87,25 @@ def run_check(args: argparse.Namespace) -> int:
     if report.passed:
         print(f"Now compare with the engine's version: {exercise.engine}")
     return 0 if report.passed else 1
+
+
+def default_file(exercise) -> Path:
+    """The file `tinygrad-rnn check 6` checks when given none: the stub in the project
+    folder (examples/exercises/06_lstm_cell.py), or else 06_lstm_cell.py in the current
+    folder - a student's own folder made by `tinygrad-rnn exercises init DIR`."""
+    in_checkout = DEFAULT_FOLDER / exercise.filename
+    here = Path(exercise.filename)
+    if not in_checkout.is_file() and here.is_file():
+        return here
+    return in_checkout
+
+
+def default_folder() -> Path:
+    """The folder `tinygrad-rnn check all` grades when given none: examples/exercises in
+    the project folder, or else the current folder if it holds exercise files."""
+    if not DEFAULT_FOLDER.is_dir() and any(Path.cwd().glob("[0-9][0-9]_*.py")):
+        return Path(".")
+    return DEFAULT_FOLDER
 
 
 def exercise_list(exercises) -> str:
@@ -112,15 +133,19 @@ def missing_file(path: Path, exercise, given: bool) -> str:
     if given:
         return f"check: no file {path}"
     return (
-        f"check: no file {path} under {Path.cwd()}; run from the project folder, or give "
-        f"the path: tinygrad-rnn check {exercise.number} path/to/{exercise.filename}"
+        f"check: no file {path} or {exercise.filename} under {Path.cwd()}; run from the "
+        f"project folder, or give the path: tinygrad-rnn check {exercise.number} "
+        f"path/to/{exercise.filename} (no stubs yet? tinygrad-rnn exercises init DIR)"
     )
 
 
 def check_all(classroom, folder: Path, timeout: float) -> int:
     """One line per exercise found in `folder`; status 0 only if all of them pass."""
     if not folder.is_dir():
-        raise CommandError(f"check all: no folder {folder}")
+        hint = (
+            "" if folder != DEFAULT_FOLDER else " (get the stubs: tinygrad-rnn exercises init DIR)"
+        )
+        raise CommandError(f"check all: no folder {folder}{hint}")
     rows = []
     all_passed = True
     for exercise in classroom.EXERCISES:
