@@ -32,6 +32,7 @@ from ..errors import ArgumentError
 from ..graph import format_source, user_source
 from .compare import CaseFailure
 from .report import ERROR, FAIL, PASS, TODO, CaseResult, Report
+from .signatures import signature_problem
 from .student_process import (
     BACKWARD,
     BETWEEN,
@@ -111,6 +112,11 @@ def check_file(
                 f"{path.name} defines no function {', '.join(missing)}. Keep the names (and "
                 "arguments) of the stub: the checker calls them."
             )
+            return report
+        report.problem = signature_problem(
+            exercise.functions, student.signatures, exercise.filename
+        )
+        if report.problem:
             return report
         for number, case in enumerate(exercise.cases(), start=1):
             report.results.append(run_case(number, case, student, path))

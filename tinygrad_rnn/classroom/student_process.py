@@ -115,6 +115,7 @@ class StudentProcess:
         self.errors = OutputTail()
         self.printed = Printed()
         self.module = StudentModule(self, ())
+        self.signatures: dict = {}  # name -> its parameters, as the worker read them
 
     def __enter__(self) -> StudentProcess:
         return self
@@ -134,6 +135,8 @@ class StudentProcess:
             self.lost_contact("", IMPORTING, "its list of functions is not a list")
         names = [name for name in answer.get("callables", []) if isinstance(name, str)]
         self.module = StudentModule(self, names)
+        signatures = answer.get("signatures", {})
+        self.signatures = signatures if isinstance(signatures, dict) else {}
         return answer
 
     def begin_case(self) -> None:

@@ -13,7 +13,9 @@ descriptors and descriptors 0 and 1 point at os.devnull: input() gets EOFError,
 os.write(1, ...) goes nowhere, and print() (sys.stdout and sys.stderr) is sent to the
 checker as {"printed": text}, which the report shows under the case it belongs to.
 
-    {"do": "import", "path", "cwd"} -> {"done": "import", "callables": [...]}
+    {"do": "import", "path", "cwd"} -> {"done": "import", "callables": [...],
+                                        "signatures": {name: [[parameter, kind,
+                                        has_default], ...]}}
                                        (or "syntax": where the file does not parse)
     {"do": "call", "function", "args", "kwargs", "nodes", "grad"}
                                     -> {"done": "call", "result", "changed"}
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import inspect
 import io
 import itertools
 import os
@@ -209,7 +212,8 @@ class Worker:
             return {"done": "import", "syntax": where}
         self.module = module
         callables = [name for name, value in vars(module).items() if callable(value)]
-        return {"done": "import", "callables": callables}
+        signatures = signatures_of(module, callables)
+        return {"done": "import", "callables": callables, "signatures": signatures}
 
     # --- call --------------------------------------------------------------------------
     def do_call(self, request: dict) -> dict:
@@ -306,6 +310,22 @@ class Worker:
 # --------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------
+def signatures_of(module, names: list) -> dict:
+    """name -> [[parameter, kind, has_default], ...] of the file's functions, read with
+    inspect.signature (kind: 'POSITIONAL_OR_KEYWORD' ...); the checker compares them with
+    the calls it makes (signatures.py). Names whose signature cannot be read are left out."""
+    found = {}
+    for name in names:
+        try:
+            parameters = inspect.signature(getattr(module, name)).parameters.values()
+        except (TypeError, ValueError):  # a class without a readable __init__, a builtin
+            continue
+        found[name] = [
+            [p.name, p.kind.name, p.default is not inspect.Parameter.empty] for p in parameters
+        ]
+    return found
+
+
 def build_nodes(specs: list) -> list:
     """Rebuild the graph the checker sent (student_process.SentGraph), parents first."""
     nodes = []
