@@ -45,7 +45,7 @@ def parse_args() -> argparse.Namespace:
         "--show-steps", type=int, default=10, help="backward steps of the neuron to print (all 10)"
     )
     parser.add_argument("--formats", default="svg,png", help="picture formats, e.g. svg,png")
-    parser.add_argument("--out", default="./scalar-out", help="folder for the pictures")
+    parser.add_argument("--out", default="./lesson01-out", help="folder for the pictures")
     parser.add_argument("--seed", type=int, default=0)
     return lesson_kit.parse_args(parser)
 
@@ -112,6 +112,10 @@ def neuron_lesson(args: argparse.Namespace, out: Path) -> list[Path]:
     }
     for name, (formula, value) in hand.items():
         print(f"   ∂y/∂{name:2s} = {v[name].grad:+.6f}   by hand {formula:12s} = {value:+.6f}")
+    largest = max(abs(v[name].grad - value) for name, (_, value) in hand.items())
+    lesson_kit.report("∂y/∂w1", v["w1"].grad, fmt=".4f")
+    lesson_kit.report("neuron: autodiff vs by hand, largest difference", largest, fmt=".1g")
+    lesson_kit.report("neuron: backward steps", len(tg.topological_order(y)))
     return draw(y, out / "neuron", args.formats, "one neuron: y = tanh(w1·x1 + w2·x2 + b)")
 
 
@@ -202,6 +206,9 @@ def rnn_lesson(args: argparse.Namespace, out: Path) -> list[Path]:
     print("\n" + str(viz.gradient_flow(loss)))
     nodes = len(tg.topological_order(loss))
     print(f"   the graph has {nodes} nodes that need a gradient")
+    lesson_kit.report(f"RNN (T = {args.steps}): nodes that need a gradient", nodes)
+    difference = abs(total - W01.grad)
+    lesson_kit.report(f"RNN: Σ_t terms vs {W01.label}.grad, difference", difference, fmt=".1g")
     title = (
         f"a {args.hidden}-unit RNN over T = {args.steps} steps, scalar by scalar "
         f"(the gold weights are shared by every step; their arrows are left out)"
