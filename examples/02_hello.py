@@ -23,7 +23,13 @@ network must remember what came before: that is what the recurrence h_{t-1} -> h
 
     python examples/02_hello.py                  # a second or two
     python examples/02_hello.py --hidden 3 --steps 400
-    tinygrad-rnn demo                            # the same lesson, with pictures
+
+`tinygrad-rnn demo` (what `make demo` runs) is a different program on the same task, a
+quick showcase rather than this lesson: it trains with Adam instead of the gradient
+descent written out here, with H = 3 so that its graph fits on a slide, until every
+prediction is right, and draws pictures into demo-out/ (the unrolled RNN with its
+gradients, the LSTM's cell state, the RNN/GRU/LSTM gradient flow). Its code is
+tinygrad_rnn/commands/demo.py.
 
 Read next: examples/03_bptt_by_hand.py (the gradients this script gets from backward(),
 derived by hand).
@@ -113,6 +119,7 @@ def train_textbook_rnn(args: argparse.Namespace) -> list:
     with tg.no_grad():
         loss, scores = forward(params, INPUTS, TARGETS)
     print(f"  final J = {loss.item():.4f}")
+    lesson_kit.report("vanilla RNN: final J (sum over the 4 steps)", loss.item(), fmt=".3f")
     return scores
 
 
@@ -166,6 +173,7 @@ def train_lstm(args: argparse.Namespace) -> list:
         scores = model(x)
         loss = F.cross_entropy(scores, targets, reduction="sum")
     print(f"  final J = {loss.item():.4f}")
+    lesson_kit.report("LSTM: final J", loss.item(), fmt=".3f")
     return [scores[t] for t in range(len(INPUTS))]
 
 
@@ -179,7 +187,7 @@ def predicted(scores: list) -> str:
     return "".join(VOCAB[int(np.argmax(o.numpy()))] for o in scores)
 
 
-def print_predictions(scores: list) -> None:
+def print_predictions(scores: list, model: str) -> None:
     """One line per step: what the model read, what it predicts, with ŷ_t."""
     for t, (char, o) in enumerate(zip(INPUTS, scores), start=1):
         probs = np.exp(o.numpy() - o.numpy().max())
@@ -189,6 +197,7 @@ def print_predictions(scores: list) -> None:
     guess = predicted(scores)
     accuracy = np.mean([p == t for p, t in zip(guess, TARGETS)])
     print(f"  predicted {guess!r} for {INPUTS!r}: next-character accuracy {accuracy:.0%}")
+    lesson_kit.report(f"{model}: next-character accuracy", 100 * accuracy, unit="%", fmt=".0f")
 
 
 # %% [markdown]
@@ -201,9 +210,9 @@ def main() -> None:
     print(
         f"1. vanilla RNN, θ = {{U, W, V, b, c}}, H = {args.hidden}: learn {INPUTS!r} -> {TARGETS!r}"
     )
-    print_predictions(train_textbook_rnn(args))
+    print_predictions(train_textbook_rnn(args), "vanilla RNN")
     print(f"\n2. LSTM, nn.LSTM(4, {args.hidden}) -> nn.Linear({args.hidden}, 4), same task")
-    print_predictions(train_lstm(args))
+    print_predictions(train_lstm(args), "LSTM")
 
 
 # %%
