@@ -1,3 +1,4 @@
+# %% [markdown]
 """Lesson 4 - vanishing and exploding gradients: ‖∂L/∂h_t‖ over 100 steps, and what clipping does.
 
 Part 1. Random inputs go through nn.RNN, nn.GRU and nn.LSTM for T = 100 steps; the loss
@@ -32,6 +33,7 @@ Read next: examples/11_modelling_guideline.py (what this means for learning long
 dependencies), viz/flow.py (the table and the plot).
 """
 
+# %%
 import os
 
 # The matrices here are small (batch x 32 units): OpenBLAS's threads cost more than they
@@ -47,7 +49,7 @@ from tqdm import tqdm  # noqa: E402
 import tinygrad_rnn as tg  # noqa: E402
 import viz  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
-from tinygrad_rnn import nn, optim  # noqa: E402
+from tinygrad_rnn import lesson_kit, nn, optim  # noqa: E402
 from tinygrad_rnn.data import adding_problem  # noqa: E402
 from tinygrad_rnn.files import atomic_write  # noqa: E402
 
@@ -68,12 +70,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=0.05, help="SGD learning rate in part 2")
     parser.add_argument("--out", default="./vanishing-out", help="folder for the plots")
     parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args()
+    return lesson_kit.parse_args(parser)
 
 
-# --------------------------------------------------------------------------------------
-# The models
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## The models
+
+
+# %%
 def orthogonal(size: int, seed: int) -> np.ndarray:
     """A random orthogonal matrix Q (QᵀQ = I): every direction keeps its length."""
     q, r = np.linalg.qr(np.random.default_rng(seed).normal(size=(size, size)))
@@ -113,9 +117,11 @@ def large_rnn(args: argparse.Namespace, input_size: int) -> nn.RNN:
     return rnn
 
 
-# --------------------------------------------------------------------------------------
-# Part 1: the gradient that reaches each step
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## Part 1: the gradient that reaches each step
+
+
+# %%
 def last_state_loss(layer, x: np.ndarray) -> tg.Tensor:
     """Run the layer over x (T, B, D) and return L = Σ h_T (after L.backward())."""
     output, _ = layer(tg.tensor(x))  # (T, B, H)
@@ -134,9 +140,11 @@ def print_flows(flows: dict, T: int) -> None:
         print(f"{name:24}{cells}   {norms[0] / norms[-1]:9.1e}")
 
 
-# --------------------------------------------------------------------------------------
-# Part 2: what clipping does to the parameter gradients
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## Part 2: what clipping does to the parameter gradients
+
+
+# %%
 def hidden_states(loss: tg.Tensor) -> list:
     """The nodes h_1 ... h_T of the layer, in order (they keep .data and .grad)."""
     found = {}
@@ -186,6 +194,11 @@ def print_clipping(rows: list[dict], max_norm: float, T: int) -> None:
         )
 
 
+# %% [markdown]
+# ## Part 2 continued: training with and without clipping
+
+
+# %%
 def train_adding(layer: nn.RNN, args: argparse.Namespace, clip: float | None, desc: str):
     """SGD on the adding problem; returns per-step (loss, total gradient norm before
     clipping) and the held-out MSE at the end (nan if the weights blew up)."""
@@ -267,7 +280,11 @@ def plot_training(runs: dict, path: Path, args: argparse.Namespace) -> Path:
     return path
 
 
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## Run the lesson
+
+
+# %%
 def main() -> None:
     args = parse_args()
     if args.steps < 2 or args.train_T < 2:
@@ -286,6 +303,7 @@ def main() -> None:
     print_flows(flows, args.steps)
     title = f"Gradient reaching each step (T = {args.steps}, H = {args.hidden}, L = Σ h_T)"
     flow_plot = viz.plot_gradient_flow(flows, out / "gradient_flow.png", title, cell_state=False)
+    lesson_kit.show_picture(flow_plot)
 
     print(f"\npart 2: gradient clipping, max_norm = {args.clip:g}")
     large_name = RNN_LARGE.format(gain=args.gain)
@@ -311,6 +329,7 @@ def main() -> None:
             f" {fate}, held-out MSE {mse:.3f}"
         )
     train_plot = plot_training(runs, out / "clipping.png", args)
+    lesson_kit.show_picture(train_plot)
 
     # the lesson's conclusions, from the numbers measured above
     ratio = {name: flow.h_norms[0] / flow.h_norms[-1] for name, flow in flows.items()}
@@ -351,5 +370,6 @@ def main() -> None:
     print(f"\nplots: {flow_plot}, {train_plot}")
 
 
+# %%
 if __name__ == "__main__":
     main()
