@@ -41,6 +41,14 @@ from .errors import AnomalyError, BackwardError, InplaceError, ShapeError
 from .ops import IndexedGrad
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+# Code inside the package folder that uses the engine the way a user's script does: the
+# commands of `tinygrad-rnn` (they build the models `tinygrad-rnn render` draws) and, when
+# installed from the wheel, the lessons (tinygrad_rnn/_examples). node.source and error
+# messages name their lines, not a line of the engine or of the `tinygrad-rnn` launcher.
+_USER_CODE_DIRS = (
+    os.path.join(_PACKAGE_DIR, "commands", ""),
+    os.path.join(_PACKAGE_DIR, "_examples", ""),
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -176,16 +184,22 @@ def current_time_step() -> int | None:
 
 
 def user_source() -> tuple[str, int] | None:
-    """(filename, line) of the innermost stack frame outside the tinygrad_rnn package."""
+    """(filename, line) of the innermost stack frame outside the engine (is_engine_file)."""
     frame = _user_frame(sys._getframe(1))
     if frame is None:
         return None
     return (frame.f_code.co_filename, frame.f_lineno)
 
 
+def is_engine_file(filename: str) -> bool:
+    """True for a file of the engine itself: in the package folder, but not among the
+    package's own users of the engine (_USER_CODE_DIRS: the commands, the lessons)."""
+    return filename.startswith(_PACKAGE_DIR) and not filename.startswith(_USER_CODE_DIRS)
+
+
 def _user_frame(frame):
-    """The first frame, from `frame` outwards, whose code is not in the package."""
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    """The first frame, from `frame` outwards, whose code is not the engine's."""
+    while frame is not None and is_engine_file(frame.f_code.co_filename):
         frame = frame.f_back
     return frame
 
@@ -203,9 +217,12 @@ def _node_source(package_frames: int = 3):
     as much as the rest of a scalar node's bookkeeping.
     """
     frame = sys._getframe(package_frames)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    while frame is not None:
+        filename = frame.f_code.co_filename  # is_engine_file, written out: this runs per node
+        if not filename.startswith(_PACKAGE_DIR) or filename.startswith(_USER_CODE_DIRS):
+            return frame
         frame = frame.f_back
-    return frame
+    return None
 
 
 def _line_number(code, offset: int) -> int | None:

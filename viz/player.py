@@ -108,6 +108,17 @@ def gradient_summary(grad) -> dict | None:
     }
 
 
+def made_at(node: Node) -> str:
+    """Where the node was made, for the page: the line of code and the modules it was
+    made in - "render.py:102, in elmanrnn" - or "" when the line is unknown. The line is
+    the first one outside the engine (node.source): the user's script, a lesson, or the
+    `tinygrad-rnn` command that built the model; the modules say which model it was."""
+    if node.source == "<unknown>":
+        return ""
+    modules = [part for part in node.scope if not part.startswith("t=")]
+    return node.source + (", in " + " / ".join(modules) if modules else "")
+
+
 def step_record(step, keys: dict) -> dict:
     """One BackwardStep as plain data for the page."""
     node = step.node
@@ -126,6 +137,7 @@ def step_record(step, keys: dict) -> dict:
         "time_step": node.time_step,
         "scope": " / ".join(node.scope),
         "source": node.source,
+        "made": made_at(node),
         "derivative": derivative_text(node),
         "grad": gradient_summary(step.grad),
         "sent": sent,
@@ -436,7 +448,7 @@ function showPanel(step) {
   const meta = [];
   if (step.op) { meta.push(step.op); } else { meta.push("leaf"); }
   if (step.time_step !== null) { meta.push("t = " + step.time_step); }
-  if (step.source && step.source !== "<unknown>") { meta.push("made at " + step.source); }
+  if (step.made) { meta.push("made at " + step.made); }
   document.getElementById("node-meta").textContent = meta.join(" \\u00b7 ");
   document.getElementById("grad-name").textContent = step.title;
   const g = step.grad;
