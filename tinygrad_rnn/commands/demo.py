@@ -18,7 +18,12 @@
 
 No data download, nothing to install beyond the package (graphviz-pure renders).
 
-Read next: examples/02_hello.py (the same lesson as a script to read and change).
+This is not lesson 2 (examples/02_hello.py, `tinygrad-rnn lesson 2`), though the task is
+the same: the lesson is the script to read and change - plain gradient descent written
+out by hand, H = 8, a fixed 200 steps, no pictures; the demo is a quick showcase - Adam,
+H = 3 so the graph fits on a slide, training until every prediction is right, pictures.
+
+Read next: examples/02_hello.py (lesson 2: the same task as a script to read and change).
 """
 
 from __future__ import annotations
@@ -345,6 +350,10 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f'The "hello" character model: read {INPUTS!r}, predict the next character at every')
     print(f"step ({TARGETS!r}). Vocabulary {', '.join(VOCAB)} as one-hot vectors;")
     print("J = mean over t of -log softmax(o_t)[next character], in nats per character.")
+    print(
+        f"A quick showcase of lesson 2's task: Adam, H = {args.hidden}, pictures. Lesson 2 itself"
+    )
+    print("(tinygrad-rnn lesson 2, examples/02_hello.py) writes gradient descent out by hand.")
     learned = []
     pictures = {}
     models = [
