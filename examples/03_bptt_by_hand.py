@@ -195,10 +195,15 @@ def main() -> None:
             f"\n{args.trials} random RNNs (T ≤ 20, D, K ≤ 6, H ≤ 9): {entries} gradient entries "
             f"compared, max |bptt - autodiff| = {worst_random:.1e}"
         )
+        name = f"{args.trials} random RNNs: largest difference"
+        lesson_kit.report(name, worst_random, fmt=".1e", average="geometric")
     print(
         f"\nresult: max |difference| ∂J/∂h_t {worst_h:.1e}, ∂J/∂θ {worst_theta:.1e} "
         "(float64 round-off: the hand-derived BPTT and autodiff agree)"
     )
+    for what, worst in (("∂J/∂h_t", worst_h), ("∂J/∂θ", worst_theta)):
+        name = f"{what}: bptt.py vs autodiff, largest difference"
+        lesson_kit.report(name, worst, fmt=".1e", average="geometric")
 
 
 # %%
