@@ -3,9 +3,12 @@
 Two renderers work:
 - the system Graphviz `dot` (apt install graphviz, brew install graphviz), found on PATH;
   it writes every format, PDF included;
-- `graphviz-pure`, a pure-Rust port of dot that the `graphviz-pure` wheel installs next to
-  the Python interpreter (the venv's bin/ or Scripts/ folder), so `pip install` alone can
-  render. It writes svg, png, jpeg and dot - not pdf.
+- `graphviz-pure`, a pure-Rust port of dot that the `graphviz-pure` wheel installs as a
+  console script, so `pip install` alone can render. It writes svg, png, jpeg and dot -
+  not pdf. pip puts it in the venv's bin/ (Scripts/ on Windows), in Python's own scripts
+  folder, or - after `pip install --user` - in the user scheme's (~/.local/bin), which is
+  often not on PATH: all of these are searched, and last the file list pip recorded for
+  the graphviz-pure package (wherever it went, e.g. with --prefix or --target).
 
 The system `dot` wins when both are present.
 
@@ -41,16 +44,43 @@ class Renderer:
 
 
 def script_dirs() -> list[Path]:
-    """Folders where pip puts console scripts for this interpreter (venv bin/ first)."""
+    """Folders where pip puts console scripts for this interpreter: beside the interpreter
+    (a venv's bin/), the install scheme's scripts folder, the user scheme's (`pip install
+    --user`: ~/.local/bin on Linux, often not on PATH), and the folder pip recorded for
+    the graphviz-pure program when it installed it (wherever that was)."""
     dirs = [Path(sys.executable).parent]
-    scripts = sysconfig.get_path("scripts")
-    if scripts and Path(scripts) not in dirs:
-        dirs.append(Path(scripts))
+    for scripts in (sysconfig.get_path("scripts"), user_scripts_dir(), recorded_pure_dir()):
+        if scripts and Path(scripts) not in dirs:
+            dirs.append(Path(scripts))
     return dirs
 
 
+def user_scripts_dir() -> str | None:
+    """Where `pip install --user` puts console scripts, or None if Python has no user
+    scheme here (sysconfig's "posix_user", "nt_user", "osx_framework_user")."""
+    try:
+        return sysconfig.get_path("scripts", sysconfig.get_preferred_scheme("user"))
+    except (KeyError, ValueError):
+        return None
+
+
+def recorded_pure_dir() -> str | None:
+    """The folder of the graphviz-pure program as pip recorded it (the package's RECORD
+    file), or None if the graphviz-pure package is not installed."""
+    from importlib import metadata
+
+    try:
+        files = metadata.distribution(PURE_NAME).files or []
+    except metadata.PackageNotFoundError:
+        return None
+    for file in files:
+        if file.name in (PURE_NAME, PURE_NAME + ".exe"):
+            return str(Path(file.locate()).resolve().parent)
+    return None
+
+
 def find_pure() -> str | None:
-    """The `graphviz-pure` executable: next to the interpreter, else on PATH."""
+    """The `graphviz-pure` executable: in one of script_dirs(), else on PATH."""
     names = [PURE_NAME + ".exe", PURE_NAME] if os.name == "nt" else [PURE_NAME]
     for folder in script_dirs():
         for name in names:
@@ -72,9 +102,10 @@ def find_renderer() -> Renderer | None:
 
 
 def no_renderer_message() -> str:
+    looked = ", ".join(str(folder) for folder in script_dirs())
     return (
         "no Graphviz renderer found: neither the system `dot` (on PATH) nor the "
-        f"`{PURE_NAME}` executable (next to {sys.executable} or on PATH). Fix: "
+        f"`{PURE_NAME}` program (looked in {looked} and on PATH). Fix: "
         f"`pip install {PURE_NAME}` (pure Rust, no system package needed), or install "
         "Graphviz (`apt install graphviz`, `brew install graphviz`)."
     )
