@@ -2,6 +2,9 @@
 
     python -m viz.vanishing -o docs/images/gradient_flow.png      # T = 50, H = 32
 
+It needs matplotlib (`pip install 'tinygrad-rnn[plot]'`); without it, it says so in one
+line before computing anything.
+
 Every model reads the same random inputs, L = Σ h_T (so all gradient enters at the last
 step), one backward pass, then `viz.gradient_flow` per model and `viz.plot_gradient_flow`
 on a log scale. A fourth curve is an LSTM whose forget gates start open (bias 1 on the f
@@ -13,13 +16,17 @@ Read next: flow.py (the table and the plot this uses).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 
 import numpy as np
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import nn
 
+from .errors import RenderError, VizError
 from .flow import GradientFlow, gradient_flow, plot_gradient_flow
+
+PLOT_EXTRA = "pip install 'tinygrad-rnn[plot]'"  # the extra that brings matplotlib
 
 
 def demo_flows(steps: int, hidden: int, seed: int, forget_bias: float) -> dict[str, GradientFlow]:
@@ -54,12 +61,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-o", "--output", default="gradient_flow.png", help=".png/.svg/.pdf")
     args = parser.parse_args(argv)
+    if importlib.util.find_spec("matplotlib") is None:
+        parser.exit(1, f"{parser.prog}: error: the plot needs matplotlib: {PLOT_EXTRA}\n")
     flows = demo_flows(args.steps, args.hidden, args.seed, args.forget_bias)
     for name, flow in flows.items():
         first, last = flow.rows[0], flow.rows[-1]
         print(f"{name:22s} ‖∂L/∂h_1‖ = {first[1]:.3e}   ‖∂L/∂h_{last[0]}‖ = {last[1]:.3e}")
     title = f"Gradient reaching each time step (T = {args.steps}, H = {args.hidden}, L = Σ h_T)"
-    path = plot_gradient_flow(flows, args.output, title=title)
+    try:
+        path = plot_gradient_flow(flows, args.output, title=title)
+    except (VizError, RenderError, OSError) as error:  # a bad -o path, a folder missing ...
+        parser.exit(1, f"{parser.prog}: error: {error}\n")
     print(f"wrote {path}")
 
 
