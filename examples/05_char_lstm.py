@@ -1,3 +1,4 @@
+# %% [markdown]
 """Lesson 5 - character-level LSTM text generation on Tiny Shakespeare (or any text).
 
 The seeds' char-LSTM generator: read 40 characters, predict the next one, over and over.
@@ -28,6 +29,7 @@ tinygrad_rnn/charlm.py; this script strings them together and prints.
 Read next: tinygrad_rnn/charlm.py.
 """
 
+# %%
 import os
 
 # The matrices here are small (32 x 128): OpenBLAS's threads cost more than they save, and
@@ -41,7 +43,7 @@ from pathlib import Path  # noqa: E402
 
 from tqdm import tqdm  # noqa: E402
 
-from tinygrad_rnn import charlm, data  # noqa: E402
+from tinygrad_rnn import charlm, data, lesson_kit  # noqa: E402
 from tinygrad_rnn.files import write_text_atomic  # noqa: E402
 
 
@@ -66,9 +68,14 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--sample-length", type=int, default=300, help="characters per sample")
     parser.add_argument("--prime", default="\n", help="text the model reads before sampling")
-    return parser.parse_args()
+    return lesson_kit.parse_args(parser)
 
 
+# %% [markdown]
+# ## Train, validate, save, reload, sample
+
+
+# %%
 def main() -> None:
     args = parse_args()
     path = data.resolve_data_path("tinyshakespeare.txt", args.data)
@@ -135,7 +142,7 @@ def main() -> None:
     same = "the same" if again == val else "DIFFERENT"
     print(f"saved {saved}; reloaded it at step {reloaded.step}: val {again:.4f} ({same})")
     longer = 4000 if run.step < 4000 else 2 * run.step
-    print(f"continue this run: python examples/{Path(__file__).name} --resume --steps {longer}")
+    print(f"continue this run: the same flags plus --resume --steps {longer}")
 
     # 4. sample from the reloaded model
     samples = []
@@ -149,5 +156,6 @@ def main() -> None:
     print(f"\nwrote {out / 'samples.txt'}")
 
 
+# %%
 if __name__ == "__main__":
     main()
