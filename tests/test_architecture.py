@@ -41,6 +41,7 @@ def test_the_engine_never_imports_viz_or_plotting_libraries():
 
 def test_the_engine_core_depends_on_numpy_alone():
     core = ["graph.py", "scalar.py", "ops.py", "tensor.py", "gradcheck.py", "errors.py"]
+    core.append("checks.py")  # the argument checks gradcheck, functional, nn/ and data/ share
     for name in core:
         third_party = {
             module.split(".")[0]
@@ -50,3 +51,16 @@ def test_the_engine_core_depends_on_numpy_alone():
         stdlib = {"os", "sys", "itertools", "math", "numbers", "contextlib", "collections"}
         stdlib |= {"threading", "warnings", "operator"}
         assert third_party <= stdlib, f"{name} imports {third_party - stdlib}"
+
+
+def test_the_shared_checks_sit_below_everything_but_errors_and_graph():
+    """tinygrad_rnn/checks.py is imported by gradcheck.py, bptt.py, functional.py, nn/ and
+    data/, so of the package it may import only errors.py and graph.py."""
+    tree = ast.parse((PACKAGE / "checks.py").read_text())
+    own = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            own.add(node.module)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tinygrad_rnn"):
+            own.add(node.module.removeprefix("tinygrad_rnn."))
+    assert own <= {"errors", "graph"}, f"checks.py imports {own - {'errors', 'graph'}}"

@@ -20,8 +20,9 @@ import numbers
 
 import numpy as np
 
+from .checks import at_user_line, check_flag, check_int, describe, is_int
 from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
-from .graph import context, current_time_step, format_source, scope, user_source
+from .graph import context, current_time_step, scope
 from .tensor import Tensor, default_rng, where
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -39,11 +40,6 @@ TARGET_SLACK = 1e-4
 # --------------------------------------------------------------------------------------
 # Small helpers: checking what the user passed
 # --------------------------------------------------------------------------------------
-def _where_called() -> str:
-    """' — at file.py:LINE' of the user's code, for error messages."""
-    return f" — at {format_source(user_source())}"
-
-
 def _float_tensor(x, name: str, what: str = "input") -> Tensor:
     """`x` as a floating-point Tensor (numpy arrays and numbers are wrapped as constants)."""
     if not isinstance(x, Tensor):
@@ -51,7 +47,7 @@ def _float_tensor(x, name: str, what: str = "input") -> Tensor:
     if x.dtype.kind != "f":
         raise DTypeError(
             f"{name}: {what} must be a floating-point tensor, got {x.dtype} "
-            f"(shape {x.shape}); convert it with x.float(){_where_called()}"
+            f"(shape {x.shape}); convert it with x.float(){at_user_line()}"
         )
     return x
 
@@ -63,25 +59,13 @@ def _wrap(value, name: str, what: str) -> Tensor:
     except (DTypeError, ValueError, TypeError):  # None, a str, a ragged list ...
         raise DTypeError(
             f"{name}: {what} must be a Tensor, a numpy array or a list of numbers, got "
-            f"{_describe(value)}{_where_called()}"
+            f"{describe(value)}{at_user_line()}"
         ) from None
 
 
-def _describe(value) -> str:
-    """`2.5 (float)`: a value and its type, for messages about a wrong argument."""
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return f"{shown} ({type(value).__name__})"
-
-
-def _is_int(value) -> bool:
-    """A Python or numpy integer, but not a bool (True is not an axis or a class)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
 def _is_real(value) -> bool:
-    """A Python or numpy int or float, but not a bool or a string."""
+    """A Python or numpy int or float, but not a bool or a string. Any numbers.Real passes,
+    a Fraction too (checks.is_number would refuse one)."""
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
@@ -92,7 +76,7 @@ def _pick_axis(axis, dim, name: str):
     if axis != -1 and axis != dim:  # -1 is the default: only dim was really given
         raise ArgumentError(
             f"{name}: got axis={axis!r} and dim={dim!r}; they are the same argument, give "
-            f"only one{_where_called()}"
+            f"only one{at_user_line()}"
         )
     return dim
 
@@ -103,19 +87,16 @@ def _check_axis(x: Tensor, axis: int, name: str) -> int:
     ArgumentError for an axis that is not an int (1.0, "1", None); ShapeError for a
     scalar input (no axis at all) or an axis out of range.
     """
-    if not _is_int(axis):
-        raise ArgumentError(
-            f"{name}: axis (dim) must be an int, got {_describe(axis)}{_where_called()}"
-        )
+    check_int(axis, "axis (dim)", name, error=ArgumentError)
     if x.ndim == 0:
         raise ShapeError(
             f"{name}: the input is a scalar (shape ()), it has no axis to normalise over; "
-            f"give it one, e.g. x.reshape(1){_where_called()}"
+            f"give it one, e.g. x.reshape(1){at_user_line()}"
         )
     if not -x.ndim <= axis < x.ndim:
         raise ShapeError(
             f"{name}: axis {axis!r} is out of range for an input of shape {x.shape} "
-            f"(valid: {-x.ndim} .. {x.ndim - 1}){_where_called()}"
+            f"(valid: {-x.ndim} .. {x.ndim - 1}){at_user_line()}"
         )
     return int(axis) % x.ndim
 
@@ -131,7 +112,7 @@ def _check_reduction(reduction: str, name: str) -> None:
         hint = "; for one loss per element write reduction='none' (a string)"
     raise ArgumentError(
         f"{name}: reduction must be one of 'mean', 'sum' or 'none', got {reduction!r}{hint}"
-        f"{_where_called()}"
+        f"{at_user_line()}"
     )
 
 
@@ -140,7 +121,7 @@ def _check_same_shape(input: Tensor, target: Tensor, name: str) -> None:
         raise ShapeError(
             f"{name}: input of shape {input.shape} and target of shape {target.shape} must "
             f"have the same shape (reshape one of them, e.g. target.reshape{input.shape})"
-            f"{_where_called()}"
+            f"{at_user_line()}"
         )
 
 
@@ -155,7 +136,7 @@ def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
             raise ShapeError(
                 f"{name}: the input is empty (shape {losses.shape}), and the mean of no "
                 f"losses is 0/0 (PyTorch returns nan); skip empty batches, or use "
-                f"reduction='sum' (0 for an empty batch){_where_called()}"
+                f"reduction='sum' (0 for an empty batch){at_user_line()}"
             )
         return losses.mean()
     if reduction == "sum":
@@ -180,16 +161,13 @@ def softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     entry, or an axis of length 0 raises an error instead of giving nan; to mask, use
     `masked_softmax`.
     """
-    x = _float_tensor(x, "softmax")
-    axis = _check_axis(x, _pick_axis(axis, dim, "softmax"), "softmax")
+    x, axis = _input_and_axis(x, axis, dim, "softmax")
     return _softmax(x, axis, "softmax")
 
 
 def _softmax(x: Tensor, axis: int, name: str) -> Tensor:
     """`softmax` after the checks of x and axis; errors name `name`."""
-    _check_axis_not_empty(x, axis, name)
-    m = x.amax(axis=axis, keepdims=True).detach()  # (..., 1, ...) constant shift
-    _check_row_max(m.data, x, axis, name)
+    m = _row_max(x, axis, name)  # (..., 1, ...) constant shift
     e = (x - m).exp()  # e^{x - m}, every entry in (0, 1]
     return (e / e.sum(axis=axis, keepdims=True)).named("softmax")
 
@@ -202,19 +180,36 @@ def log_softmax(x: Tensor, axis: int = -1, *, dim: int | None = None) -> Tensor:
     for logits like ±1e4, where log(softmax(x)) would give -inf. Its gradient is
     one_hot - softmax(x). The output node is labelled "log_softmax". Errors as `softmax`.
     """
-    x = _float_tensor(x, "log_softmax")
-    axis = _check_axis(x, _pick_axis(axis, dim, "log_softmax"), "log_softmax")
+    x, axis = _input_and_axis(x, axis, dim, "log_softmax")
     return _log_softmax(x, axis, "log_softmax")
 
 
 def _log_softmax(x: Tensor, axis: int, name: str) -> Tensor:
     """`log_softmax` after the checks of x and axis; errors name `name`."""
-    _check_axis_not_empty(x, axis, name)
-    m = x.amax(axis=axis, keepdims=True).detach()  # (..., 1, ...) constant shift
-    _check_row_max(m.data, x, axis, name)
+    m = _row_max(x, axis, name)  # (..., 1, ...) constant shift
     shifted = x - m  # every entry <= 0
     log_sum = shifted.exp().sum(axis=axis, keepdims=True).log()  # log Σ e^{x - m} >= 0
     return (shifted - log_sum).named("log_softmax")
+
+
+def _input_and_axis(x, axis, dim, name: str) -> tuple[Tensor, int]:
+    """x as a floating-point Tensor, and the axis to normalise over (`axis`, or its alias
+    `dim`) as a non-negative int; errors name `name`."""
+    x = _float_tensor(x, name)
+    axis = _check_axis(x, _pick_axis(axis, dim, name), name)
+    return x, axis
+
+
+def _row_max(x: Tensor, axis: int, name: str) -> Tensor:
+    """m = max of x along `axis`, detached: the shift that keeps e^{x - m} from overflowing.
+
+    Subtracting a constant does not change a softmax, so m needs no gradient. An empty
+    axis, an all -inf row or a +inf entry is an error naming `name`.
+    """
+    _check_axis_not_empty(x, axis, name)
+    m = x.amax(axis=axis, keepdims=True).detach()  # (..., 1, ...)
+    _check_row_max(m.data, x, axis, name)
+    return m
 
 
 def _check_axis_not_empty(x: Tensor, axis: int, name: str) -> None:
@@ -222,7 +217,7 @@ def _check_axis_not_empty(x: Tensor, axis: int, name: str) -> None:
     if x.shape[axis] == 0:
         raise ShapeError(
             f"{name}: axis {axis} of the input of shape {x.shape} has length 0, so there "
-            f"is nothing to take a softmax over{_where_called()}"
+            f"is nothing to take a softmax over{at_user_line()}"
         )
 
 
@@ -241,12 +236,12 @@ def _check_row_max(maxima: np.ndarray, x: Tensor, axis: int, name: str) -> None:
             f"{name}: {all_minus_inf} slice(s) along axis {axis} of the input of shape "
             f"{x.shape} hold only -inf (a fully masked row?), and a softmax over no finite "
             f"score is 0/0; keep at least one finite score per row, or use "
-            f"F.masked_softmax(scores, mask) / F.attention(..., mask=mask){_where_called()}"
+            f"F.masked_softmax(scores, mask) / F.attention(..., mask=mask){at_user_line()}"
         )
     raise ArgumentError(
         f"{name}: the input of shape {x.shape} holds +inf, and e^inf / e^inf is nan; the "
         f"scores overflowed before this call (tg.detect_anomaly() shows where)"
-        f"{_where_called()}"
+        f"{at_user_line()}"
     )
 
 
@@ -264,18 +259,18 @@ def _class_targets(target, scores: Tensor, ignore_index: int, name: str) -> np.n
             f"{name}: target must hold class indices (integers), got dtype {array.dtype} "
             f"(shape {array.shape}). Convert it with target.long() or "
             f"np.asarray(target, dtype=int); for probabilities use another loss"
-            f"{_where_called()}"
+            f"{at_user_line()}"
         )
     if scores.ndim == 0:
         raise ShapeError(
             f"{name}: input must have a class axis, shape (C,) or (N, C, ...), got a "
-            f"scalar{_where_called()}"
+            f"scalar{at_user_line()}"
         )
     classes = scores.shape[0] if scores.ndim == 1 else scores.shape[1]
     if classes == 0:
         raise ShapeError(
             f"{name}: input of shape {scores.shape} has no classes (C = 0 along the class "
-            f"axis {0 if scores.ndim == 1 else 1}){_where_called()}"
+            f"axis {0 if scores.ndim == 1 else 1}){at_user_line()}"
         )
     expected = () if scores.ndim == 1 else scores.shape[:1] + scores.shape[2:]
     if array.shape != expected:
@@ -291,7 +286,7 @@ def _class_targets(target, scores: Tensor, ignore_index: int, name: str) -> np.n
         raise ShapeError(
             f"{name}: input of shape {scores.shape} (class axis {0 if scores.ndim == 1 else 1}"
             f", C = {scores.shape[0 if scores.ndim == 1 else 1]}) needs a target of shape "
-            f"{expected}, got {array.shape}{hint}{_where_called()}"
+            f"{expected}, got {array.shape}{hint}{at_user_line()}"
         )
     counted = array != ignore_index
     bad = counted & ((array < 0) | (array >= classes))
@@ -300,7 +295,7 @@ def _class_targets(target, scores: Tensor, ignore_index: int, name: str) -> np.n
         raise TensorIndexError(
             f"{name}: target values must be class indices in [0, {classes}) (C = {classes} "
             f"from input shape {scores.shape}) or ignore_index={ignore_index}; got "
-            f"{shown}{_where_called()}"
+            f"{shown}{at_user_line()}"
         )
     return array
 
@@ -319,7 +314,7 @@ def _target_array(target, name: str) -> np.ndarray:
         except ValueError:  # a ragged list such as [[0, 1], [2]]
             raise ShapeError(
                 f"{name}: target must be a rectangular array of class indices, got rows of "
-                f"different lengths{_where_called()}"
+                f"different lengths{at_user_line()}"
             ) from None
     if array.size == 0 and array.dtype.kind == "f":
         return array.astype(np.int64)
@@ -328,10 +323,10 @@ def _target_array(target, name: str) -> np.ndarray:
 
 def _check_ignore_index(ignore_index, name: str) -> None:
     """ignore_index is an int class value (PyTorch's default -100), not 1.0 or "pad"."""
-    if not _is_int(ignore_index):
+    if not is_int(ignore_index):
         raise ArgumentError(
             f"{name}: ignore_index must be an int such as -100 or the <pad> index, got "
-            f"{_describe(ignore_index)}{_where_called()}"
+            f"{describe(ignore_index)}{at_user_line()}"
         )
 
 
@@ -348,13 +343,13 @@ def _class_weights(weight, scores: Tensor, name: str) -> np.ndarray | None:
     if array.dtype.kind not in "fiu":
         raise DTypeError(
             f"{name}: weight must hold numbers (one per class), got dtype {array.dtype}"
-            f"{_where_called()}"
+            f"{at_user_line()}"
         )
     if array.shape != (classes,):
         raise ShapeError(
             f"{name}: weight must hold one number per class, shape ({classes},) for input "
             f"of shape {scores.shape}; got {array.dtype} of shape {array.shape}"
-            f"{_where_called()}"
+            f"{at_user_line()}"
         )
     _check_weight_values(array, name, "weight")
     return array.astype(scores.dtype)
@@ -365,12 +360,12 @@ def _check_weight_values(array: np.ndarray, name: str, what: str) -> None:
     if not np.all(np.isfinite(array)):
         raise ArgumentError(
             f"{name}: {what} must be finite, got {int(np.sum(~np.isfinite(array)))} "
-            f"NaN/inf value(s){_where_called()}"
+            f"NaN/inf value(s){at_user_line()}"
         )
     if np.any(array < 0):
         raise ArgumentError(
             f"{name}: {what} must be >= 0, got {float(np.min(array)):.4g}; a negative weight "
-            f"rewards the model for a wrong answer{_where_called()}"
+            f"rewards the model for a wrong answer{at_user_line()}"
         )
 
 
@@ -424,7 +419,7 @@ def _reduce_class_losses(
         raise ArgumentError(
             f"{name}: reduction='mean' has nothing to average: {why} "
             f"- the mean would be 0/0 (PyTorch returns nan). Skip this batch, or use "
-            f"reduction='sum' (0 here){_where_called()}"
+            f"reduction='sum' (0 here){at_user_line()}"
         )
     return losses.sum() / denominator
 
@@ -498,7 +493,7 @@ def _check_not_probabilities(input: Tensor) -> None:
         f"nll_loss: the input of shape {input.shape} looks like probabilities (every row is "
         f"in [0, 1] and sums to 1), but nll_loss needs log-probabilities; use "
         f"F.log_softmax instead of F.softmax, or F.cross_entropy on the raw scores"
-        f"{_where_called()}"
+        f"{at_user_line()}"
     )
 
 
@@ -533,7 +528,7 @@ def cross_entropy(
     if not _is_real(label_smoothing) or not 0.0 <= label_smoothing <= 1.0:
         raise ArgumentError(
             f"cross_entropy: label_smoothing must be a number between 0 and 1, got "
-            f"{_describe(label_smoothing)}{_where_called()}"
+            f"{describe(label_smoothing)}{at_user_line()}"
         )
     target = _class_targets(target, input, ignore_index, "cross_entropy")
     weight = _class_weights(weight, input, "cross_entropy")
@@ -615,7 +610,7 @@ def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "m
             f"binary_cross_entropy: all elements of input should be between 0 and 1 "
             f"(probabilities), got values from {np.nanmin(probabilities):.4g} to "
             f"{np.nanmax(probabilities):.4g}; apply sigmoid first or use "
-            f"binary_cross_entropy_with_logits{_where_called()}"
+            f"binary_cross_entropy_with_logits{at_user_line()}"
         )
     _check_binary_targets(target, name)
     log_p = _clamped_log(input)  # log p, >= -100
@@ -636,7 +631,7 @@ def _check_binary_targets(target: Tensor, name: str) -> None:
             f"{name}: target values must be between 0 and 1 (the probability of the "
             f"positive class), got values from {np.nanmin(values):.4g} to "
             f"{np.nanmax(values):.4g}{' and NaN' if np.isnan(values).any() else ''}; map "
-            f"labels such as -1/+1 or 1/2 to 0/1 first{_where_called()}"
+            f"labels such as -1/+1 or 1/2 to 0/1 first{at_user_line()}"
         )
 
 
@@ -656,7 +651,7 @@ def _elementwise_weight(weight, input: Tensor, name: str, what: str) -> Tensor:
         examples = f"{input.shape}" if input.ndim <= 1 else f"{input.shape} or {input.shape[-1:]}"
         raise ShapeError(
             f"{name}: {what} of shape {weight.shape} must broadcast to the input's shape "
-            f"{input.shape} without changing it (e.g. shape {examples}){_where_called()}"
+            f"{input.shape} without changing it (e.g. shape {examples}){at_user_line()}"
         )
     _check_weight_values(weight.data, name, what)
     return weight
@@ -720,10 +715,10 @@ def _generator(rng) -> np.random.Generator:
         return rng
     if isinstance(rng, (np.random.RandomState, np.random.BitGenerator, np.random.SeedSequence)):
         return np.random.default_rng(rng)  # numpy's other sources of randomness
-    if not _is_int(rng) or rng < 0:
+    if not is_int(rng) or rng < 0:
         raise ArgumentError(
             f"dropout: rng must be a np.random.Generator, an int seed >= 0 or None, got "
-            f"{_describe(rng)}{_where_called()}"
+            f"{describe(rng)}{at_user_line()}"
         )
     return np.random.default_rng(int(rng))
 
@@ -743,16 +738,13 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng=None) -> Tenso
     if not _is_real(p):
         raise ArgumentError(
             f"dropout: p (the probability of zeroing an element) must be a number between 0 "
-            f"and 1, got {_describe(p)}{_where_called()}"
+            f"and 1, got {describe(p)}{at_user_line()}"
         )
     if not 0.0 <= p <= 1.0:
         raise ArgumentError(
-            f"dropout: probability has to be between 0 and 1, but got {p!r}{_where_called()}"
+            f"dropout: probability has to be between 0 and 1, but got {p!r}{at_user_line()}"
         )
-    if not isinstance(training, (bool, np.bool_)):
-        raise ArgumentError(
-            f"dropout: training must be True or False, got {_describe(training)}{_where_called()}"
-        )
+    check_flag(training, "training", "dropout", error=ArgumentError)
     x = _float_tensor(x, "dropout")
     if not training or p == 0:
         return x
@@ -800,12 +792,12 @@ def _check_mask(mask, scores: Tensor, name: str, axis: int = -1) -> np.ndarray |
         raise DTypeError(
             f"{name}: mask must be a boolean array (True = attend to this step), got dtype "
             f"{array.dtype}; convert 0/1 values with mask.astype(bool), or build it from "
-            f"lengths with tinygrad_rnn.data.lengths_to_mask(lengths, T){_where_called()}"
+            f"lengths with tinygrad_rnn.data.lengths_to_mask(lengths, T){at_user_line()}"
         )
     if array.shape != scores.shape:
         raise ShapeError(
             f"{name}: mask of shape {array.shape} must match the scores' shape {scores.shape} "
-            f"(batch, time steps){_where_called()}"
+            f"(batch, time steps){at_user_line()}"
         )
     empty = ~array.any(axis=axis)
     if empty.any():
@@ -817,7 +809,7 @@ def _check_mask(mask, scores: Tensor, name: str, axis: int = -1) -> np.ndarray |
         raise ArgumentError(
             f"{name}: mask rows {rows} are all False{along} - a softmax over no step is "
             f"undefined (0/0). Every sequence needs at least one unmasked step: check that "
-            f"no length is 0{_where_called()}"
+            f"no length is 0{at_user_line()}"
         )
     return array
 
@@ -858,24 +850,22 @@ def _check_attention_inputs(query: Tensor, keys: Tensor, values: Tensor, name: s
         raise ShapeError(
             f"{name}: expected query (B, H), keys (B, T, H) and values (B, T, H_v), got "
             f"{query.shape}, {keys.shape} and {values.shape}. For one sequence add a batch "
-            f"axis: query.reshape(1, H), keys.reshape(1, T, H){_where_called()}"
+            f"axis: query.reshape(1, H), keys.reshape(1, T, H){at_user_line()}"
         )
     B, H = query.shape
     if keys.shape[0] != B or keys.shape[2] != H:
         raise ShapeError(
             f"{name}: query {query.shape} (B, H) and keys {keys.shape} (B, T, H) must agree "
             f"on B and H; dot-product scores s·h_i need equal sizes (for different sizes use "
-            f"nn.Attention(kind='general' or 'additive', key_size=...)){_where_called()}"
+            f"nn.Attention(kind='general' or 'additive', key_size=...)){at_user_line()}"
         )
     if values.shape[:2] != keys.shape[:2]:
         raise ShapeError(
             f"{name}: values {values.shape} must have the keys' batch and time axes "
-            f"{keys.shape[:2]} (one value per key){_where_called()}"
+            f"{keys.shape[:2]} (one value per key){at_user_line()}"
         )
     if keys.shape[1] == 0:
-        raise ShapeError(
-            f"{name}: got keys with no time steps, shape {keys.shape}{_where_called()}"
-        )
+        raise ShapeError(f"{name}: got keys with no time steps, shape {keys.shape}{at_user_line()}")
 
 
 def attend(scores: Tensor, values: Tensor, mask=None) -> tuple[Tensor, Tensor]:
@@ -900,7 +890,7 @@ def _attend(scores: Tensor, values: Tensor, mask, name: str) -> tuple[Tensor, Te
     if scores.ndim != 2 or values.ndim != 3 or values.shape[:2] != scores.shape:
         raise ShapeError(
             f"{name}: scores (B, T) and values (B, T, H_v) must agree on B and T, got "
-            f"{scores.shape} and {values.shape}{_where_called()}"
+            f"{scores.shape} and {values.shape}{at_user_line()}"
         )
     keep = _check_mask(mask, scores, name)
     B, T = scores.shape

@@ -23,8 +23,9 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from .checks import at_user_line, is_int
 from .errors import ArgumentError, DTypeError, GradcheckError
-from .graph import Node, format_source, no_grad, user_source
+from .graph import Node, no_grad
 from .scalar import Value
 from .tensor import Tensor, _constant
 
@@ -65,37 +66,32 @@ def gradcheck(
     return True
 
 
-def _where_called() -> str:
-    """' — at file.py:LINE' of the user's code, for error messages."""
-    return f" — at {format_source(user_source())}"
-
-
 def _check_arguments(fn, inputs, eps, atol, rtol, seed) -> list[Node]:
     """The inputs as a list of nodes, after checking every argument of `gradcheck`."""
     if not callable(fn):
         raise ArgumentError(
             f"gradcheck: fn must be a function called as fn(*inputs), got "
-            f"{type(fn).__name__} {fn!r}{_where_called()}"
+            f"{type(fn).__name__} {fn!r}{at_user_line()}"
         )
     if isinstance(inputs, Node):
         inputs = [inputs]  # one input, as torch.autograd.gradcheck allows
     if not isinstance(inputs, Iterable) or isinstance(inputs, (str, bytes, np.ndarray)):
         raise ArgumentError(
             f"gradcheck: inputs must be a list of Tensors or Values, got "
-            f"{type(inputs).__name__}{_where_called()}"
+            f"{type(inputs).__name__}{at_user_line()}"
         )
     inputs = list(inputs)
     for index, x in enumerate(inputs):
         if not isinstance(x, Node):
             raise ArgumentError(
                 f"gradcheck: input #{index} has type {type(x).__name__}, not Tensor or Value; "
-                f"wrap it: tg.tensor(x, requires_grad=True){_where_called()}"
+                f"wrap it: tg.tensor(x, requires_grad=True){at_user_line()}"
             )
     _check_positive_number(eps, "eps", allow_zero=False)
     _check_positive_number(atol, "atol", allow_zero=True)
     _check_positive_number(rtol, "rtol", allow_zero=True)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ArgumentError(f"gradcheck: seed must be an int >= 0, got {seed!r}{_where_called()}")
+    if not is_int(seed) or seed < 0:
+        raise ArgumentError(f"gradcheck: seed must be an int >= 0, got {seed!r}{at_user_line()}")
     return inputs
 
 
@@ -107,7 +103,7 @@ def _check_positive_number(value, name: str, allow_zero: bool) -> None:
     bound = ">= 0" if allow_zero else "> 0"
     raise ArgumentError(
         f"gradcheck: {name} must be a finite number {bound}, got {value!r} "
-        f"({type(value).__name__}){_where_called()}"
+        f"({type(value).__name__}){at_user_line()}"
     )
 
 

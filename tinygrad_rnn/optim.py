@@ -34,22 +34,26 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from .checks import at_user_line, describe, is_number
 from .errors import ArgumentError, ShapeError
 from .nn.checks import (
-    at_user_line,
+    PROBABILITY,
+    Bounds,
     check_flag,
-    is_number,
     layer_name,
     not_a_tensor_hint,
     not_an_iterable_hint,
     number_ok,
     number_rule,
-    show,
 )
 from .nn.utils import clip_grad_norm_, clip_grad_value_  # also reachable as optim.clip_...
 from .tensor import Tensor
 
 __all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "clip_grad_norm_", "clip_grad_value_"]
+
+# Where the options may lie (PyTorch's rules): lr, eps, momentum ... >= 0; each beta in [0, 1).
+NON_NEGATIVE = Bounds(low=0.0)
+BETA = Bounds(low=0.0, high=1.0, high_included=False)
 
 
 class Optimizer:
@@ -125,9 +129,9 @@ class Optimizer:
         """Raise ArgumentError for an invalid option value (the subclasses add their own)."""
         name = layer_name(self)
         if "lr" in group:  # an optimizer of your own may have neither option
-            _check_option(name, group, "lr", "learning rate", low=0.0)
+            _check_option(name, group, "lr", "learning rate", NON_NEGATIVE)
         if "weight_decay" in group:
-            _check_option(name, group, "weight_decay", "weight_decay", low=0.0)
+            _check_option(name, group, "weight_decay", "weight_decay", NON_NEGATIVE)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: `p.grad = None` (default), or fill it with 0."""
@@ -254,15 +258,15 @@ def _check_parameter(name: str, index: int, p) -> None:
         )
 
 
-def _check_option(name: str, group: dict, key: str, label: str, **bounds) -> None:
+def _check_option(name: str, group: dict, key: str, label: str, bounds: Bounds) -> None:
     """ArgumentError in PyTorch's words ("invalid learning rate: -1") unless group[key]
-    is a number within `bounds` (the keywords of checks.number_ok)."""
+    is a number within `bounds`."""
     value = group[key]
-    if number_ok(value, **bounds):
+    if number_ok(value, bounds):
         return
     got = "" if is_number(value) else f", got a {type(value).__name__}"
     raise ArgumentError(
-        f"{name}: invalid {label}: {value!r} ({key} must be {number_rule(**bounds)}{got})"
+        f"{name}: invalid {label}: {value!r} ({key} must be {number_rule(bounds)}{got})"
         f"{at_user_line()}"
     )
 
@@ -273,10 +277,10 @@ def _check_betas(name: str, group: dict) -> None:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ArgumentError(
             f"{name}: betas must be a pair (beta1, beta2) such as (0.9, 0.999), got "
-            f"{show(betas)}{at_user_line()}"
+            f"{describe(betas, limit=None)}{at_user_line()}"
         )
     for index, beta in enumerate(betas):
-        if not number_ok(beta, low=0.0, high=1.0, high_included=False):
+        if not number_ok(beta, BETA):
             got = "" if is_number(beta) else f", got a {type(beta).__name__}"
             raise ArgumentError(
                 f"{name}: invalid beta parameter at index {index}: {beta!r} (betas[{index}] "
@@ -354,8 +358,8 @@ class SGD(Optimizer):
     def _check_options(self, group: dict) -> None:
         super()._check_options(group)
         name = layer_name(self)
-        _check_option(name, group, "momentum", "momentum", low=0.0)
-        _check_option(name, group, "dampening", "dampening", low=0.0, high=1.0)
+        _check_option(name, group, "momentum", "momentum", NON_NEGATIVE)
+        _check_option(name, group, "dampening", "dampening", PROBABILITY)
         group["nesterov"] = check_flag(name, "nesterov", group["nesterov"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ArgumentError(
@@ -431,9 +435,9 @@ class RMSprop(Optimizer):
     def _check_options(self, group: dict) -> None:
         super()._check_options(group)
         name = layer_name(self)
-        _check_option(name, group, "alpha", "alpha", low=0.0, high=1.0)
-        _check_option(name, group, "eps", "epsilon value", low=0.0)
-        _check_option(name, group, "momentum", "momentum", low=0.0)
+        _check_option(name, group, "alpha", "alpha", PROBABILITY)
+        _check_option(name, group, "eps", "epsilon value", NON_NEGATIVE)
+        _check_option(name, group, "momentum", "momentum", NON_NEGATIVE)
         group["centered"] = check_flag(name, "centered", group["centered"])
 
     def step(self) -> None:
@@ -506,7 +510,7 @@ class Adam(Optimizer):
     def _check_options(self, group: dict) -> None:
         super()._check_options(group)
         name = layer_name(self)
-        _check_option(name, group, "eps", "epsilon value", low=0.0)
+        _check_option(name, group, "eps", "epsilon value", NON_NEGATIVE)
         _check_betas(name, group)
         group["betas"] = tuple(group["betas"])
 

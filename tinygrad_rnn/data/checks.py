@@ -3,74 +3,32 @@
     batchify(ids, 2.5)        # DataError: batchify: batch_size must be an int, got 2.5 (float)
                               #            — at train.py:12
 
-Every data function checks its sizes, seeds and flags with these few helpers before it
-touches numpy, so a student sees which function and which argument was wrong, and the
-line of their own code (`— at train.py:12`), instead of a numpy traceback such as
-"SeedSequence expects int or sequence of ints". Errors about the *contents* of a file
-(DataFormatError, DataNotFoundError) name the file and its line instead.
+Every data function checks its sizes, seeds and flags before it touches numpy, so a
+student sees which function and which argument was wrong, and the line of their own code
+(`— at train.py:12`), instead of a numpy traceback such as "SeedSequence expects int or
+sequence of ints". Errors about the *contents* of a file (DataFormatError,
+DataNotFoundError) name the file and its line instead.
+
+The pieces every package shares (the user's line, `describe`, `is_int`, and `check_int` /
+`check_flag` given error=DataError) live in tinygrad_rnn/checks.py; this file holds what
+only the data functions need: seeds, paths, lists of items and arrays of indices.
 
 Read next: vocab.py.
 """
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ..graph import format_source, user_source
+from ..checks import at_user_line, check_int, describe, is_int, is_number
 from .errors import DataError
-
-
-def user_line() -> str:
-    """' — at file.py:LINE' of the user's code (the first frame outside tinygrad_rnn)."""
-    return f" — at {format_source(user_source())}"
-
-
-def describe(value) -> str:
-    """`2.5 (float)`: a value and its type, for messages about a wrong argument."""
-    shown = repr(value)
-    if len(shown) > 60:
-        shown = shown[:57] + "..."
-    return f"{shown} ({type(value).__name__})"
-
-
-def is_int(value) -> bool:
-    """True for a Python or numpy integer; False for bool (True is not a size)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def is_number(value) -> bool:
-    """True for a Python or numpy int or float; False for bool, str, None ..."""
-    if isinstance(value, (bool, np.bool_)):
-        return False
-    return isinstance(value, (int, float, np.integer, np.floating))
-
-
-def check_int(value, name: str, where: str, minimum: int | None = None) -> int:
-    """`value` as an int, or a DataError naming `where` and the argument `name`.
-
-    With `minimum`, the value must also be >= minimum.
-    """
-    if not is_int(value):
-        raise DataError(f"{where}: {name} must be an int, got {describe(value)}{user_line()}")
-    if minimum is not None and value < minimum:
-        raise DataError(f"{where}: {name} must be >= {minimum}, got {value}{user_line()}")
-    return int(value)
 
 
 def check_ints(where: str, **values) -> None:
     """`check_int` on several arguments at once: check_ints("copy_task", n=n, T=T)."""
     for name, value in values.items():
-        check_int(value, name, where)
-
-
-def check_flag(value, name: str, where: str) -> bool:
-    """A True/False argument. A string such as "False" would count as True: refuse it."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise DataError(
-            f"{where}: {name} must be True or False, got {describe(value)}{user_line()}"
-        )
-    return bool(value)
+        check_int(value, name, where, error=DataError)
 
 
 def make_rng(seed, where: str) -> np.random.Generator:
@@ -86,7 +44,7 @@ def make_rng(seed, where: str) -> np.random.Generator:
     if not is_int(seed) or seed < 0:
         raise DataError(
             f"{where}: seed must be an int >= 0 or a np.random.Generator, got "
-            f"{describe(seed)}{user_line()}"
+            f"{describe(seed)}{at_user_line()}"
         )
     return np.random.default_rng(int(seed))
 
@@ -95,8 +53,16 @@ def check_path(path, where: str) -> None:
     """A file path must be a str or an os.PathLike (pathlib.Path), not None or a number."""
     if not isinstance(path, (str, os.PathLike)):
         raise DataError(
-            f"{where}: the path must be a str or a pathlib.Path, got {describe(path)}{user_line()}"
+            f"{where}: the path must be a str or a pathlib.Path, got {describe(path)}"
+            f"{at_user_line()}"
         )
+
+
+def check_iterable(value, wanted: str, where: str) -> None:
+    """Raise DataError "<where>: <wanted>, got 2.5 (float)" unless `value` can be looped
+    over. `wanted` says what was expected: "tokens must be a list of strings"."""
+    if not isinstance(value, Iterable):
+        raise DataError(f"{where}: {wanted}, got {describe(value)}{at_user_line()}")
 
 
 def check_sized(items, name: str, where: str) -> Sequence:
@@ -108,16 +74,17 @@ def check_sized(items, name: str, where: str) -> Sequence:
     if isinstance(items, dict):
         raise DataError(
             f"{where}: {name} is a dict; pass list(d.values()) or list(d.items()) to say "
-            f"which you mean{user_line()}"
+            f"which you mean{at_user_line()}"
         )
     if isinstance(items, (str, bytes)) or items is None or is_number(items):
         raise DataError(
-            f"{where}: {name} must be a list or array of items, got {describe(items)}{user_line()}"
+            f"{where}: {name} must be a list or array of items, got {describe(items)}"
+            f"{at_user_line()}"
         )
     if isinstance(items, np.ndarray) and items.ndim == 0:
         raise DataError(
             f"{where}: {name} must be a list or array of items, got a 0-d array "
-            f"({items!r}){user_line()}"
+            f"({items!r}){at_user_line()}"
         )
     if isinstance(items, (list, tuple, np.ndarray)):
         return items
@@ -127,5 +94,14 @@ def check_sized(items, name: str, where: str) -> Sequence:
         return list(items)
     except TypeError:
         raise DataError(
-            f"{where}: {name} must be a list or array of items, got {describe(items)}{user_line()}"
+            f"{where}: {name} must be a list or array of items, got {describe(items)}"
+            f"{at_user_line()}"
         ) from None
+
+
+def as_numpy(values) -> np.ndarray:
+    """`values` as a numpy array: a Tensor (anything with `.numpy()`) gives its numbers, a
+    list or an array goes through np.asarray."""
+    if hasattr(values, "numpy"):
+        values = values.numpy()
+    return np.asarray(values)

@@ -33,7 +33,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .checks import check_int, describe, make_rng, user_line
+from ..checks import at_user_line, check_int, describe
+from .checks import check_iterable, make_rng
 from .errors import DataError
 from .sequences import pad_sequences
 from .vocab import DEFAULT_SPECIALS, SEQ2SEQ_SPECIALS, CharVocab
@@ -81,12 +82,12 @@ def format_date(day: datetime.date, template: str) -> str:
     """Write `day` with one of the DATE_FORMATS templates (English names, any locale)."""
     if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
         raise DataError(
-            f"format_date: day must be a datetime.date, got {describe(day)}{user_line()}"
+            f"format_date: day must be a datetime.date, got {describe(day)}{at_user_line()}"
         )
     if not isinstance(template, str):
         raise DataError(
             f"format_date: template must be a str such as '{{d}} {{month}} {{yyyy}}', got "
-            f"{describe(template)}{user_line()}"
+            f"{describe(template)}{at_user_line()}"
         )
     month = MONTHS[day.month - 1]
     weekday = WEEKDAYS[day.weekday()]  # Monday is 0
@@ -119,25 +120,25 @@ def _check_template(template, where: str) -> None:
     if not isinstance(template, str):
         raise DataError(
             f"{where}: every template must be a str such as '{{d}} {{month}} {{yyyy}}', got "
-            f"{describe(template)}{user_line()}"
+            f"{describe(template)}{at_user_line()}"
         )
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as error:  # a lone "{" or "}"
         raise DataError(
             f"{where}: template {template!r} is not a valid format string ({error}); write "
-            f"a literal brace as {{{{ or }}}}{user_line()}"
+            f"a literal brace as {{{{ or }}}}{at_user_line()}"
         ) from None
     for _, field, _, _ in parsed:
         if field == "" or (field is not None and field.isdigit()):
             raise DataError(
                 f"{where}: template {template!r} has a positional field {{{field}}}; name "
-                f"each field, e.g. '{{d}} {{month}} {{yyyy}}'{user_line()}"
+                f"each field, e.g. '{{d}} {{month}} {{yyyy}}'{at_user_line()}"
             )
         if field is not None and field not in TEMPLATE_FIELDS:
             raise DataError(
                 f"{where}: template {template!r} uses the field {{{field}}}, which is not "
-                f"one of {', '.join(TEMPLATE_FIELDS)}{user_line()}"
+                f"one of {', '.join(TEMPLATE_FIELDS)}{at_user_line()}"
             )
 
 
@@ -146,16 +147,12 @@ def _check_formats(formats, where: str) -> tuple[str, ...]:
     if isinstance(formats, str):
         raise DataError(
             f"{where}: formats must be a list of templates, got one str; for a single "
-            f"template write formats=({formats!r},){user_line()}"
+            f"template write formats=({formats!r},){at_user_line()}"
         )
-    if not isinstance(formats, Iterable):
-        raise DataError(
-            f"{where}: formats must be a list of template strings, got {describe(formats)}"
-            f"{user_line()}"
-        )
+    check_iterable(formats, "formats must be a list of template strings", where)
     formats = tuple(formats)
     if len(formats) == 0:
-        raise DataError(f"{where}: formats is empty; pass at least one template{user_line()}")
+        raise DataError(f"{where}: formats is empty; pass at least one template{at_user_line()}")
     for template in formats:
         _check_template(template, where)
     return formats
@@ -167,11 +164,11 @@ def _check_date_range(start, end, where: str) -> int:
         if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
             raise DataError(
                 f"{where}: {name} must be a datetime.date, e.g. datetime.date(2000, 1, 1), "
-                f"got {describe(day)}{user_line()}"
+                f"got {describe(day)}{at_user_line()}"
             )
     span = (end - start).days + 1
     if span < 1:
-        raise DataError(f"{where}: end {end} is before start {start}{user_line()}")
+        raise DataError(f"{where}: end {end} is before start {start}{at_user_line()}")
     return span
 
 
@@ -182,7 +179,7 @@ def random_dates(
     end: datetime.date = DATE_END,
 ) -> list[datetime.date]:
     """`n` dates drawn uniformly from start..end (both included)."""
-    check_int(n, "n", "random_dates", minimum=0)
+    check_int(n, "n", "random_dates", error=DataError, minimum=0)
     rng = make_rng(seed, "random_dates")
     span = _check_date_range(start, end, "random_dates")
     offsets = rng.integers(0, span, size=n)
@@ -201,13 +198,13 @@ def date_pairs(
     Each pair draws a date uniformly from start..end and a template uniformly from
     `formats`; a source string already drawn is drawn again, so all n differ.
     """
-    check_int(n, "n", "date_pairs", minimum=1)
+    check_int(n, "n", "date_pairs", error=DataError, minimum=1)
     formats = _check_formats(formats, "date_pairs")
     possible = _check_date_range(start, end, "date_pairs") * len(formats)
     if n > possible // 2:
         raise DataError(
             f"date_pairs: {n} distinct pairs is too many for {possible} possible "
-            f"(date, format) combinations; widen start..end or ask for fewer{user_line()}"
+            f"(date, format) combinations; widen start..end or ask for fewer{at_user_line()}"
         )
     rng = make_rng(seed, "date_pairs")
     pairs: dict[str, str] = {}  # source -> target, insertion-ordered
@@ -227,7 +224,7 @@ def date_pairs(
             raise DataError(
                 f"date_pairs: found only {len(pairs)} distinct source strings, {n} were "
                 f"asked for; these formats write too few different dates in {start}..{end}"
-                f"{user_line()}"
+                f"{at_user_line()}"
             )
     return list(pairs.items())
 
@@ -299,14 +296,14 @@ def _check_date_vocabs(src_vocab, tgt_vocab) -> None:
         if not isinstance(vocab, CharVocab):
             raise DataError(
                 f"encode_date_pairs: {name} must be a CharVocab (see date_vocabs()), got "
-                f"{describe(vocab)}{user_line()}"
+                f"{describe(vocab)}{at_user_line()}"
             )
         missing = [f"<{special}>" for special in needed if vocab.stoi.get(f"<{special}>") is None]
         if missing:
             raise DataError(
                 f"encode_date_pairs: {name} has no {' or '.join(missing)}; build it with "
                 f"specials=SEQ2SEQ_SPECIALS, or pass the vocabularies in the order "
-                f"(src_vocab, tgt_vocab) = date_vocabs(){user_line()}"
+                f"(src_vocab, tgt_vocab) = date_vocabs(){at_user_line()}"
             )
 
 
@@ -315,11 +312,11 @@ def _check_pairs(pairs) -> list[tuple[str, str]]:
     if isinstance(pairs, str) or not isinstance(pairs, Iterable):
         raise DataError(
             f"encode_date_pairs: pairs must be a list of (source, target) string pairs, got "
-            f"{describe(pairs)}{user_line()}"
+            f"{describe(pairs)}{at_user_line()}"
         )
     pairs = list(pairs)
     if len(pairs) == 0:
-        raise DataError(f"encode_date_pairs: got no pairs{user_line()}")
+        raise DataError(f"encode_date_pairs: got no pairs{at_user_line()}")
     for k, pair in enumerate(pairs):
         if (
             not isinstance(pair, (tuple, list))
@@ -328,7 +325,7 @@ def _check_pairs(pairs) -> list[tuple[str, str]]:
         ):
             raise DataError(
                 f"encode_date_pairs: pair {k} must be a (source, target) pair of strings, "
-                f"got {describe(pair)}{user_line()}"
+                f"got {describe(pair)}{at_user_line()}"
             )
     return pairs
 
@@ -341,7 +338,7 @@ def _check_targets_known(pairs: list[tuple[str, str]], tgt_vocab: CharVocab) -> 
             raise DataError(
                 f"encode_date_pairs: target {k} {target!r} holds {unknown}, which the target "
                 f"vocabulary does not have (it writes ISO dates from "
-                f"{''.join(tgt_vocab.itos[len(tgt_vocab.specials) :])!r}){user_line()}"
+                f"{''.join(tgt_vocab.itos[len(tgt_vocab.specials) :])!r}){at_user_line()}"
             )
 
 
@@ -360,7 +357,7 @@ class DateTask:
             return self.train_pairs
         if split in ("val", "validation"):
             return self.val_pairs
-        raise DataError(f"DateTask: split must be 'train' or 'val', got {split!r}{user_line()}")
+        raise DataError(f"DateTask: split must be 'train' or 'val', got {split!r}{at_user_line()}")
 
     def arrays(self, split: str) -> DateArrays:
         """Padded index arrays of one split (see `encode_date_pairs`)."""
@@ -378,11 +375,12 @@ def date_translation_task(
     The pairs are drawn once (`date_pairs`, all source strings distinct) and cut into the
     first n_train for training and the rest for validation, so no pair is in both.
     """
-    check_int(n_train, "n_train", "date_translation_task")
-    check_int(n_val, "n_val", "date_translation_task")
+    check_int(n_train, "n_train", "date_translation_task", error=DataError)
+    check_int(n_val, "n_val", "date_translation_task", error=DataError)
     if n_train < 1 or n_val < 1:
         raise DataError(
-            f"date_translation_task: need n_train, n_val >= 1, got {n_train}, {n_val}{user_line()}"
+            f"date_translation_task: need n_train, n_val >= 1, got {n_train}, {n_val}"
+            f"{at_user_line()}"
         )
     pairs = date_pairs(n_train + n_val, seed=seed, formats=formats)
     src_vocab, tgt_vocab = date_vocabs(formats)

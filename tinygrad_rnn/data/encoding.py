@@ -25,7 +25,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .checks import check_flag, check_int, check_sized, user_line
+from ..checks import at_user_line, check_flag, check_int
+from .checks import as_numpy, check_sized
 from .errors import DataError
 
 
@@ -36,7 +37,7 @@ def one_hot(indices, num_classes: int, dtype=np.float64) -> np.ndarray:
     0..num_classes-1 (a list, numpy array or int Tensor).
     """
     array = _integer_array(indices, "one_hot")
-    check_int(num_classes, "num_classes", "one_hot", minimum=1)
+    check_int(num_classes, "num_classes", "one_hot", error=DataError, minimum=1)
     _check_range(array, num_classes, "one_hot", "num_classes")
     out = np.zeros(array.shape + (num_classes,), dtype=dtype)  # S + (C,)
     # For every position, write a 1 in the column named by its index.
@@ -59,10 +60,10 @@ def bag_of_words(
     may lie outside 0..vocab_size-1 (a padding value of -1 is fine).
     Returns shape (N, vocab_size).
     """
-    check_int(vocab_size, "vocab_size", "bag_of_words", minimum=1)
-    check_flag(binary, "binary", "bag_of_words")
+    check_int(vocab_size, "vocab_size", "bag_of_words", error=DataError, minimum=1)
+    check_flag(binary, "binary", "bag_of_words", error=DataError)
     if ignore_index is not None:
-        check_int(ignore_index, "ignore_index", "bag_of_words")
+        check_int(ignore_index, "ignore_index", "bag_of_words", error=DataError)
     rows = _as_rows(token_index_lists)
     out = np.zeros((len(rows), vocab_size), dtype=dtype)  # (N, V)
     for n, row in enumerate(rows):
@@ -70,7 +71,7 @@ def bag_of_words(
         if indices.ndim != 1:
             raise DataError(
                 f"bag_of_words: row {n} has shape {indices.shape}; each row must be a 1-D "
-                f"sequence of token indices{user_line()}"
+                f"sequence of token indices{at_user_line()}"
             )
         if ignore_index is not None:
             indices = indices[indices != ignore_index]  # padding is not a word
@@ -88,28 +89,26 @@ def _as_rows(token_index_lists) -> list:
         if token_index_lists.ndim != 2:
             raise DataError(
                 f"bag_of_words: a numpy input must be a padded (N, T) array, got shape "
-                f"{token_index_lists.shape}{user_line()}"
+                f"{token_index_lists.shape}{at_user_line()}"
             )
         return list(token_index_lists)
     return list(check_sized(token_index_lists, "token_index_lists", "bag_of_words"))
 
 
 def _integer_array(indices, where: str) -> np.ndarray:
-    if hasattr(indices, "numpy"):
-        indices = indices.numpy()
     try:
-        array = np.asarray(indices)
+        array = as_numpy(indices)
     except ValueError:  # a ragged list such as [[1, 2], [3]]
         raise DataError(
             f"{where}: indices must form a rectangular array, got rows of different lengths; "
-            f"pad them first with data.pad_sequences{user_line()}"
+            f"pad them first with data.pad_sequences{at_user_line()}"
         ) from None
     if array.size == 0 and array.dtype == np.float64:
         return array.astype(np.int64)  # [] arrives as float64
     if not np.issubdtype(array.dtype, np.integer):
         raise DataError(
             f"{where}: indices must be integers, got dtype {array.dtype}; convert with "
-            f".astype(np.int64) after checking they are whole numbers{user_line()}"
+            f".astype(np.int64) after checking they are whole numbers{at_user_line()}"
         )
     return array.astype(np.int64)
 
@@ -124,5 +123,5 @@ def _check_range(array: np.ndarray, size: int, where: str, size_name: str) -> No
         raise DataError(
             f"{where}: index {bad} is out of range for {size_name}={size} "
             f"(valid: 0..{size - 1}); is the vocabulary the one the indices came from?"
-            f"{user_line()}"
+            f"{at_user_line()}"
         )

@@ -20,7 +20,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from .checks import check_flag, check_int, check_sized, describe, is_int, make_rng, user_line
+from ..checks import at_user_line, check_flag, check_int, describe, is_int
+from .checks import as_numpy, check_sized, make_rng
 from .errors import DataError
 
 
@@ -40,16 +41,16 @@ def pad_sequences(
     sequences = check_sized(sequences, "sequences", "pad_sequences")
     if len(sequences) == 0:
         raise DataError(
-            f"pad_sequences: got no sequences; pass a non-empty list of 1-D arrays{user_line()}"
+            f"pad_sequences: got no sequences; pass a non-empty list of 1-D arrays{at_user_line()}"
         )
     if max_len is not None:
-        check_int(max_len, "max_len", "pad_sequences", minimum=0)
+        check_int(max_len, "max_len", "pad_sequences", error=DataError, minimum=0)
     if not is_int(pad_value):
         raise DataError(
             f"pad_sequences: pad_value must be an int token index (e.g. vocab.pad_index), got "
-            f"{describe(pad_value)}{user_line()}"
+            f"{describe(pad_value)}{at_user_line()}"
         )
-    check_flag(batch_first, "batch_first", "pad_sequences")
+    check_flag(batch_first, "batch_first", "pad_sequences", error=DataError)
     rows = [_as_sequence(sequence, b) for b, sequence in enumerate(sequences)]
     lengths = np.array([len(row) for row in rows], dtype=np.int64)  # (B,)
     if max_len is not None:
@@ -73,12 +74,12 @@ def lengths_to_mask(lengths, max_len: int | None = None) -> np.ndarray:
     if max_len is None:
         width = int(lengths.max(initial=0))
     else:
-        width = check_int(max_len, "max_len", "lengths_to_mask", minimum=0)
+        width = check_int(max_len, "max_len", "lengths_to_mask", error=DataError, minimum=0)
     if lengths.size and lengths.max() > width:
         raise DataError(
             f"lengths_to_mask: a length of {int(lengths.max())} does not fit max_len={width}; "
             f"the mask would silently cut that sequence short (pass a larger max_len, or "
-            f"truncate the sequences with pad_sequences(..., max_len=...) first){user_line()}"
+            f"truncate the sequences with pad_sequences(..., max_len=...) first){at_user_line()}"
         )
     return np.arange(width)[None, :] < lengths[:, None]  # (B, T)
 
@@ -105,11 +106,11 @@ def iterate_minibatches(
     if len(labels) != n:
         raise DataError(
             f"iterate_minibatches: inputs has {n} items but labels has {len(labels)}; "
-            f"they must be aligned{user_line()}"
+            f"they must be aligned{at_user_line()}"
         )
-    check_int(batch_size, "batch_size", where, minimum=1)
-    check_flag(shuffle, "shuffle", where)
-    check_flag(drop_last, "drop_last", where)
+    check_int(batch_size, "batch_size", where, error=DataError, minimum=1)
+    check_flag(shuffle, "shuffle", where, error=DataError)
+    check_flag(drop_last, "drop_last", where, error=DataError)
     if shuffle:
         rng = make_rng(seed, where)
         order = rng.permutation(n)
@@ -131,36 +132,32 @@ def take(items, indices: np.ndarray):
 
 def _lengths_array(lengths) -> np.ndarray:
     """lengths as a 1-D int64 array of values >= 0, or a DataError."""
-    if hasattr(lengths, "numpy"):  # an int Tensor
-        lengths = lengths.numpy()
-    array = np.asarray(lengths)
+    array = as_numpy(lengths)  # a list, an array or an int Tensor
     if array.ndim != 1:
         raise DataError(
-            f"lengths_to_mask: lengths must be 1-D (B,), got shape {array.shape}{user_line()}"
+            f"lengths_to_mask: lengths must be 1-D (B,), got shape {array.shape}{at_user_line()}"
         )
     if array.size == 0:
         return array.astype(np.int64)
     if not np.issubdtype(array.dtype, np.integer):
         raise DataError(
-            f"lengths_to_mask: lengths must be integers, got dtype {array.dtype}{user_line()}"
+            f"lengths_to_mask: lengths must be integers, got dtype {array.dtype}{at_user_line()}"
         )
     if array.min() < 0:
         raise DataError(
-            f"lengths_to_mask: lengths must be >= 0, got {int(array.min())}{user_line()}"
+            f"lengths_to_mask: lengths must be >= 0, got {int(array.min())}{at_user_line()}"
         )
     return array.astype(np.int64)
 
 
 def _as_sequence(sequence, b: int) -> np.ndarray:
-    if hasattr(sequence, "numpy"):
-        sequence = sequence.numpy()
-    array = np.asarray(sequence)
+    array = as_numpy(sequence)
     if array.size == 0:
         return array.reshape(0).astype(np.int64)
     if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
         hint = "; encode text first, e.g. vocab.encode(text)" if array.dtype.kind == "U" else ""
         raise DataError(
             f"pad_sequences: sequence {b} must be a 1-D array of integer indices, got shape "
-            f"{array.shape} and dtype {array.dtype}{hint}{user_line()}"
+            f"{array.shape} and dtype {array.dtype}{hint}{at_user_line()}"
         )
     return array.astype(np.int64)

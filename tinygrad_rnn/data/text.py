@@ -46,7 +46,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .checks import check_flag, check_int, check_path, describe, is_number, make_rng, user_line
+from ..checks import at_user_line, check_flag, check_int, describe, is_number
+from .checks import as_numpy, check_path, make_rng
 from .errors import DataError
 from .files import read_text
 
@@ -67,19 +68,19 @@ def split_text(text, val_fraction: float = 0.1):
     if not is_number(val_fraction) or not 0.0 < val_fraction < 1.0:
         raise DataError(
             f"split_text: val_fraction must be a number between 0 and 1 (exclusive), got "
-            f"{describe(val_fraction)}{user_line()}"
+            f"{describe(val_fraction)}{at_user_line()}"
         )
     if not isinstance(text, (str, np.ndarray, list, tuple)):
         raise DataError(
             f"split_text: text must be a str or a 1-D array of token indices, got "
-            f"{describe(text)}{user_line()}"
+            f"{describe(text)}{at_user_line()}"
         )
     n = len(text)
     n_train = int(round(n * (1.0 - val_fraction)))
     if n_train == 0 or n_train == n:
         raise DataError(
             f"split_text: a text of {n} tokens is too short to split with "
-            f"val_fraction={val_fraction} (one part would be empty){user_line()}"
+            f"val_fraction={val_fraction} (one part would be empty){at_user_line()}"
         )
     return text[:n_train], text[n_train:]
 
@@ -91,13 +92,13 @@ def batchify(data, batch_size: int) -> np.ndarray:
     are dropped. (PyTorch's example returns the transpose, (L, B); we are batch-first.)
     """
     data = _check_token_array(data, "batchify")
-    check_int(batch_size, "batch_size", "batchify", minimum=1)
+    check_int(batch_size, "batch_size", "batchify", error=DataError, minimum=1)
     length = len(data) // batch_size
     if length < 2:
         raise DataError(
             f"batchify: {len(data)} tokens cannot make {batch_size} streams of at least 2 "
             f"tokens (an input and its target); use a smaller batch_size or more text"
-            f"{user_line()}"
+            f"{at_user_line()}"
         )
     return data[: batch_size * length].reshape(batch_size, length)  # (B, L)
 
@@ -112,8 +113,8 @@ class BPTTBatches:
     """
 
     def __init__(self, data, batch_size: int, seq_len: int, drop_last: bool = False):
-        check_int(seq_len, "seq_len", "bptt_batches", minimum=1)
-        check_flag(drop_last, "drop_last", "bptt_batches")
+        check_int(seq_len, "seq_len", "bptt_batches", error=DataError, minimum=1)
+        check_flag(drop_last, "drop_last", "bptt_batches", error=DataError)
         self.streams = batchify(data, batch_size)  # (B, L)
         self.seq_len = seq_len
         self.drop_last = drop_last
@@ -122,7 +123,7 @@ class BPTTBatches:
             raise DataError(
                 f"bptt_batches: streams of {self.streams.shape[1]} tokens hold no full window "
                 f"of seq_len={seq_len} (drop_last=True); use a shorter seq_len or more text"
-                f"{user_line()}"
+                f"{at_user_line()}"
             )
 
     def _window_starts(self) -> list[int]:
@@ -167,20 +168,20 @@ def random_windows(
     the same seed gives the same windows; pass a np.random.Generator to continue a stream.
     """
     data = _check_token_array(data, "random_windows")
-    check_int(batch_size, "batch_size", "random_windows")
-    check_int(seq_len, "seq_len", "random_windows")
+    check_int(batch_size, "batch_size", "random_windows", error=DataError)
+    check_int(seq_len, "seq_len", "random_windows", error=DataError)
     if batch_size < 1 or seq_len < 1:
         raise DataError(
             f"random_windows: batch_size and seq_len must be >= 1, got {batch_size}, {seq_len}"
-            f"{user_line()}"
+            f"{at_user_line()}"
         )
     if num_batches is not None:
-        check_int(num_batches, "num_batches", "random_windows", minimum=0)
+        check_int(num_batches, "num_batches", "random_windows", error=DataError, minimum=0)
     n_starts = len(data) - seq_len  # valid s: 0 .. len(data) - seq_len - 1
     if n_starts < 1:
         raise DataError(
             f"random_windows: {len(data)} tokens are too few for seq_len={seq_len} "
-            f"(need at least seq_len + 1){user_line()}"
+            f"(need at least seq_len + 1){at_user_line()}"
         )
     rng = make_rng(seed, "random_windows")
     offsets = np.arange(seq_len)  # (T,)
@@ -196,22 +197,21 @@ def _check_token_array(data, where: str) -> np.ndarray:
     """`data` as a 1-D numpy array of token indices (ints >= 0)."""
     if isinstance(data, str):
         raise DataError(
-            f"{where}: got a str; encode it first, e.g. vocab.encode(text){user_line()}"
+            f"{where}: got a str; encode it first, e.g. vocab.encode(text){at_user_line()}"
         )
-    if hasattr(data, "numpy"):  # an int Tensor
-        data = data.numpy()
-    array = np.asarray(data)
+    array = as_numpy(data)  # a list, an array or an int Tensor
     if array.ndim != 1:
         raise DataError(
-            f"{where}: expected a 1-D array of token indices, got shape {array.shape}{user_line()}"
+            f"{where}: expected a 1-D array of token indices, got shape {array.shape}"
+            f"{at_user_line()}"
         )
     if array.size and not np.issubdtype(array.dtype, np.integer):
         raise DataError(
-            f"{where}: token indices must be integers, got dtype {array.dtype}{user_line()}"
+            f"{where}: token indices must be integers, got dtype {array.dtype}{at_user_line()}"
         )
     if array.size and array.min() < 0:
         raise DataError(
             f"{where}: token indices must be >= 0, got {int(array.min())}; an embedding "
-            f"would read a negative index as a row counted from the end{user_line()}"
+            f"would read a negative index as a row counted from the end{at_user_line()}"
         )
     return array

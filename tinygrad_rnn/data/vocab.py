@@ -33,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import check_flag, check_int, check_path, describe, user_line
+from ..checks import at_user_line, check_flag, check_int, describe
+from .checks import as_numpy, check_iterable, check_path
 from .errors import DataError, DataFormatError, UnknownTokenError
 from .files import read_text, write_text_atomic
 
@@ -62,7 +63,7 @@ def tokenize_words(text: str) -> list[str]:
     non-space character is its own token; whitespace separates and is dropped.
     """
     if not isinstance(text, str):
-        raise DataError(f"tokenize_words: text must be a str, got {describe(text)}{user_line()}")
+        raise DataError(f"tokenize_words: text must be a str, got {describe(text)}{at_user_line()}")
     return WORD_PATTERN.findall(text.lower())
 
 
@@ -99,12 +100,12 @@ class Vocab:
         if not isinstance(token, str):
             raise DataError(
                 f"{type(self).__name__}: tokens must be strings, got {type(token).__name__} "
-                f"{token!r}{user_line()}"
+                f"{token!r}{at_user_line()}"
             )
         if token in self.stoi:
             raise DataError(
                 f"{type(self).__name__}: token {token!r} is listed twice (index "
-                f"{self.stoi[token]} already); pass each token once{user_line()}"
+                f"{self.stoi[token]} already); pass each token once{at_user_line()}"
             )
         token = str(token)  # a plain str, also for numpy's np.str_ (JSON, repr, ==)
         self.stoi[token] = len(self.itos)
@@ -130,13 +131,13 @@ class Vocab:
         """
         where = f"{cls.__name__}.build"
         specials = _check_specials(specials)
-        check_int(min_freq, "min_freq", where, minimum=1)
+        check_int(min_freq, "min_freq", where, error=DataError, minimum=1)
         if max_size is not None:
-            check_int(max_size, "max_size", where)
+            check_int(max_size, "max_size", where, error=DataError)
         if max_size is not None and max_size < len(specials):
             raise DataError(
                 f"{where}: max_size={max_size} leaves no room for the "
-                f"{len(specials)} special tokens {specials}{user_line()}"
+                f"{len(specials)} special tokens {specials}{at_user_line()}"
             )
         counts = count_tokens(_token_iterable(tokens, cls, where), where)
         for special in specials:
@@ -200,7 +201,9 @@ class Vocab:
             hint = ""
             if isinstance(token, (int, np.integer)) and not isinstance(token, bool):
                 hint = f"; the token of index {token} is vocab.itos[{token}]"
-            raise DataError(f"{name}: tokens are strings, got {describe(token)}{hint}{user_line()}")
+            raise DataError(
+                f"{name}: tokens are strings, got {describe(token)}{hint}{at_user_line()}"
+            )
         self._check_unknown_token(token)
         if self.unk_index is not None:
             return self.unk_index
@@ -208,7 +211,7 @@ class Vocab:
             f"{name}: token {token!r} is not in the vocabulary of "
             f"{len(self)} tokens and there is no {UNK!r} to map it to; build the vocabulary "
             f"with specials including {UNK!r}, or from text that contains {token!r}"
-            f"{user_line()}"
+            f"{at_user_line()}"
         )
 
     def _check_unknown_token(self, token: str) -> None:
@@ -223,8 +226,8 @@ class Vocab:
         them, e.g. ``specials=SEQ2SEQ_SPECIALS``).
         """
         where = f"{type(self).__name__}.encode"
-        check_flag(add_bos, "add_bos", where)
-        check_flag(add_eos, "add_eos", where)
+        check_flag(add_bos, "add_bos", where, error=DataError)
+        check_flag(add_eos, "add_eos", where, error=DataError)
         tokens = self.tokenize(text) if isinstance(text, str) else _tokens_to_encode(text, where)
         indices = [self.lookup(token) for token in tokens]
         if add_bos:
@@ -240,13 +243,13 @@ class Vocab:
         dropped); `skip_specials` leaves out every special token (`<pad>`, `<bos>` ...).
         """
         where = f"{type(self).__name__}.decode"
-        check_flag(skip_specials, "skip_specials", where)
-        check_flag(until_eos, "until_eos", where)
+        check_flag(skip_specials, "skip_specials", where, error=DataError)
+        check_flag(until_eos, "until_eos", where, error=DataError)
         flat = _as_index_array(indices, where)
         if flat.ndim != 1:
             raise DataError(
                 f"{where}: expected one sequence (1-D), got shape "
-                f"{flat.shape}; decode each row of a batch separately{user_line()}"
+                f"{flat.shape}; decode each row of a batch separately{at_user_line()}"
             )
         tokens = []
         eos = self.eos_index
@@ -254,7 +257,7 @@ class Vocab:
             if index < 0 or index >= len(self.itos):
                 raise DataError(
                     f"{where}: index {index} is out of range for a "
-                    f"vocabulary of {len(self)} tokens (valid: 0..{len(self) - 1}){user_line()}"
+                    f"vocabulary of {len(self)} tokens (valid: 0..{len(self) - 1}){at_user_line()}"
                 )
             if until_eos and index == eos:
                 break
@@ -268,7 +271,7 @@ class Vocab:
         if index is None:
             raise DataError(
                 f"{type(self).__name__}.encode({option}=True): the vocabulary has no "
-                f"{special!r}; build it with specials=SEQ2SEQ_SPECIALS{user_line()}"
+                f"{special!r}; build it with specials=SEQ2SEQ_SPECIALS{at_user_line()}"
             )
         return index
 
@@ -317,7 +320,7 @@ class Vocab:
         if Path(path).is_dir():
             raise DataError(
                 f"{type(self).__name__}.save: {str(path)!r} is a folder; pass a file path "
-                f"such as {str(Path(path) / 'vocab.json')!r}{user_line()}"
+                f"such as {str(Path(path) / 'vocab.json')!r}{at_user_line()}"
             )
         text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
         return write_text_atomic(path, text + "\n")
@@ -372,7 +375,7 @@ class CharVocab(Vocab):
         if len(token) != 1:
             raise DataError(
                 f"CharVocab: {token!r} is {len(token)} characters, but a CharVocab maps single "
-                f"characters; encode a text with vocab.encode({token!r}){user_line()}"
+                f"characters; encode a text with vocab.encode({token!r}){at_user_line()}"
             )
 
 
@@ -400,7 +403,7 @@ def count_tokens(tokens: Iterable, where: str = "count_tokens") -> Counter:
         else:
             raise DataError(
                 f"{where}: tokens must be strings, or lists of strings (one list per "
-                f"sentence), got {describe(item)}{user_line()}"
+                f"sentence), got {describe(item)}{at_user_line()}"
             )
     return counts
 
@@ -410,7 +413,7 @@ def _check_all_strings(tokens: Sequence, where: str) -> None:
         if not isinstance(token, str):
             raise DataError(
                 f"{where}: tokens must be strings, got {describe(token)} in a token list"
-                f"{user_line()}"
+                f"{at_user_line()}"
             )
 
 
@@ -424,71 +427,60 @@ def _token_iterable(tokens, cls, where: str) -> Iterable:
         raise DataError(
             f"{where}: got one str as the list of tokens, which would make every character a "
             f"token; pass a list of tokens, or build from text with {cls.__name__}.from_text"
-            f"{user_line()}"
+            f"{at_user_line()}"
         )
-    if isinstance(tokens, (bytes, bytearray)):
-        raise DataError(
-            f"{where}: got bytes; decode them first, e.g. data.decode('utf-8'){user_line()}"
-        )
-    if not isinstance(tokens, Iterable):
-        raise DataError(
-            f"{where}: tokens must be a list of strings, got {describe(tokens)}{user_line()}"
-        )
+    _refuse_bytes(tokens, where)
+    check_iterable(tokens, "tokens must be a list of strings", where)
     return tokens
 
 
 def _texts(texts, where: str) -> list[str]:
     """The texts for `from_text`: a list (or other iterable) of str."""
-    if isinstance(texts, (bytes, bytearray)):
-        raise DataError(
-            f"{where}: got bytes; decode them first, e.g. data.decode('utf-8'){user_line()}"
-        )
-    if not isinstance(texts, Iterable):
-        raise DataError(
-            f"{where}: text must be a str or a list of str, got {describe(texts)}{user_line()}"
-        )
+    _refuse_bytes(texts, where)
+    check_iterable(texts, "text must be a str or a list of str", where)
     texts = list(texts)
     for text in texts:
         if not isinstance(text, str):
             raise DataError(
                 f"{where}: text must be a str or a list of str, got a list holding "
                 f"{describe(text)}; for lists of tokens use {where.split('.')[0]}.build"
-                f"{user_line()}"
+                f"{at_user_line()}"
             )
     return texts
 
 
 def _tokens_to_encode(tokens, where: str) -> list:
     """The tokens `encode` was given instead of a text: a list of str (checked by lookup)."""
-    if isinstance(tokens, (bytes, bytearray)):
-        raise DataError(
-            f"{where}: got bytes; decode them first, e.g. data.decode('utf-8'){user_line()}"
-        )
-    if not isinstance(tokens, Iterable):
-        raise DataError(
-            f"{where}: expected a text (str) or a list of tokens, got {describe(tokens)}"
-            f"{user_line()}"
-        )
+    _refuse_bytes(tokens, where)
+    check_iterable(tokens, "expected a text (str) or a list of tokens", where)
     return list(tokens)
+
+
+def _refuse_bytes(value, where: str) -> None:
+    """bytes are an iterable of small ints, not of tokens: ask for a decoded str."""
+    if isinstance(value, (bytes, bytearray)):
+        raise DataError(
+            f"{where}: got bytes; decode them first, e.g. data.decode('utf-8'){at_user_line()}"
+        )
 
 
 def _check_specials(specials: Sequence[str]) -> tuple[str, ...]:
     if isinstance(specials, str):
         raise DataError(
             f"specials must be a sequence of strings, e.g. ({specials!r},), not a string"
-            f"{user_line()}"
+            f"{at_user_line()}"
         )
     if not isinstance(specials, Iterable):
         raise DataError(
             f"specials must be a sequence of strings such as ('<pad>', '<unk>'), or () for "
-            f"none; got {describe(specials)}{user_line()}"
+            f"none; got {describe(specials)}{at_user_line()}"
         )
     specials = tuple(specials)
     for special in specials:
         if not isinstance(special, str):
-            raise DataError(f"special tokens must be strings, got {special!r}{user_line()}")
+            raise DataError(f"special tokens must be strings, got {special!r}{at_user_line()}")
     if len(set(specials)) != len(specials):
-        raise DataError(f"special tokens must be distinct, got {specials}{user_line()}")
+        raise DataError(f"special tokens must be distinct, got {specials}{at_user_line()}")
     return specials
 
 
@@ -515,18 +507,18 @@ def _saved_string_list(description: dict, key: str, source: str) -> list:
     return value
 
 
-def _without_user_line(error: Exception) -> str:
-    """An error's message without its ' — at file:line' (a file's problem, not a call's)."""
-    return str(error).split(" — at ")[0]
-
-
 def _as_index_array(indices, where: str) -> np.ndarray:
     """A numpy integer array from a list, array or int Tensor (anything with `.numpy()`)."""
-    if hasattr(indices, "numpy"):
-        indices = indices.numpy()
-    array = np.asarray(indices)
+    array = as_numpy(indices)
     if array.size == 0:
         return array.astype(np.int64)
     if not np.issubdtype(array.dtype, np.integer):
-        raise DataError(f"{where}: indices must be integers, got dtype {array.dtype}{user_line()}")
+        raise DataError(
+            f"{where}: indices must be integers, got dtype {array.dtype}{at_user_line()}"
+        )
     return array.astype(np.int64)
+
+
+def _without_user_line(error: Exception) -> str:
+    """An error's message without its ' — at file:line' (a file's problem, not a call's)."""
+    return str(error).split(" — at ")[0]

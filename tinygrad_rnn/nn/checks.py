@@ -18,7 +18,9 @@ The rules, which are PyTorch's plus what a student would expect:
     choices  one of a few strings, spelled exactly ("lstm", not "LSTM").
 
 Bad arguments raise `ArgumentError` (a TypeError and a ValueError at once); a tensor of
-the wrong dtype raises `DTypeError`.
+the wrong dtype raises `DTypeError`. The pieces every package shares (the user's line,
+`describe`, `is_int`, `is_number`, `is_flag`) come from tinygrad_rnn/checks.py; the layers
+print a wrong value whole (`describe(value, limit=None)`).
 
 Read next: module.py (Module and Parameter).
 """
@@ -29,11 +31,12 @@ import math
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..checks import at_user_line, describe, is_flag, is_int, is_number
 from ..errors import ArgumentError, DTypeError
-from ..graph import format_source, user_source
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,16 +44,6 @@ PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # --------------------------------------------------------------------------------------
 # Naming things in messages
 # --------------------------------------------------------------------------------------
-def at_user_line() -> str:
-    """ " — at train.py:12": the end of every message, naming the user's own line."""
-    return f" — at {format_source(user_source())}"
-
-
-def show(value) -> str:
-    """A value with its type, as messages print it: "4.0 (float)", "'0.1' (str)"."""
-    return f"{value!r} ({type(value).__name__})"
-
-
 def layer_name(layer) -> str:
     """How the user wrote the class: "nn.GRU", "optim.Adam"; a user's own subclass keeps
     its plain name ("MyModel")."""
@@ -80,27 +73,6 @@ def user_stacklevel() -> int:
 
 
 # --------------------------------------------------------------------------------------
-# What kind of value is it?
-# --------------------------------------------------------------------------------------
-def is_int(value) -> bool:
-    """A Python int or a numpy integer, but not a bool (True is an int to Python)."""
-    if isinstance(value, (bool, np.bool_)):
-        return False
-    return isinstance(value, (int, np.integer))
-
-
-def is_number(value) -> bool:
-    """An int or a float (numpy's too), but not a bool, a string, None or an array."""
-    if isinstance(value, (bool, np.bool_)):
-        return False
-    return isinstance(value, (int, float, np.integer, np.floating))
-
-
-def is_flag(value) -> bool:
-    return isinstance(value, (bool, np.bool_))
-
-
-# --------------------------------------------------------------------------------------
 # Sizes, flags, choices
 # --------------------------------------------------------------------------------------
 def int_rule(minimum: int) -> str:
@@ -117,11 +89,17 @@ def float_size_hint(value) -> str:
     return ""
 
 
+def not_a_size_message(name: str, value, minimum: int) -> str:
+    """ "hidden_size must be a positive int, got 4.0 (float) (sizes are ints: write 4; ...)"."""
+    rule = int_rule(minimum)
+    return f"{name} must be {rule}, got {describe(value, limit=None)}{float_size_hint(value)}"
+
+
 def check_int(owner: str, name: str, value, minimum: int = 0) -> int:
     """`value` as an int, or ArgumentError "<owner>: <name> must be a positive int, got ..."."""
     if is_int(value) and value >= minimum:
         return int(value)
-    fail(owner, f"{name} must be {int_rule(minimum)}, got {show(value)}{float_size_hint(value)}")
+    fail(owner, not_a_size_message(name, value, minimum))
 
 
 def check_optional_int(owner: str, name: str, value, minimum: int = 0) -> int | None:
@@ -140,10 +118,7 @@ def check_sizes(owner: str, sizes: dict, minimum: int) -> list[int]:
     """
     for name, value in sizes.items():
         if not is_int(value):
-            fail(
-                owner,
-                f"{name} must be {int_rule(minimum)}, got {show(value)}{float_size_hint(value)}",
-            )
+            fail(owner, not_a_size_message(name, value, minimum))
     too_small = [f"{name}={value}" for name, value in sizes.items() if value < minimum]
     if too_small:
         names = list(sizes)
@@ -158,7 +133,7 @@ def check_flag(owner: str, name: str, value) -> bool:
     """`value` as a bool, or ArgumentError: "bidirectional must be True or False"."""
     if is_flag(value):
         return bool(value)
-    fail(owner, f"{name} must be True or False, got {show(value)}")
+    fail(owner, f"{name} must be True or False, got {describe(value, limit=None)}")
 
 
 def check_choice(owner: str, name: str, value, choices: tuple) -> str:
@@ -169,74 +144,73 @@ def check_choice(owner: str, name: str, value, choices: tuple) -> str:
     hint = ""
     if isinstance(value, str) and value.lower() in choices:
         hint = f" (did you mean {value.lower()!r}?)"
-    fail(owner, f"{name} must be one of {listed}, got {show(value)}{hint}")
+    fail(owner, f"{name} must be one of {listed}, got {describe(value, limit=None)}{hint}")
 
 
 # --------------------------------------------------------------------------------------
 # Numbers
 # --------------------------------------------------------------------------------------
-def number_ok(
-    value,
-    low: float | None = None,
-    high: float | None = None,
-    low_included: bool = True,
-    high_included: bool = True,
-    allow_inf: bool = False,
-) -> bool:
-    """Whether `value` is a number (see `is_number`), not NaN, finite unless allow_inf,
-    and inside the bounds."""
+@dataclass(frozen=True)
+class Bounds:
+    """Where a number argument may lie: Bounds(low=0.0, high=1.0) is [0, 1].
+
+    low, high      the two ends; None: no end on that side
+    low_included   whether `low` itself is allowed (False: "> 0"); high_included likewise
+    allow_inf      whether inf is allowed (max_norm=inf means "no clipping"); NaN never is
+    """
+
+    low: float | None = None
+    high: float | None = None
+    low_included: bool = True
+    high_included: bool = True
+    allow_inf: bool = False
+
+
+ANY_FINITE = Bounds()  # any finite number
+PROBABILITY = Bounds(low=0.0, high=1.0)  # [0, 1]
+
+
+def number_ok(value, bounds: Bounds) -> bool:
+    """Whether `value` is a number (see `is_number`), not NaN, finite unless
+    bounds.allow_inf, and inside the bounds."""
     if not is_number(value):
         return False
     x = float(value)
-    if math.isnan(x) or (math.isinf(x) and not allow_inf):
+    if math.isnan(x) or (math.isinf(x) and not bounds.allow_inf):
         return False
-    if low is not None and (x < low or (x == low and not low_included)):
+    low, high = bounds.low, bounds.high
+    if low is not None and (x < low or (x == low and not bounds.low_included)):
         return False
-    if high is not None and (x > high or (x == high and not high_included)):
+    if high is not None and (x > high or (x == high and not bounds.high_included)):
         return False
     return True
 
 
-def number_rule(
-    low: float | None = None,
-    high: float | None = None,
-    low_included: bool = True,
-    high_included: bool = True,
-    allow_inf: bool = False,
-) -> str:
+def number_rule(bounds: Bounds) -> str:
     """The rule `number_ok` checks, in words: "a number in [0, 1)", "a finite number >= 0"."""
+    low, high = bounds.low, bounds.high
     if low is not None and high is not None:
-        opening = "[" if low_included else "("
-        closing = "]" if high_included else ")"
+        opening = "[" if bounds.low_included else "("
+        closing = "]" if bounds.high_included else ")"
         return f"a number in {opening}{low:g}, {high:g}{closing}"
-    kind = "a number" if allow_inf else "a finite number"
+    kind = "a number" if bounds.allow_inf else "a finite number"
     if low is not None:
-        return f"{kind} {'>=' if low_included else '>'} {low:g}"
+        return f"{kind} {'>=' if bounds.low_included else '>'} {low:g}"
     if high is not None:
-        return f"{kind} {'<=' if high_included else '<'} {high:g}"
+        return f"{kind} {'<=' if bounds.high_included else '<'} {high:g}"
     return kind
 
 
-def check_number(
-    owner: str,
-    name: str,
-    value,
-    low: float | None = None,
-    high: float | None = None,
-    low_included: bool = True,
-    high_included: bool = True,
-    allow_inf: bool = False,
-) -> float:
+def check_number(owner: str, name: str, value, bounds: Bounds = ANY_FINITE) -> float:
     """`value` as a float, or ArgumentError "<owner>: <name> must be a number in [0, 1] ..."."""
-    bounds = (low, high, low_included, high_included, allow_inf)
-    if number_ok(value, *bounds):
+    if number_ok(value, bounds):
         return float(value)
-    fail(owner, f"{name} must be {number_rule(*bounds)}, got {show(value)}")
+    fail(owner, f"{name} must be {number_rule(bounds)}, got {describe(value, limit=None)}")
 
 
 def check_probability(owner: str, name: str, value) -> float:
     """A number in [0, 1]: a dropout probability, a teacher forcing ratio."""
-    return check_number(owner, name, value, low=0.0, high=1.0)
+    return check_number(owner, name, value, PROBABILITY)
 
 
 # --------------------------------------------------------------------------------------

@@ -38,10 +38,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..checks import at_user_line, describe
 from ..errors import ArgumentError, DTypeError, StateDictError
 from ..graph import scope
 from ..tensor import Tensor, default_rng, get_default_dtype
-from .checks import at_user_line, check_flag, fail, layer_name, show, user_stacklevel
+from .checks import check_flag, fail, layer_name, user_stacklevel
 
 
 class Parameter(Tensor):
@@ -59,7 +60,9 @@ class Parameter(Tensor):
     def __init__(self, data, requires_grad: bool = True, label: str | None = None):
         requires_grad = check_flag("nn.Parameter", "requires_grad", requires_grad)
         if label is not None and not isinstance(label, str):
-            fail("nn.Parameter", f"label must be a string or None, got {show(label)}")
+            fail(
+                "nn.Parameter", f"label must be a string or None, got {describe(label, limit=None)}"
+            )
         if isinstance(data, Tensor):
             data = data.data
         array = parameter_array(data)
@@ -257,7 +260,7 @@ class Module:
         if not isinstance(prefix, str):
             fail(
                 f"{type(self).__name__}.named_parameters",
-                f"prefix must be a string, got {show(prefix)}",
+                f"prefix must be a string, got {describe(prefix, limit=None)}",
             )
         recurse = check_flag(f"{type(self).__name__}.named_parameters", "recurse", recurse)
         seen: set[int] = set()
@@ -470,7 +473,7 @@ def check_attribute_name(module: Module, method: str, name) -> None:
     if not isinstance(name, str) or not name or "." in name:
         fail(
             f"{type(module).__name__}.{method}",
-            f"name must be a non-empty string without '.', got {show(name)}",
+            f"name must be a non-empty string without '.', got {describe(name, limit=None)}",
         )
 
 

@@ -44,6 +44,7 @@ from ..graph import format_source, scope, user_source
 from ..tensor import Tensor, addmm, cat, stack, where, zeros
 from .cells import NONLINEARITIES, gru_step, lstm_step, lstm_variant_step, rnn_step, state_pair
 from .checks import (
+    PROBABILITY,
     check_choice,
     check_flag,
     check_float_input,
@@ -84,7 +85,7 @@ class RecurrentBase(Module):
         bias = check_flag(name, "bias", bias)
         batch_first = check_flag(name, "batch_first", batch_first)
         bidirectional = check_flag(name, "bidirectional", bidirectional)
-        dropout = check_number(name, "dropout (a probability)", dropout, low=0.0, high=1.0)
+        dropout = check_number(name, "dropout (a probability)", dropout, PROBABILITY)
         if dropout > 0 and num_layers == 1:
             warnings.warn(
                 f"{name}: dropout={dropout} acts between stacked layers only, so it does "

@@ -38,6 +38,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import functional as F
+from ..checks import describe, is_int
 from ..errors import DTypeError, ShapeError
 from ..graph import current_time_step, format_source, no_grad, scope, user_source
 from ..tensor import Tensor, cat, default_rng, stack
@@ -51,9 +52,7 @@ from .checks import (
     check_optional_int,
     check_probability,
     fail,
-    is_int,
     layer_name,
-    show,
 )
 from .layers import Embedding, Linear
 from .module import Module
@@ -128,12 +127,7 @@ class Encoder(Module):
         cell = check_choice(owner, "cell", cell, tuple(LAYERS))
         hidden_size = check_int(owner, "hidden_size", hidden_size, minimum=1)
         bidirectional = check_flag(owner, "bidirectional", bidirectional)
-        if bidirectional and hidden_size % 2:
-            fail(
-                owner,
-                f"bidirectional=True splits hidden_size={hidden_size} between the two "
-                "directions, so it must be even",
-            )
+        check_even_split(owner, hidden_size, bidirectional, whose="the")
         self.cell_kind = cell
         self.hidden_size = hidden_size
         self.bidirectional = bidirectional
@@ -267,6 +261,19 @@ class Decoder(Module):
         return Seq2SeqOutput(logits_seq, weights_seq, inputs)
 
 
+def check_even_split(owner: str, hidden_size: int, bidirectional: bool, whose: str) -> None:
+    """A bidirectional encoder gives each direction hidden_size // 2 units: it must be even.
+
+    `whose` completes "between ... two directions": "the", "the encoder's".
+    """
+    if bidirectional and hidden_size % 2:
+        fail(
+            owner,
+            f"bidirectional=True splits hidden_size={hidden_size} between {whose} two "
+            "directions, so it must be even",
+        )
+
+
 def check_attention_kind(owner: str, attention) -> None:
     """None (no attention) or one of nn.Attention's kinds."""
     if attention is not None:
@@ -283,7 +290,8 @@ def as_generator(rng) -> np.random.Generator:
         return np.random.default_rng(rng)
     fail(
         "nn.Seq2Seq",
-        f"rng must be a numpy Generator, a seed (an int >= 0) or None, got {show(rng)}",
+        "rng must be a numpy Generator, a seed (an int >= 0) or None, got "
+        f"{describe(rng, limit=None)}",
     )
 
 
@@ -481,12 +489,7 @@ class Seq2Seq(Module):
         hidden_size = check_int(owner, "hidden_size", hidden_size, minimum=1)
         cell = check_choice(owner, "cell", cell, tuple(CELLS))
         bidirectional = check_flag(owner, "bidirectional", bidirectional)
-        if bidirectional and hidden_size % 2:
-            fail(
-                owner,
-                f"bidirectional=True splits hidden_size={hidden_size} between the encoder's "
-                "two directions, so it must be even",
-            )
+        check_even_split(owner, hidden_size, bidirectional, whose="the encoder's")
         check_attention_kind(owner, attention)
         pad_index = check_int(owner, "pad_index", pad_index, minimum=0)
         if pad_index >= src_vocab_size:
@@ -624,7 +627,7 @@ class Seq2Seq(Module):
                 fail(
                     owner,
                     f"{name} must be a token of the target vocabulary (an int in 0..{last}), "
-                    f"got {show(token)}",
+                    f"got {describe(token, limit=None)}",
                 )
         return max_len
 

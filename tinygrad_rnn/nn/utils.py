@@ -32,11 +32,12 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from ..checks import at_user_line
 from ..errors import ArgumentError
 from ..graph import format_source, user_source
 from ..tensor import Tensor
 from .checks import (
-    at_user_line,
+    Bounds,
     check_flag,
     check_number,
     fail,
@@ -44,6 +45,10 @@ from .checks import (
     not_an_iterable_hint,
     user_stacklevel,
 )
+
+# The numbers clipping accepts; inf means "no clipping" (max_norm) or the max-norm (norm_type).
+NON_NEGATIVE_OR_INF = Bounds(low=0.0, allow_inf=True)
+POSITIVE_OR_INF = Bounds(low=0.0, low_included=False, allow_inf=True)
 
 
 def _with_grads(parameters, name: str) -> list[Tensor]:
@@ -90,7 +95,7 @@ def _check_norm_type(name: str, norm_type) -> float:
     0 would count the non-zero entries - not a length - and a negative order is no norm."""
     if isinstance(norm_type, str) and norm_type.lower() in ("inf", "infinity"):
         return math.inf
-    return check_number(name, "norm_type", norm_type, low=0.0, low_included=False, allow_inf=True)
+    return check_number(name, "norm_type", norm_type, POSITIVE_OR_INF)
 
 
 def _nonfinite_names(found: list[Tensor]) -> str:
@@ -150,7 +155,7 @@ def clip_grad_norm_(
     without a word.)
     """
     name = "clip_grad_norm_"
-    max_norm = check_number(name, "max_norm", max_norm, low=0.0, allow_inf=True)
+    max_norm = check_number(name, "max_norm", max_norm, NON_NEGATIVE_OR_INF)
     norm_type = _check_norm_type(name, norm_type)
     error_if_nonfinite = check_flag(name, "error_if_nonfinite", error_if_nonfinite)
     found = _with_grads(parameters, name)
@@ -199,7 +204,7 @@ def clip_grad_value_(parameters, clip_value: float) -> None:
     Parameters whose grad is None are skipped.
     """
     name = "clip_grad_value_"
-    clip_value = check_number(name, "clip_value", clip_value, low=0.0, allow_inf=True)
+    clip_value = check_number(name, "clip_value", clip_value, NON_NEGATIVE_OR_INF)
     for p in _with_grads(parameters, name):
         if isinstance(p.grad, np.ndarray) and p.grad.flags.writeable:
             np.clip(p.grad, -clip_value, clip_value, out=p.grad)
