@@ -284,7 +284,7 @@ def test_data_from_a_named_pipe_does_not_wait_forever(tmp_path, capsys):
 # --------------------------------------------------------------------------------------
 def test_sample_without_any_checkpoint_says_how_to_make_one(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    fails(["sample"], capsys, "no checkpoint file at charlm-out/charlm.npz",
+    fails(["sample"], capsys, "no checkpoint file at lesson05-out/charlm.npz",
           "train one first with `tinygrad-rnn train-charlm`")  # fmt: skip
 
 

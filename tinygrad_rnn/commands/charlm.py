@@ -33,7 +33,7 @@ from .common import (
     require,
 )
 
-DEFAULT_CHECKPOINT = "charlm-out/charlm.npz"
+DEFAULT_CHECKPOINT = "lesson05-out/charlm.npz"  # lesson 5's folder: each resumes the other
 DATA_NAME = "tinyshakespeare.txt"
 DEFAULT_STEPS = 1000
 LONG_STEPS = 4000
@@ -73,9 +73,10 @@ def add_train_command(subparsers) -> None:
             "Train Embedding -> LSTM -> Linear to predict the next character of a text "
             "(Tiny Shakespeare unless --data is given), report the validation loss in nats "
             "per character on the last 10 % of the text, save a resumable checkpoint and "
-            f"print a sample. Defaults take about a minute (validation 1.76 nats/char); "
-            f"--steps {LONG_STEPS} trains longer (3-6 minutes; 1.63). Ctrl-C saves the "
-            "checkpoint and stops; --resume continues."
+            f"print a sample. Defaults take about a minute; --steps {LONG_STEPS} trains "
+            "longer, to a lower loss (docs/results.md has what the defaults reach). Ctrl-C "
+            "saves the checkpoint and stops; --resume continues. The checkpoint goes to "
+            "lesson 5's folder, so `python examples/05_char_lstm.py --resume` continues it."
         ),
     )
     command.add_argument(
@@ -192,7 +193,9 @@ def run_train(args: argparse.Namespace) -> int:
     describe(run, corpus, path, len(text), args)
     if run.step >= args.steps:
         print(
-            f"{checkpoint} is already at step {run.step} (--steps {args.steps}): nothing to train"
+            f"{checkpoint} is already at step {run.step} (--steps {args.steps}): nothing to "
+            f"train; to train it further: tinygrad-rnn train-charlm "
+            f"{resume_hint(args, further_steps(run.step))}"
         )
         interrupted = False
     else:
@@ -299,8 +302,8 @@ def finish(run, corpus, args, checkpoint: Path, charlm) -> int:
     val = charlm.evaluate(run.model, corpus.val, run.config.batch_size)
     bits = val / math.log(2)
     print(f"validation loss after {run.step} steps: {val:.4f} nats/char ({bits:.3f} bits/char)")
-    print(f"checkpoint: {saved} (step {run.step}); resume with: "
-          f"tinygrad-rnn train-charlm {resume_hint(args)}")  # fmt: skip
+    print(f"checkpoint: {saved} (step {run.step}); train it further with: "
+          f"tinygrad-rnn train-charlm {resume_hint(args, further_steps(run.step))}")  # fmt: skip
     if args.sample_length > 0:
         text = charlm.sample(run.model, run.vocab, args.sample_length, 0.5, rng=0)
         print(f"sample at temperature 0.5:\n{text}")
@@ -308,8 +311,15 @@ def finish(run, corpus, args, checkpoint: Path, charlm) -> int:
     return 0
 
 
-def resume_hint(args: argparse.Namespace) -> str:
-    parts = ["--resume", "--steps", str(args.steps)]
+def further_steps(step: int) -> int:
+    """A higher --steps target to suggest once a run has reached `step`: the longer run's
+    LONG_STEPS, or twice as far once it is past that."""
+    return LONG_STEPS if step < LONG_STEPS else 2 * step
+
+
+def resume_hint(args: argparse.Namespace, steps: int | None = None) -> str:
+    """The flags that continue this run to `steps` (default: the --steps not yet reached)."""
+    parts = ["--resume", "--steps", str(args.steps if steps is None else steps)]
     if args.data:
         parts += ["--data", str(args.data)]
     if args.checkpoint != DEFAULT_CHECKPOINT:
