@@ -1,3 +1,4 @@
+# %% [markdown]
 """Lesson 6: sentiment classification, Embedding -> LSTM -> Linear -> sigmoid, on real reviews.
 
 The 3 000 labelled sentences of Kotzias et al. (KDD 2015; 1 000 each from IMDB, Amazon and
@@ -25,6 +26,7 @@ sentences with the LSTM's P(positive).
     python examples/06_sentiment.py --predict "the food was not good" "what a great phone"
 """
 
+# %%
 import os
 
 # The matrices here are small (batch 32 x 64 units): OpenBLAS's threads cost more than they
@@ -39,7 +41,7 @@ import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import tinygrad_rnn as tg  # noqa: E402
-from tinygrad_rnn import data, nn, optim  # noqa: E402
+from tinygrad_rnn import data, lesson_kit, nn, optim  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
 from tinygrad_rnn.word2vec import load_word_vectors, vectors_for_tokens  # noqa: E402
 
@@ -74,7 +76,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=None, help="use only N sentences (tests)")
     parser.add_argument("--out", default="./sentiment-out", help="folder for the checkpoint")
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = lesson_kit.parse_args(parser)
     args.models = [name.strip() for name in args.models.split(",") if name.strip()]
     unknown = sorted(set(args.models) - {"lstm", "gru", "bow"})
     if unknown or not args.models:
@@ -82,9 +84,11 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-# --------------------------------------------------------------------------------------
-# Data: split, vocabulary, padded batches
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## Data: split, vocabulary, padded batches
+
+
+# %%
 def load_split(args):
     """Sentences and labels, split 80/20 with the seed: (train, held_out) pairs of lists."""
     path = data.resolve_data_path("sentiment_labelled_sentences", args.data)
@@ -117,9 +121,11 @@ def pad_batch(token_lists: list[np.ndarray], pad: int) -> tuple[np.ndarray, np.n
     return data.pad_sequences(token_lists, pad_value=pad, max_len=width)
 
 
-# --------------------------------------------------------------------------------------
-# Models
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## Models
+
+
+# %%
 class SentimentRNN(nn.Module):
     """Embedding -> LSTM (or GRU) -> Linear: one logit per sentence.
 
@@ -181,9 +187,11 @@ def load_embeddings(model: SentimentRNN, vocab: data.WordVocab, path: str, token
     )
 
 
-# --------------------------------------------------------------------------------------
-# Training and evaluation
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## Training and evaluation
+
+
+# %%
 def train_rnn(model: SentimentRNN, tokens, labels, args, pad: int) -> float:
     """Adam on mini-batches of padded sentences; returns the seconds taken."""
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
@@ -272,6 +280,11 @@ def show_examples(sentences, labels, probabilities, count: int) -> None:
         print(f"  {probabilities[index]:.2f} [{labels[index]}]  {text}{mark}")
 
 
+# %% [markdown]
+# ## Run the lesson
+
+
+# %%
 def main() -> None:
     args = parse_args()
     tg.set_default_dtype(np.float32)  # float32 halves the memory traffic; gradchecks use float64
@@ -338,6 +351,7 @@ def main() -> None:
     print(f"held-out accuracy: {summary}")
 
 
+# %%
 if __name__ == "__main__":
     try:
         main()
