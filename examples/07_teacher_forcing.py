@@ -1,3 +1,4 @@
+# %% [markdown]
 """Lesson 7 - teacher forcing vs free running: the exposure-bias gap, and scheduled sampling.
 
 The network is the lessons' output-to-hidden RNN (nn.OutputToHiddenRNN): its only memory
@@ -33,6 +34,7 @@ Read next: tinygrad_rnn/nn/lessons.py (OutputToHiddenRNN), examples/09_seq2seq_a
 (teacher forcing in a seq2seq decoder).
 """
 
+# %%
 import os
 
 # The matrices here are small (batch 64 x 32 units): OpenBLAS's threads cost more than they
@@ -48,7 +50,7 @@ from tqdm import tqdm  # noqa: E402
 
 import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
-from tinygrad_rnn import nn, optim  # noqa: E402
+from tinygrad_rnn import lesson_kit, nn, optim  # noqa: E402
 from tinygrad_rnn.files import atomic_write  # noqa: E402
 
 
@@ -68,12 +70,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--val", type=int, default=2000, help="held-out sequences")
     parser.add_argument("--out", default="./teacher-forcing-out", help="folder for the plot")
     parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args()
+    return lesson_kit.parse_args(parser)
 
 
-# --------------------------------------------------------------------------------------
-# The task
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## The task
+
+
+# %%
 def running_sum_task(n: int, args: argparse.Namespace, seed: int):
     """Inputs x (T, N, 2K) float32, targets y (T, N) int64, checkpoint flags (T, N) bool.
 
@@ -96,9 +100,11 @@ def running_sum_task(n: int, args: argparse.Namespace, seed: int):
     return x, y, checkpoint
 
 
-# --------------------------------------------------------------------------------------
-# Training
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## Training
+
+
+# %%
 def scheduled_sampling_forward(
     model: nn.OutputToHiddenRNN, x: np.ndarray, targets: np.ndarray, p_own: float, rng
 ) -> tg.Tensor:
@@ -147,9 +153,11 @@ def train(model, data, args, scheduled: bool, desc: str) -> float:
     return time.perf_counter() - started
 
 
-# --------------------------------------------------------------------------------------
-# Evaluation
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## Evaluation
+
+
+# %%
 def evaluate(model, data) -> dict:
     """Accuracy per position with teacher forcing and free running, and the recovery
     rate: P(right at t | wrong at t-1 and a checkpoint at t), running free."""
@@ -201,6 +209,11 @@ def plot(results: dict, args: argparse.Namespace, path: Path) -> Path:
     return path
 
 
+# %% [markdown]
+# ## Run the lesson
+
+
+# %%
 def main() -> None:
     args = parse_args()
     if args.K < 2 or args.T < 2:
@@ -246,6 +259,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = plot(results, args, out / "teacher_forcing.png")
+    lesson_kit.show_picture(path)
 
     tf = results["teacher forcing"]
     gap = tf["forced"].mean() - tf["free"].mean()
@@ -264,5 +278,6 @@ def main() -> None:
     print(f"plot: {path}")
 
 
+# %%
 if __name__ == "__main__":
     main()
