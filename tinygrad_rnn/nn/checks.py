@@ -28,7 +28,6 @@ Read next: module.py (Module and Parameter).
 from __future__ import annotations
 
 import math
-import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -37,8 +36,7 @@ import numpy as np
 
 from ..checks import at_user_line, describe, is_flag, is_int, is_number
 from ..errors import ArgumentError, DTypeError
-
-PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from ..graph import is_engine_file
 
 
 # --------------------------------------------------------------------------------------
@@ -66,7 +64,7 @@ def user_stacklevel() -> int:
     point at the user's line (the first frame outside the package) rather than ours."""
     frame = sys._getframe(1)  # the function that will call warnings.warn: stacklevel 1
     level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(PACKAGE_DIR):
+    while frame is not None and is_engine_file(frame.f_code.co_filename):
         frame = frame.f_back
         level += 1
     return level
