@@ -44,6 +44,7 @@ from pathlib import Path  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from tinygrad_rnn import charlm, data, lesson_kit  # noqa: E402
+from tinygrad_rnn.errors import CheckpointError  # noqa: E402
 from tinygrad_rnn.files import write_text_atomic  # noqa: E402
 
 
@@ -53,7 +54,7 @@ def parse_args() -> argparse.Namespace:
         "--data", help="a UTF-8 text file (default: the shared tinyshakespeare.txt)"
     )
     parser.add_argument("--steps", type=int, default=1000, help="train until this step (1000)")
-    parser.add_argument("--out", default="./char-lstm-out", help="checkpoint and samples folder")
+    parser.add_argument("--out", default="./lesson05-out", help="checkpoint and samples folder")
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     parser.add_argument("--eval-every", type=int, default=250, help="validate every N steps")
     parser.add_argument("--embedding", type=int, default=128, help="embedding size E (128)")
@@ -110,6 +111,10 @@ def main() -> None:
     print(f"ln V = {math.log(V):.2f} nats/char: the loss of a model that knows nothing")
 
     # 1-2. train, validating every --eval-every steps
+    print(
+        "the bar shows J of the latest batch; every --eval-every steps a line shows the mean "
+        "training J since the last line and the validation J"
+    )
     history = []  # (step, mean training J since the last report, validation J)
     recent = []
     started = time.perf_counter()
@@ -118,14 +123,17 @@ def main() -> None:
     with charlm.StopOnInterrupt() as interrupt:
         for step, loss in bar:
             recent.append(loss)
-            bar.set_postfix(J=f"{loss:.3f}", refresh=False)
+            bar.set_postfix(batch_J=f"{loss:.3f}", refresh=False)
             if interrupt.requested:
                 break
             if step % args.eval_every == 0 or step == args.steps:
                 val = charlm.evaluate(run.model, corpus.val, c.batch_size)
                 history.append((step, sum(recent) / len(recent), val))
+                bar.write(
+                    f"step {step:5d}  training J {history[-1][1]:.3f} (mean of the last "
+                    f"{len(recent)} steps)  validation J {val:.4f} nats/char"
+                )
                 recent = []
-                bar.write(f"step {step:5d}  train J {history[-1][1]:.3f}  val {val:.4f} nats/char")
     bar.close()
     seconds = time.perf_counter() - started
 
@@ -137,6 +145,8 @@ def main() -> None:
     val = history[-1][2] if history else charlm.evaluate(run.model, corpus.val, c.batch_size)
     print(f"\nvalidation loss after {run.step} steps: {val:.4f} nats/char ", end="")
     print(f"({val / math.log(2):.3f} bits/char), training took {seconds:.0f} s")
+    lesson_kit.report(f"validation loss after {run.step} steps", val, "nats/char", fmt=".3f")
+    lesson_kit.report("training time", seconds, "s", fmt=".0f")
     reloaded = charlm.load_checkpoint(saved)
     again = charlm.evaluate(reloaded.model, corpus.val, c.batch_size)
     same = "the same" if again == val else "DIFFERENT"
@@ -158,4 +168,7 @@ def main() -> None:
 
 # %%
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (data.DataError, CheckpointError) as error:  # missing data or checkpoint: one line
+        raise SystemExit(f"error: {error}") from None
