@@ -1,3 +1,4 @@
+# %% [markdown]
 """Lesson 8 - bidirectional RNNs: when the answer at position t depends on what comes after t.
 
 A tagger reads a sequence of symbols and outputs one tag per position:
@@ -27,6 +28,7 @@ Read next: tinygrad_rnn/nn/recurrent.py (run_direction: how the reverse pass is 
 examples/09_seq2seq_attention.py (a bidirectional encoder at work).
 """
 
+# %%
 import os
 
 # The matrices here are small (batch 64 x 32 units): OpenBLAS's threads cost more than they
@@ -42,7 +44,7 @@ from tqdm import tqdm  # noqa: E402
 
 import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
-from tinygrad_rnn import nn, optim  # noqa: E402
+from tinygrad_rnn import lesson_kit, nn, optim  # noqa: E402
 from tinygrad_rnn.data import appears_later_tagging, next_symbol_tagging  # noqa: E402
 from tinygrad_rnn.files import atomic_write  # noqa: E402
 
@@ -66,9 +68,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--val", type=int, default=1000, help="held-out sequences")
     parser.add_argument("--out", default="./bidirectional-out", help="folder for the plot")
     parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args()
+    return lesson_kit.parse_args(parser)
 
 
+# %% [markdown]
+# ## The model: a tagger that reads left to right, or both ways
+
+
+# %%
 class Tagger(nn.Module):
     """Embedding -> RNN/GRU/LSTM (uni- or bidirectional) -> Linear, one tag per position.
 
@@ -88,6 +95,11 @@ class Tagger(nn.Module):
         return self.fc(output)  # (T, B, n_tags)
 
 
+# %% [markdown]
+# ## The tasks, training and held-out accuracy
+
+
+# %%
 def make_task(name: str, n: int, args: argparse.Namespace, seed: int):
     """tokens and tags, both (T, N) time-major, and the number of tags."""
     if name == "next_symbol":
@@ -126,6 +138,11 @@ def accuracy_by_position(model: Tagger, tokens, tags) -> np.ndarray:
     return (scores.numpy().argmax(-1) == tags).mean(axis=1)
 
 
+# %% [markdown]
+# ## The best any left-to-right tagger can do
+
+
+# %%
 def best_guess_from_the_past(tags: np.ndarray, n_tags: int) -> np.ndarray:
     """(T,) the accuracy, at each position, of the best rule that sees only x_1 ... x_t.
 
@@ -171,6 +188,11 @@ def plot(curves: dict, args: argparse.Namespace, path: Path) -> Path:
     return path
 
 
+# %% [markdown]
+# ## Run the lesson
+
+
+# %%
 def main() -> None:
     args = parse_args()
     if args.T < 2 or args.vocab < 2:
@@ -201,6 +223,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = plot(curves, args, out / "bidirectional.png")
+    lesson_kit.show_picture(path)
     print()
     for task in args.tasks:
         uni, bi = curves[task]["left-to-right"].mean(), curves[task]["bidirectional"].mean()
@@ -212,5 +235,6 @@ def main() -> None:
     print(f"plot: {path}")
 
 
+# %%
 if __name__ == "__main__":
     main()
