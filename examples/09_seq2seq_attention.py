@@ -1,3 +1,4 @@
+# %% [markdown]
 """Lesson 9: seq2seq with attention - translate written dates into ISO dates, char by char.
 
     "monday, nov 23 2026"  ->  "2026-11-23"        "23.11.26"  ->  "2026-11-23"
@@ -18,6 +19,7 @@ dates to --out: to write "11" the decoder looks at "nov", to write "23" at "23".
                                              # heatmaps of your own dates (docs/images/)
 """
 
+# %%
 import os
 
 # The matrices here are small (batch 64 x 64 units): OpenBLAS's threads cost more than they
@@ -33,7 +35,7 @@ from tqdm import tqdm  # noqa: E402
 
 import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
-from tinygrad_rnn import nn, optim  # noqa: E402
+from tinygrad_rnn import lesson_kit, nn, optim  # noqa: E402
 from tinygrad_rnn.data import date_translation_task, pad_sequences  # noqa: E402
 from viz import attention_heatmap  # noqa: E402
 
@@ -68,9 +70,14 @@ def parse_args() -> argparse.Namespace:
         "--no-compare", action="store_true", help="skip the model without attention"
     )
     parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args()
+    return lesson_kit.parse_args(parser)
 
 
+# %% [markdown]
+# ## Training
+
+
+# %%
 def sequence_loss(logits: tg.Tensor, tgt_out: np.ndarray, pad: int) -> tg.Tensor:
     """Mean cross-entropy over the real target tokens: logits (B, T, V), tgt_out (B, T)."""
     B, T, V = logits.shape
@@ -115,6 +122,11 @@ def train(model: nn.Seq2Seq, arrays, args, steps: int, pad: int, name: str) -> f
     return time.perf_counter() - started
 
 
+# %% [markdown]
+# ## Held-out exact match, greedy and beam search
+
+
+# %%
 def exact_match(model: nn.Seq2Seq, arrays, task, batch_size: int = 500) -> tuple[float, list[str]]:
     """Fraction of held-out dates decoded (greedy) exactly right, and the decoded strings."""
     vocab = task.tgt_vocab
@@ -148,6 +160,11 @@ def beam_agreement(model: nn.Seq2Seq, arrays, task, beam: int, count: int = 100)
     return sum(p == t for p, t in zip(predictions, targets)) / count
 
 
+# %% [markdown]
+# ## Where the decoder looks: attention heatmaps
+
+
+# %%
 def draw_heatmaps(model: nn.Seq2Seq, sources: list[str], task, out: Path) -> list[Path]:
     """Attention heatmaps (source characters x output characters) of `sources`, one
     picture with a heatmap per date, as .svg and .png."""
@@ -166,6 +183,7 @@ def draw_heatmaps(model: nn.Seq2Seq, sources: list[str], task, out: Path) -> lis
     for suffix in ("svg", "png"):
         path = out / f"attention_heatmap.{suffix}"
         paths.append(attention_heatmap(weights, sources, outputs, path, titles=titles))
+    lesson_kit.show_picture(paths[-1])  # the .png, inline in a notebook
     return paths
 
 
@@ -182,6 +200,11 @@ def pick_varied_formats(task, count: int) -> list[int]:
     return picks
 
 
+# %% [markdown]
+# ## The model: Seq2Seq with or without attention
+
+
+# %%
 def build_model(task, args, attention) -> nn.Seq2Seq:
     tg.manual_seed(args.seed)  # same initial embeddings and encoder for both models
     return nn.Seq2Seq(
@@ -196,6 +219,11 @@ def build_model(task, args, attention) -> nn.Seq2Seq:
     )
 
 
+# %% [markdown]
+# ## Run the lesson
+
+
+# %%
 def main() -> None:
     args = parse_args()
     tg.set_default_dtype(np.float32)  # float32 halves the memory traffic; gradchecks use float64
@@ -251,5 +279,6 @@ def main() -> None:
         print(f"{name:20}  {accuracy:10.1%}   {seconds:10.1f} s")
 
 
+# %%
 if __name__ == "__main__":
     main()
