@@ -23,8 +23,8 @@ import operator
 
 import numpy as np
 
+from .checks import at_user_line
 from .errors import DTypeError
-from .graph import format_source, user_source
 
 # ufunc -> the Python operator or Tensor method of the same meaning
 BINARY_UFUNCS = {
@@ -179,8 +179,8 @@ def _on_arrays(name: str, func, args: tuple, kwargs: dict):
             raise DTypeError(
                 f"{name}: has no tinygrad_rnn op behind it, and numpy would cut "
                 f"{tensor.describe()} (which requires grad) out of the graph. Use Tensor ops "
-                "(x.tanh(), x.sum(), tg.where ...) or, for the numbers only, x.detach().numpy() "
-                f"— at {format_source(user_source())}"
+                "(x.tanh(), x.sum(), tg.where ...) or, for the numbers only, x.detach().numpy()"
+                f"{at_user_line()}"
             )
     return func(*_arrays(args), **dict(zip(kwargs, _arrays(tuple(kwargs.values())))))
 

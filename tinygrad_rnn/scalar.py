@@ -24,8 +24,9 @@ from __future__ import annotations
 import math
 import numbers
 
+from .checks import at_user_line
 from .errors import AnomalyError, DTypeError
-from .graph import Node, context, format_source, mark_data_changed, records_graph, user_source
+from .graph import Node, context, mark_data_changed, records_graph
 
 
 class ScalarOp:
@@ -293,7 +294,7 @@ def _as_number(data, where: str) -> float:
             return float(data.item())
     raise DTypeError(
         f"{where}: Value holds one number, got {type(data).__name__} {data!r:.60}; "
-        f"use tg.Tensor for arrays — at {format_source(user_source())}"
+        f"use tg.Tensor for arrays{at_user_line()}"
     )
 
 
@@ -306,8 +307,7 @@ def _as_value(x) -> Value:
         constant._setup(float(x), None, (), None, False, None, package_frames=4)
         return constant
     raise DTypeError(
-        f"cannot combine a Value with {type(x).__name__} ({x!r:.60}); use a number "
-        f"— at {format_source(user_source())}"
+        f"cannot combine a Value with {type(x).__name__} ({x!r:.60}); use a number{at_user_line()}"
     )
 
 
