@@ -160,7 +160,7 @@ def run_lesson(lesson: Lesson, flags: list[str]) -> int:
         with lesson_command_line(command, flags, lesson.path.parent):
             runpy.run_path(str(lesson.path), run_name="__main__")
     except ModuleNotFoundError as error:
-        if error.name == "matplotlib":
+        if (error.name or "").split(".")[0] == "matplotlib":  # the plot extra is missing
             raise CommandError(
                 f"lesson {lesson.number} draws its plots with matplotlib, which is not "
                 f"installed: {PLOT_EXTRA}"
