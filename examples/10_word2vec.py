@@ -1,3 +1,4 @@
+# %% [markdown]
 """Lesson 10: word2vec - skip-gram and CBOW with negative sampling, on Tiny Shakespeare.
 
 A word's meaning is guessed from the company it keeps. Two tables of vectors, v_w (the
@@ -29,6 +30,7 @@ At this scale (200 000 words, a minute of training) the neighbours are noisy: fr
 words get sensible company, rare words much less so.
 """
 
+# %%
 import os
 
 # The matrices here are small: OpenBLAS's threads cost more than they save, and on a
@@ -43,7 +45,7 @@ import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 import tinygrad_rnn as tg  # noqa: E402
-from tinygrad_rnn import data, optim  # noqa: E402
+from tinygrad_rnn import data, lesson_kit, optim  # noqa: E402
 from tinygrad_rnn import word2vec as w2v  # noqa: E402
 from tinygrad_rnn.files import atomic_write  # noqa: E402
 
@@ -89,16 +91,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--limit", type=int, default=None, help="use the first N characters")
     parser.add_argument("--out", default="./word2vec-out", help="folder for the vectors")
     parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args()
+    args = lesson_kit.parse_args(parser)
     args.models = [name.strip() for name in args.models.split(",") if name.strip()]
     if not args.models or set(args.models) - {"skipgram", "cbow"}:
         parser.error(f"--models: choose from skipgram, cbow (got {args.models})")
     return args
 
 
-# --------------------------------------------------------------------------------------
-# Training examples, one epoch at a time
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## Training examples, one epoch at a time
+
+
+# %%
 def epoch_examples(name: str, ids, keep, window: int, rng: np.random.Generator):
     """One epoch of shuffled examples: a fresh subsample of the text, then
     skip-gram: (centres (N,), true context words (N,));
@@ -155,9 +159,11 @@ def train(name: str, vocab_size: int, ids, keep, args):
     return model, seconds, float(np.mean(losses[:window])), float(np.mean(losses[-window:]))
 
 
-# --------------------------------------------------------------------------------------
-# Looking at the vectors
-# --------------------------------------------------------------------------------------
+# %% [markdown]
+# ## Looking at the vectors
+
+
+# %%
 def group_similarity(vectors: np.ndarray, words: list[str], rng: np.random.Generator):
     """Per group: (mean cosine between its members, how many members are in the vocabulary);
     and the mean cosine of random word pairs, the level 'no relation' sits at."""
@@ -238,6 +244,11 @@ def plot_groups(results: dict, path: Path) -> Path | None:
     return path
 
 
+# %% [markdown]
+# ## Run the lesson
+
+
+# %%
 def main() -> None:
     args = parse_args()
     tg.set_default_dtype(np.float32)  # float32 halves the memory traffic; gradchecks use float64
@@ -290,6 +301,7 @@ def main() -> None:
         picture = plot_groups(results, out / "word2vec_groups.png")
         if picture is not None:
             print(f"picture: {picture}")
+            lesson_kit.show_picture(picture)
     except ImportError:
         print("(no picture: matplotlib is not installed; pip install matplotlib)")
     for name, seconds, _, last, groups, random_level in summary:
@@ -301,6 +313,7 @@ def main() -> None:
         )
 
 
+# %%
 if __name__ == "__main__":
     try:
         main()
