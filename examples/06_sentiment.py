@@ -21,7 +21,7 @@ sentences with the LSTM's P(positive).
     python examples/06_sentiment.py                          # about a minute on 2 cores
     python examples/06_sentiment.py --epochs 1 --limit 300   # a few seconds
     python examples/06_sentiment.py --data my_reviews.txt    # any 'sentence<TAB>label' file
-    python examples/06_sentiment.py --embeddings word2vec-out/skipgram_vectors.npz
+    python examples/06_sentiment.py --embeddings lesson10-out/skipgram_vectors.npz
                                    # start the Embedding from lesson 10's word vectors
     python examples/06_sentiment.py --predict "the food was not good" "what a great phone"
 """
@@ -74,7 +74,7 @@ def parse_args() -> argparse.Namespace:
         "--predict", nargs="+", default=None, help="classify these sentences with the LSTM"
     )
     parser.add_argument("--limit", type=int, default=None, help="use only N sentences (tests)")
-    parser.add_argument("--out", default="./sentiment-out", help="folder for the checkpoint")
+    parser.add_argument("--out", default="./lesson06-out", help="folder for the checkpoint")
     parser.add_argument("--seed", type=int, default=0)
     args = lesson_kit.parse_args(parser)
     args.models = [name.strip() for name in args.models.split(",") if name.strip()]
@@ -295,10 +295,12 @@ def main() -> None:
     train_tokens = encode(vocab, train_sentences, args.max_len)
     test_tokens = encode(vocab, test_sentences, args.max_len)
     unknown = np.mean(np.concatenate(test_tokens) == vocab.unk_index)
+    words = len(vocab) - len(vocab.specials)  # the count load_embeddings reports against
     print(
-        f"vocabulary: {len(vocab)} words from the training part (min count {args.min_freq}); "
-        f"{unknown:.1%} of the held-out words are <unk>"
+        f"vocabulary: {words} words (each seen {args.min_freq}+ times in the training part) "
+        f"plus {', '.join(vocab.specials)}; {unknown:.1%} of the held-out words are <unk>"
     )
+    lesson_kit.report("vocabulary words", words)
     results = {}
     lstm_probabilities = None
     out = Path(args.out)
@@ -312,6 +314,7 @@ def main() -> None:
         accuracy = float(np.mean((probabilities > 0.5) == test_labels))
         results[cell] = (accuracy, seconds)
         print(f"{cell.upper()}: held-out accuracy {accuracy:.1%} ({seconds:.1f} s)")
+        lesson_kit.report(f"{cell.upper()} held-out accuracy", 100 * accuracy, "%", fmt=".1f")
         out.mkdir(parents=True, exist_ok=True)
         tg.save(model, out / f"sentiment_{cell}.npz")
         if cell == "lstm":
@@ -328,6 +331,8 @@ def main() -> None:
         accuracy = float(np.mean((probabilities > 0.5) == test_labels))
         results["bow"] = (accuracy, seconds)
         print(f"bag-of-words logistic regression: held-out accuracy {accuracy:.1%}")
+        name = "bag-of-words held-out accuracy"
+        lesson_kit.report(name, 100 * accuracy, "%", fmt=".1f")
 
     if lstm_probabilities is not None:
         print("\nLSTM confusion table on the held-out sentences:")

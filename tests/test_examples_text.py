@@ -91,7 +91,8 @@ def test_sentiment_reads_word_vectors_and_counts_the_words_found(tmp_path):
         "--embeddings", str(vectors), "--out", str(tmp_path),
     ).stdout  # fmt: skip
     # training vocabulary: the, movie, this, phone, food, our, waiter, plot, was, good, bad
-    assert "found 3 of 11 vocabulary words" in out
+    assert "vocabulary: 11 words (each seen 1+ times in the training part)" in out
+    assert "found 3 of 11 vocabulary words" in out  # the same count
 
 
 def test_sentiment_rejects_vectors_of_the_wrong_size(tmp_path):
