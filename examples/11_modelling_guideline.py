@@ -1,3 +1,4 @@
+# %% [markdown]
 """Lesson 11 - a modelling guideline, checked: RNN vs LSTM vs GRU on short and long dependencies.
 
 The guideline from the lessons: "use an LSTM or a GRU when the output depends on inputs
@@ -30,6 +31,7 @@ guideline, claim by claim, against those numbers. Plot: guideline.png (learning 
 Read next: examples/04_vanishing_gradients.py (the gradients behind this table).
 """
 
+# %%
 import os
 
 # The matrices here are small (batch 128 x 32 units): OpenBLAS's threads cost more than
@@ -45,7 +47,7 @@ from tqdm import tqdm  # noqa: E402
 
 import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
-from tinygrad_rnn import nn, optim  # noqa: E402
+from tinygrad_rnn import lesson_kit, nn, optim  # noqa: E402
 from tinygrad_rnn.data import adding_problem  # noqa: E402
 from tinygrad_rnn.files import atomic_write  # noqa: E402
 
@@ -71,9 +73,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     parser.add_argument("--out", default="./guideline-out", help="folder for the plot")
     parser.add_argument("--seed", type=int, default=0)
-    return parser.parse_args()
+    return lesson_kit.parse_args(parser)
 
 
+# %% [markdown]
+# ## The model and its training on the adding problem
+
+
+# %%
 class Regressor(nn.Module):
     """RNN / LSTM / GRU over the sequence, then Linear(H, 1) on the last state.
 
@@ -147,6 +154,11 @@ def train(kind: str, T: int, epochs: int, args: argparse.Namespace) -> dict:
     }
 
 
+# %% [markdown]
+# ## Verdicts, the table and the guideline claim by claim
+
+
+# %%
 def solved(result: dict) -> bool:
     """Our verdict: held-out MSE below SOLVED_MSE (6% of predicting the mean)."""
     return result["mse"] < SOLVED_MSE
@@ -257,6 +269,11 @@ def plot(results: dict, args: argparse.Namespace, path: Path) -> Path:
     return path
 
 
+# %% [markdown]
+# ## Run the lesson
+
+
+# %%
 def main() -> None:
     args = parse_args()
     if args.short_T < 2 or args.long_T < 2:
@@ -277,8 +294,11 @@ def main() -> None:
     print_guideline(results, args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    print(f"\nplot: {plot(results, args, out / 'guideline.png')}")
+    path = plot(results, args, out / "guideline.png")
+    print(f"\nplot: {path}")
+    lesson_kit.show_picture(path)
 
 
+# %%
 if __name__ == "__main__":
     main()
