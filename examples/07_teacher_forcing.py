@@ -68,7 +68,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--own-max", type=float, default=0.5, help="scheduled sampling's final P")
     parser.add_argument("--no-scheduled", action="store_true", help="skip scheduled sampling")
     parser.add_argument("--val", type=int, default=2000, help="held-out sequences")
-    parser.add_argument("--out", default="./teacher-forcing-out", help="folder for the plot")
+    parser.add_argument("--out", default="./lesson07-out", help="folder for the plot")
     parser.add_argument("--seed", type=int, default=0)
     return lesson_kit.parse_args(parser)
 
@@ -276,6 +276,19 @@ def main() -> None:
             f"{ss['recovered']:.0%} of the time, the teacher-forced model {tf['recovered']:.0%}."
         )
     print(f"plot: {path}")
+    report_figures(results, T)
+
+
+def report_figures(results: dict, T: int) -> None:
+    """The lesson's figures, for `make lessons` (docs/results.md, the README)."""
+    for name, r in results.items():
+        in_readme = name == "teacher forcing"  # the README shows its exposure-bias gap
+        forced, free, recovered = 100 * r["forced"], 100 * r["free"], 100 * r["recovered"]
+        lesson_kit.report(f"{name}: fed the truth", forced.mean(), "%", fmt=".1f", readme=in_readme)
+        lesson_kit.report(f"{name}: running free", free.mean(), "%", fmt=".1f")
+        at_T = f"{name}: running free at t = {T}"
+        lesson_kit.report(at_T, free[-1], "%", fmt=".0f", readme=in_readme)
+        lesson_kit.report(f"{name}: recovers after a mistake", recovered, "%", fmt=".0f")
 
 
 # %%
