@@ -66,7 +66,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clip", type=float, default=5.0, help="max gradient norm")
     parser.add_argument("--train", type=int, default=4000, help="training sequences")
     parser.add_argument("--val", type=int, default=1000, help="held-out sequences")
-    parser.add_argument("--out", default="./bidirectional-out", help="folder for the plot")
+    parser.add_argument("--out", default="./lesson08-out", help="folder for the plot")
     parser.add_argument("--seed", type=int, default=0)
     return lesson_kit.parse_args(parser)
 
@@ -232,6 +232,9 @@ def main() -> None:
             f"{task}: bidirectional {bi:.1%} vs left-to-right {uni:.1%} (+{bi - uni:.1%}); "
             f"no left-to-right tagger can beat {ceiling:.1%} here"
         )
+        lesson_kit.report(f"{task}: bidirectional", 100 * bi, "%", fmt=".1f")
+        lesson_kit.report(f"{task}: left-to-right", 100 * uni, "%", fmt=".1f")
+        lesson_kit.report(f"{task}: best from the past", 100 * ceiling, "%", fmt=".1f")
     print(f"plot: {path}")
 
 
