@@ -65,7 +65,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--dates", nargs="+", default=None, help="draw these dates instead (any of the formats)"
     )
-    parser.add_argument("--out", default="./seq2seq-out", help="folder for the pictures")
+    parser.add_argument("--out", default="./lesson09-out", help="folder for the pictures")
     parser.add_argument(
         "--no-compare", action="store_true", help="skip the model without attention"
     )
@@ -248,6 +248,8 @@ def main() -> None:
     seconds = train(model, train_arrays, args, steps, pad, f"{args.attention} attention")
     accuracy, predictions = exact_match(model, val_arrays, task)
     results.append((f"{args.attention} attention", accuracy, seconds))
+    name = f"exact match, {args.attention} attention"
+    lesson_kit.report(name, 100 * accuracy, "%", fmt=".1f")
     print(
         f"with {args.attention} attention: exact match {accuracy:.1%} on {args.val} held-out dates"
     )
@@ -258,6 +260,8 @@ def main() -> None:
         count = min(100, args.val)
         beam_accuracy = beam_agreement(model, val_arrays, task, args.beam, count)
         print(f"beam search (beam {args.beam}): exact match {beam_accuracy:.1%} on {count} dates")
+        name = f"exact match, beam {args.beam} (first {count} dates)"
+        lesson_kit.report(name, 100 * beam_accuracy, "%", fmt=".1f")
     if args.heatmaps > 0 or args.dates:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
@@ -274,6 +278,7 @@ def main() -> None:
         accuracy, _ = exact_match(baseline, val_arrays, task)
         results.append(("no attention", accuracy, seconds))
         print(f"without attention: exact match {accuracy:.1%} on {args.val} held-out dates")
+        lesson_kit.report("exact match, no attention", 100 * accuracy, "%", fmt=".1f")
     print("\nmodel                 exact match   training time")
     for name, accuracy, seconds in results:
         print(f"{name:20}  {accuracy:10.1%}   {seconds:10.1f} s")
