@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format fuzz bench clean
+.PHONY: demo test lint format fuzz bench clean notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ bench: $(VENV)/.installed-bench
 # the random-graph gradient fuzzers with 2000 examples each instead of the suite's few dozen
 fuzz: $(VENV)/.installed-test
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz_*.py
+
+# every lesson as a Jupyter notebook, made from examples/NN_*.py into notebooks/ (not
+# committed: make them again after changing a lesson); open them with `jupyter lab`
+notebooks: $(VENV)/.installed-test
+	$(BIN)/python -m tinygrad_rnn.notebooks --out notebooks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
