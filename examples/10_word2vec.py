@@ -24,7 +24,7 @@ Embedding from them:
     python examples/10_word2vec.py --steps 20 --limit 20000   # a few seconds
     python examples/10_word2vec.py --steps 8000          # ~100 s: CBOW's loss falls to
                                                          # 1.68; skip-gram's is flat by now
-    python examples/06_sentiment.py --embeddings word2vec-out/skipgram_vectors.npz
+    python examples/06_sentiment.py --embeddings lesson10-out/skipgram_vectors.npz
 
 At this scale (200 000 words, a minute of training) the neighbours are noisy: frequent
 words get sensible company, rare words much less so.
@@ -89,7 +89,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--words", nargs="+", default=QUERY_WORDS, help="words to query")
     parser.add_argument("--neighbours", type=int, default=6, help="neighbours per word")
     parser.add_argument("--limit", type=int, default=None, help="use the first N characters")
-    parser.add_argument("--out", default="./word2vec-out", help="folder for the vectors")
+    parser.add_argument("--out", default="./lesson10-out", help="folder for the vectors")
     parser.add_argument("--seed", type=int, default=0)
     args = lesson_kit.parse_args(parser)
     args.models = [name.strip() for name in args.models.split(",") if name.strip()]
@@ -194,6 +194,8 @@ def print_neighbours(results: dict, query_words: list[str], k: int) -> None:
             neighbours = w2v.nearest_neighbours(vectors, words, query, k)
             shown = ", ".join(f"{word} {similarity:.2f}" for word, similarity in neighbours)
             print(f"  {query:>8}: {shown}")
+            nearest = ", ".join(word for word, _ in neighbours[:4])
+            lesson_kit.report(f"{name}: nearest to {query}", nearest, readme=False)
 
 
 def plot_groups(results: dict, path: Path) -> Path | None:
@@ -311,6 +313,13 @@ def main() -> None:
             f"{name}: {above} of {len(within)} word groups closer than random pairs; "
             f"loss {last:.3f}; {seconds:.1f} s"
         )
+        lesson_kit.report(f"{name}: word groups closer than random pairs (of {len(within)})", above)
+        lesson_kit.report(f"{name}: final loss", last, fmt=".3f")
+    print(
+        f"(noisy at this scale: {len(ids):,} words and {args.steps} steps per model. Frequent "
+        "words get sensible company, rare words much less so; read the neighbours above "
+        "with that in mind.)"
+    )
 
 
 # %%

@@ -152,6 +152,7 @@ def test_word2vec_tiny_run_on_tiny_shakespeare(tmp_path):
     assert "nearest neighbours by cosine similarity, cbow:" in out
     assert re.search(r"^\s+pronouns\s+-?[01]\.\d\d\s+-?[01]\.\d\d$", out, re.MULTILINE)
     assert re.search(r"^skipgram: \d of \d word groups closer than random pairs", out, re.M)
+    assert "(noisy at this scale: " in out  # the caveat is printed, not only in the docstring
     assert (tmp_path / "skipgram_vectors.npz").exists()
     assert (tmp_path / "cbow_vectors.npz").exists()
     if importlib.util.find_spec("matplotlib") is not None:

@@ -74,4 +74,11 @@ def report(name: str, value, unit: str = "", **details) -> None:
         return
     record = {"name": name, "value": value, "unit": unit, **details}
     with open(target, "a", encoding="utf-8") as file:
-        file.write(json.dumps(record) + "\n")
+        file.write(json.dumps(record, default=plain_number) + "\n")
+
+
+def plain_number(value):
+    """json.dumps' fallback: a numpy number (np.int64, np.float32 ...) as a Python one."""
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        return value.item()
+    raise TypeError(f"report: {type(value).__name__} is not a number or a string")
