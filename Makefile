@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format fuzz bench clean notebooks
+.PHONY: demo test lint format fuzz bench lessons clean notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.bench_scalar --clock cpu --steps 10 200 2000 10000
 	$(BIN)/python -m benchmarks.bench_memory
 	$(BIN)/python -m benchmarks.bench_lstm --steps 40 --profile --blas-threads 1 --malloc steady
+
+# every lesson with its defaults over seeds 0, 1, 2 (~15 minutes on 2 cores): writes
+# docs/results.md, docs/results.json and the figures of README.md's lessons table
+lessons: $(VENV)/.installed-run
+	$(BIN)/python docs/make_results.py
 
 # the random-graph gradient fuzzers with 2000 examples each instead of the suite's few dozen
 fuzz: $(VENV)/.installed-test
