@@ -71,7 +71,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clip", type=float, default=1.0, help="max gradient norm")
     parser.add_argument("--gate-bias", type=float, default=3.0, help="LSTM f / GRU z bias (3)")
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
-    parser.add_argument("--out", default="./guideline-out", help="folder for the plot")
+    parser.add_argument("--out", default="./lesson11-out", help="folder for the plot")
     parser.add_argument("--seed", type=int, default=0)
     return lesson_kit.parse_args(parser)
 
@@ -241,6 +241,19 @@ def print_guideline(results: dict, args: argparse.Namespace) -> None:
             )
 
 
+def report_figures(results: dict, args: argparse.Namespace) -> None:
+    """The lesson's figures, for `make lessons` (docs/results.md, the README)."""
+    for (T, kind), r in results.items():
+        lesson_kit.report(f"T = {T}: {kind} held-out MSE", r["mse"], fmt=".4f")
+    long_task = {kind: r for (T, kind), r in results.items() if T == args.long_T}
+    for kind, r in long_task.items():
+        name = f"{kind} seconds per epoch (T = {args.long_T})"
+        lesson_kit.report(name, r["epoch_seconds"], "s", fmt=".2f")
+    for kind, r in long_task.items():
+        lesson_kit.report(f"{kind} parameters", r["parameters"])
+    lesson_kit.report("predicting the mean: MSE", BASELINE_MSE, fmt=".3f")
+
+
 def plot(results: dict, args: argparse.Namespace, path: Path) -> Path:
     """Held-out MSE per epoch, one panel per sequence length."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -292,6 +305,7 @@ def main() -> None:
             results[(T, kind)] = train(kind, T, epochs, args)
     print_table(results, args)
     print_guideline(results, args)
+    report_figures(results, args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = plot(results, args, out / "guideline.png")
