@@ -268,8 +268,8 @@ def results_markdown(results: dict) -> str:
             f"## Lesson {lesson['number']}: `{lesson['script']}`",
             "",
             f"`python {lesson['script']} --seed S` for S = {seeds}, measured on "
-            f"{lesson['measured_on']}; wall time {seconds_summary(lesson['seconds'])}"
-            f" (per seed: {', '.join(f'{s:.1f}' for s in lesson['seconds'])} s).",
+            f"{lesson['measured_on']}. Wall time {seconds_summary(lesson['seconds'])}; "
+            f"per seed {', '.join(f'{s:.1f}' for s in lesson['seconds'])} s.",
             "",
             "| figure | over the seeds | "
             + " | ".join(f"seed {s}" for s in lesson["seeds"])
