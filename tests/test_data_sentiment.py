@@ -1,5 +1,6 @@
-"""The sentence<TAB>label loader (real shared files and every error case), padding, batches."""
+"""The sentence<TAB>label loader (the packaged files and every error case), padding, batches."""
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +19,9 @@ from tinygrad_rnn.data import (
     pad_sequences,
 )
 
-SENTIMENT = default_data_path("sentiment_labelled_sentences")
-needs_sentiment = pytest.mark.skipif(
-    SENTIMENT is None, reason="sentiment_labelled_sentences/ not found in ../shared/data"
-)
+SENTIMENT = default_data_path("sentiment_labelled_sentences")  # shipped in the package
 
 
-@needs_sentiment
 def test_real_folder_has_3000_balanced_sentences():
     sentences, labels = load_labelled_sentences(SENTIMENT)
     assert len(sentences) == 3000 and labels.shape == (3000,)
@@ -35,7 +32,6 @@ def test_real_folder_has_3000_balanced_sentences():
     assert not any("\t" in sentence for sentence in sentences)
 
 
-@needs_sentiment
 def test_real_file_trailing_spaces_before_the_tab():
     path = Path(SENTIMENT) / "imdb_labelled.txt"
     sentences, labels = load_labelled_sentences(path)
@@ -47,7 +43,15 @@ def test_real_file_trailing_spaces_before_the_tab():
     assert int(labels.sum()) == 500
 
 
-@needs_sentiment
+def test_each_real_file_has_1000_sentences_half_of_them_positive():
+    """What datasets/README.md says: 1 000 sentences per site, 500 positive and 500 negative."""
+    names = [path.name for path in sorted(Path(SENTIMENT).glob("*_labelled.txt"))]
+    assert names == ["amazon_cells_labelled.txt", "imdb_labelled.txt", "yelp_labelled.txt"]
+    for name in names:
+        sentences, labels = load_labelled_sentences(Path(SENTIMENT) / name)
+        assert len(sentences) == 1000 and int(labels.sum()) == 500, name
+
+
 def test_real_data_feeds_vocab_padding_and_bag_of_words():
     sentences, labels = load_labelled_sentences(SENTIMENT)
     vocab = WordVocab.from_text(sentences, min_freq=2)
@@ -84,6 +88,17 @@ def test_folder_reads_files_in_name_order_and_skips_readme(tmp_path):
     sentences, labels = load_labelled_sentences(tmp_path)
     assert sentences == ["first file", "second file"]
     np.testing.assert_array_equal(labels, [1, 0])
+
+
+def test_gzip_compressed_files_and_folders_are_read_like_plain_ones(tmp_path):
+    """A .txt.gz file is decompressed on the fly, alone or in a folder beside .txt files."""
+    (tmp_path / "b_labelled.txt.gz").write_bytes(gzip.compress(b"squeezed review  \t1\n"))
+    write(tmp_path, "a_labelled.txt", "plain review\t0\n")
+    sentences, labels = load_labelled_sentences(tmp_path / "b_labelled.txt.gz")
+    assert sentences == ["squeezed review"] and labels.tolist() == [1]
+    sentences, labels = load_labelled_sentences(tmp_path)
+    assert sentences == ["plain review", "squeezed review"]
+    np.testing.assert_array_equal(labels, [0, 1])
 
 
 def test_missing_paths(tmp_path):

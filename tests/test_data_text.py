@@ -1,5 +1,7 @@
 """LM batching: streams, carry-over windows, random windows, text splits, corpus loading."""
 
+import gzip
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -15,11 +17,13 @@ from tinygrad_rnn.data import (
     default_data_path,
     load_text,
     random_windows,
+    read_bytes,
+    read_text,
     split_text,
 )
 
 SETTINGS = settings(max_examples=40, deadline=None)
-SHAKESPEARE = default_data_path("tinyshakespeare.txt")
+SHAKESPEARE = default_data_path("tinyshakespeare.txt")  # shipped in the package, gzipped
 
 
 def letters(text: str) -> np.ndarray:
@@ -178,7 +182,41 @@ def test_load_text_errors(tmp_path):
     assert load_text(good) == "First Citizen:\nBefore we proceed"  # BOM dropped
 
 
-@pytest.mark.skipif(SHAKESPEARE is None, reason="tinyshakespeare.txt not found in ../shared/data")
+def test_load_text_decompresses_gzip_whatever_the_name(tmp_path):
+    text = "First Citizen:\nBefore we proceed any further, hear me speak.\n"
+    for name in ("corpus.txt.gz", "corpus.txt"):  # recognised by its first bytes, not its name
+        path = tmp_path / name
+        path.write_bytes(gzip.compress(text.encode("utf-8")))
+        assert load_text(path) == text
+    empty = tmp_path / "empty.txt.gz"
+    empty.write_bytes(gzip.compress(b" \n"))
+    with pytest.raises(DataFormatError, match="is empty"):
+        load_text(empty)
+    binary = tmp_path / "binary.gz"
+    binary.write_bytes(gzip.compress(bytes(range(256))))
+    with pytest.raises(DataFormatError, match="looks binary"):
+        load_text(binary)
+
+
+def test_damaged_and_oversized_gzip_files_get_one_clear_error(tmp_path):
+    packed = gzip.compress(b"To be, or not to be, that is the question.\n" * 100)
+    cut = tmp_path / "cut.txt.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(DataFormatError, match="cannot be decompressed.*damaged or cut off"):
+        load_text(cut)
+    flipped = bytearray(packed)
+    flipped[-8] ^= 0xFF  # the CRC of the text, checked at the end
+    wrong = tmp_path / "wrong.txt.gz"
+    wrong.write_bytes(bytes(flipped))
+    with pytest.raises(DataFormatError, match="cannot be decompressed"):
+        load_text(wrong)
+    bomb = tmp_path / "bomb.txt.gz"
+    bomb.write_bytes(gzip.compress(b"a" * 5000))  # 5 000 bytes of text in ~40 on disk
+    assert len(read_bytes(bomb, max_bytes=5000)) == 5000
+    with pytest.raises(DataFormatError, match="decompresses to more than"):
+        read_text(bomb, max_bytes=4999)
+
+
 def test_tiny_shakespeare_end_to_end():
     text = load_text(SHAKESPEARE)
     assert len(text) > 1_000_000 and text.startswith("First Citizen")

@@ -9,19 +9,8 @@ import numpy as np
 import pytest
 from helpers import ROOT, run_script
 
-from tinygrad_rnn.data import default_data_path
-
 SENTIMENT = ROOT / "examples" / "06_sentiment.py"
 WORD2VEC = ROOT / "examples" / "10_word2vec.py"
-
-needs_sentences = pytest.mark.skipif(
-    default_data_path("sentiment_labelled_sentences") is None,
-    reason="the labelled sentences (../shared/data/sentiment_labelled_sentences) are absent",
-)
-needs_shakespeare = pytest.mark.skipif(
-    default_data_path("tinyshakespeare.txt") is None,
-    reason="Tiny Shakespeare (../shared/data/tinyshakespeare.txt) is absent",
-)
 
 
 def accuracies(stdout: str) -> dict[str, float]:
@@ -46,8 +35,7 @@ def write_reviews(path: Path, count: int = 60) -> Path:
     return path
 
 
-@needs_sentences
-def test_sentiment_tiny_run_on_the_real_sentences(tmp_path):
+def test_sentiment_tiny_run_on_the_real_sentences(tmp_path):  # the packaged sentences
     out = run_script(
         SENTIMENT, "--epochs", "1", "--limit", "300", "--bow-epochs", "2", "--examples", "3",
         "--out", str(tmp_path), "--predict", "what a great phone",
@@ -141,13 +129,12 @@ def test_word2vec_vectors_feed_the_sentiment_lesson(tmp_path):
     assert 0.0 <= accuracies(out)["GRU"] <= 1.0
 
 
-@needs_shakespeare
-def test_word2vec_tiny_run_on_tiny_shakespeare(tmp_path):
+def test_word2vec_tiny_run_on_tiny_shakespeare(tmp_path):  # the packaged Tiny Shakespeare
     out = run_script(
         WORD2VEC, "--steps", "10", "--limit", "40000", "--min-count", "3",
         "--out", str(tmp_path),
     ).stdout  # fmt: skip
-    assert "tinyshakespeare.txt:" in out
+    assert "tinyshakespeare.txt.gz:" in out  # the path of the packaged, compressed copy
     assert re.search(r"^\s+love: \S+ -?[01]\.\d\d,", out, re.MULTILINE)
     assert "nearest neighbours by cosine similarity, cbow:" in out
     assert re.search(r"^\s+pronouns\s+-?[01]\.\d\d\s+-?[01]\.\d\d$", out, re.MULTILINE)

@@ -5,6 +5,7 @@ arrays, which Tensor, nn.Embedding and the losses accept directly.
 
     from tinygrad_rnn import data
 
+    # the packaged Tiny Shakespeare, or the user's own file when --data PATH was given
     text = data.load_text(data.resolve_data_path("tinyshakespeare.txt", args.data))
     vocab = data.CharVocab.from_text(text)
     train, val = data.split_text(vocab.encode(text), val_fraction=0.1)
@@ -20,8 +21,11 @@ Files, in reading order:
   splits.py     train_val_test_split, split_indices
   toy.py        adding_problem, first_symbol_recall, copy_task, tagging tasks
   dates.py      the date-translation seq2seq task
-  paths.py      default_data_path, resolve_data_path (the shared data folder, --data)
-  files.py      read_text, write_text_atomic; errors.py the data errors
+  paths.py      default_data_path, resolve_data_path (the datasets shipped in the
+                package, in datasets/ beside this file, or the user's --data PATH)
+  files.py      read_text, read_bytes (plain or gzip-compressed), write_text_atomic;
+                errors.py the data errors
+  manifest.py   sizes and sha256 of the packaged files (python -m tinygrad_rnn.data.manifest)
   checks.py     the argument checks (sizes, seeds, flags, paths) behind the errors: a bad
                 argument is one DataError naming the function, the argument and your line
 """
@@ -39,8 +43,8 @@ from .dates import (
 )
 from .encoding import bag_of_words, one_hot
 from .errors import DataError, DataFormatError, DataNotFoundError, UnknownTokenError
-from .files import read_text, write_text_atomic
-from .paths import DATA_ENV_VAR, default_data_path, resolve_data_path
+from .files import read_bytes, read_text, write_text_atomic
+from .paths import DATASETS_DIR, PACKAGED_DATASETS, default_data_path, resolve_data_path
 from .sentiment import load_labelled_sentences
 from .sequences import iterate_minibatches, lengths_to_mask, pad_sequences
 from .splits import split_indices, train_val_test_split
@@ -68,7 +72,7 @@ from .vocab import (
 __all__ = [
     "BOS",
     "BPTTBatches",
-    "DATA_ENV_VAR",
+    "DATASETS_DIR",
     "DATE_FORMATS",
     "DEFAULT_SPECIALS",
     "DataError",
@@ -77,6 +81,7 @@ __all__ = [
     "DateArrays",
     "DateTask",
     "EOS",
+    "PACKAGED_DATASETS",
     "PAD",
     "SEQ2SEQ_SPECIALS",
     "UNK",
@@ -106,6 +111,7 @@ __all__ = [
     "pad_sequences",
     "random_dates",
     "random_windows",
+    "read_bytes",
     "read_text",
     "resolve_data_path",
     "split_indices",

@@ -1,22 +1,24 @@
-"""Finding the shared data files (Tiny Shakespeare, the labelled sentences).
+"""Where the data comes from: the datasets shipped inside the package, or your own file.
 
-The data lives beside the project checkout, not inside it::
+The package carries two datasets as package data, in a folder beside this module::
 
-    /work/shared/data/tinyshakespeare.txt
-    /work/shared/data/sentiment_labelled_sentences/
-    /work/main/            <- the checkout (holds tinygrad_rnn/)
+    tinygrad_rnn/data/datasets/
+        tinyshakespeare.txt.gz           Tiny Shakespeare, gzip-compressed
+        sentiment_labelled_sentences/    3 000 'sentence<TAB>label' lines in 3 files
+        README.md                        sources, licences, sizes and sha256 of every file
 
-`default_data_path(name)` looks for `name` in these folders, first match wins:
+Because the folder sits beside the code, it is found the same way in a checkout, after
+`pip install .` and from the wheel: no environment variable, no download, nothing outside
+the package. The readers (files.read_text, text.load_text, load_labelled_sentences)
+decompress a .gz file on the fly, so callers never see the compression.
 
-1. `$TINYGRAD_RNN_DATA` (a folder), when the variable is set;
-2. `<checkout>/../shared/data`, where `<checkout>` is the folder holding tinygrad_rnn/;
-3. `./../shared/data` relative to the current directory (for an installed package).
+`default_data_path(name)` is the packaged file or folder called `name`, or None; a
+compressed copy counts ("tinyshakespeare.txt" finds tinyshakespeare.txt.gz). Lessons and
+the CLI call `resolve_data_path(name, args.data)`: the user's `--data PATH` when given (a
+plain or gzip-compressed file, or a folder), else the packaged dataset.
 
-It returns the Path, or None. Examples call `resolve_data_path(name, args.data)`: the
-user's `--data PATH` when given, else the default, else a DataNotFoundError that says to
-pass `--data PATH`.
-
-Read next: __init__.py (everything the data package offers, in one list).
+Read next: files.py (reading a file, compressed or not, with clear errors), then
+manifest.py (the record of the packaged files that a test checks them against).
 """
 
 import os
@@ -24,54 +26,59 @@ from pathlib import Path
 
 from .errors import DataNotFoundError
 
-DATA_ENV_VAR = "TINYGRAD_RNN_DATA"
+# the folder of package data; pyproject.toml's [tool.setuptools.package-data] ships it
+DATASETS_DIR = Path(__file__).resolve().parent / "datasets"
 
-
-def checkout_dir() -> Path:
-    """The folder that holds the tinygrad_rnn package (the project checkout)."""
-    return Path(__file__).resolve().parent.parent.parent
-
-
-def data_search_dirs() -> list[Path]:
-    """The folders `default_data_path` searches, in order (see the module docstring)."""
-    folders = []
-    override = os.environ.get(DATA_ENV_VAR)
-    if override:
-        folders.append(Path(override).expanduser())
-    folders.append(checkout_dir().parent / "shared" / "data")
-    folders.append(Path.cwd().parent / "shared" / "data")
-    unique = []
-    for folder in folders:
-        if folder not in unique:
-            unique.append(folder)
-    return unique
+# the names lessons ask for, and what each one is (shown when a name is not found)
+PACKAGED_DATASETS = {
+    "tinyshakespeare.txt": "Tiny Shakespeare, for lessons 5 and 10 and train-charlm",
+    "sentiment_labelled_sentences": "the labelled review sentences, for lesson 6",
+}
 
 
 def default_data_path(name: str) -> Path | None:
-    """The path of the shared data file or folder `name`, or None when it is not found."""
-    for folder in data_search_dirs():
-        candidate = folder / name
+    """The packaged file or folder `name` (or its gzip-compressed `name.gz`), or None."""
+    plain = DATASETS_DIR / name
+    compressed = DATASETS_DIR / (name + ".gz")
+    for candidate in (plain, compressed):
         if candidate.exists():
             return candidate
     return None
 
 
 def resolve_data_path(name: str, path: str | os.PathLike | None = None) -> Path:
-    """The user's `path` if given (it must exist), else `default_data_path(name)`.
+    """The user's `path` if given (it must exist), else the packaged dataset `name`.
 
-    Raises DataNotFoundError with a message telling the user to pass `--data PATH` (or
-    set $TINYGRAD_RNN_DATA) when nothing is found.
+    Raises DataNotFoundError when `path` is empty or does not exist, and when the package
+    holds no dataset `name` (the message lists the ones it ships and says to pass
+    `--data PATH`).
     """
     if path is not None:
-        path = Path(path).expanduser()
-        if not path.exists():
-            raise DataNotFoundError(f"--data {str(path)!r} does not exist")
-        return path
+        return _user_path(path)
     found = default_data_path(name)
     if found is None:
-        looked = ", ".join(str(folder) for folder in data_search_dirs())
-        raise DataNotFoundError(
-            f"could not find the data {name!r} (looked in: {looked}); pass --data PATH to "
-            f"use your own file, or set {DATA_ENV_VAR} to the folder that holds {name!r}"
-        )
+        raise DataNotFoundError(_not_packaged_message(name))
     return found
+
+
+def _user_path(path: str | os.PathLike) -> Path:
+    """The user's `--data` path, checked: not empty, and it exists."""
+    if str(path).strip() == "":
+        raise DataNotFoundError("--data is empty; pass the path of a file or folder")
+    path = Path(path).expanduser()
+    if not path.exists():
+        raise DataNotFoundError(f"--data {str(path)!r} does not exist")
+    return path
+
+
+def _not_packaged_message(name: str) -> str:
+    """Why `name` was not found, what the package ships, and what to do instead."""
+    shipped = "; ".join(f"{known} ({about})" for known, about in PACKAGED_DATASETS.items())
+    if name in PACKAGED_DATASETS:
+        problem = (
+            f"the packaged dataset {name!r} is missing from {DATASETS_DIR} (an incomplete "
+            f"install? reinstall tinygrad-rnn)"
+        )
+    else:
+        problem = f"the package ships no dataset called {name!r} (it ships: {shipped})"
+    return f"{problem}; pass --data PATH to use your own file"

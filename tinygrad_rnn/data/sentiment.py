@@ -1,7 +1,11 @@
 """Loading `sentence<TAB>label` files, such as the 3 000 labelled review sentences.
 
-    sentences, labels = load_labelled_sentences("../shared/data/sentiment_labelled_sentences")
+    from tinygrad_rnn import data
+
+    folder = data.default_data_path("sentiment_labelled_sentences")   # shipped in the package
+    sentences, labels = data.load_labelled_sentences(folder)
     len(sentences), labels[:3]      # 3000, array([0, 0, 0])
+    sentences, labels = data.load_labelled_sentences("my_reviews.txt")  # your own file
 
 File format: one example per line, the sentence, a TAB, an integer label::
 
@@ -10,9 +14,10 @@ File format: one example per line, the sentence, a TAB, an integer label::
 The sentence is everything before the *last* TAB, with surrounding whitespace stripped
 (the Kotzias et al. files put two spaces before the TAB); the label is the integer after
 it. Blank lines are skipped. A folder is read file by file in name order (files matching
-`pattern`, `*.txt` by default, except README files). Errors say which file and line is
-wrong: a missing file, an empty file, a binary file, a line without a TAB or with a
-label that is not an integer.
+`pattern`, `*.txt` by default, or its gzip-compressed form `*.txt.gz`, except README
+files); a gzip-compressed file is decompressed on the fly (files.read_text). Errors say
+which file and line is wrong: a missing file, an empty file, a binary file, a line
+without a TAB or with a label that is not an integer.
 
 Read next: sequences.py (padding sentences of different lengths into one batch).
 """
@@ -64,16 +69,17 @@ def load_labelled_sentences(
 
 
 def labelled_files(folder: Path, pattern: str = "*.txt") -> list[Path]:
-    """The data files of a folder: names matching `pattern`, sorted, README files left out."""
+    """The data files of a folder: names matching `pattern` or `pattern + ".gz"`, sorted,
+    README files left out."""
+    matches = set(folder.glob(pattern)) | set(folder.glob(pattern + ".gz"))
     files = sorted(
-        file
-        for file in folder.glob(pattern)
-        if file.is_file() and not file.name.lower().startswith("readme")
+        file for file in matches if file.is_file() and not file.name.lower().startswith("readme")
     )
     if not files:
         raise DataNotFoundError(
-            f"folder {str(folder)!r} holds no files matching {pattern!r} (README files are "
-            f"skipped); pass a 'sentence<TAB>label' file or a folder of them"
+            f"folder {str(folder)!r} holds no files matching {pattern!r} or "
+            f"{pattern + '.gz'!r} (README files are skipped); pass a 'sentence<TAB>label' "
+            f"file or a folder of them"
         )
     return files
 

@@ -36,7 +36,8 @@ every step. Two ways to cut a corpus into training batches:
    sample of the corpus, which often trains faster for a fixed number of steps.
 
 `split_text` gives the train/validation split by position (first 90 % / last 10 %), and
-`load_text` reads a corpus file with clear errors.
+`load_text` reads a corpus file with clear errors, plain or gzip-compressed: the packaged
+Tiny Shakespeare is `load_text(default_data_path("tinyshakespeare.txt"))` (paths.py).
 
 Read next: sentiment.py (labelled sentences, padding, mini-batches).
 """
@@ -53,7 +54,8 @@ from .files import read_text
 
 
 def load_text(path: str | os.PathLike) -> str:
-    """The text of a corpus file (UTF-8); clear errors for missing, empty or binary files."""
+    """The text of a corpus file (UTF-8, plain or gzip-compressed); clear errors for
+    missing, empty or binary files."""
     check_path(path, "load_text")
     return read_text(path, what="corpus")
 
