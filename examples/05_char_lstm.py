@@ -51,7 +51,7 @@ from tinygrad_rnn.files import write_text_atomic  # noqa: E402
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--data", help="a UTF-8 text file (default: the shared tinyshakespeare.txt)"
+        "--data", help="a UTF-8 text file, plain or .gz (default: the packaged Tiny Shakespeare)"
     )
     parser.add_argument("--steps", type=int, default=1000, help="train until this step (1000)")
     parser.add_argument("--out", default="./lesson05-out", help="checkpoint and samples folder")
