@@ -49,7 +49,10 @@ from tinygrad_rnn.word2vec import load_word_vectors, vectors_for_tokens  # noqa:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--data", default=None, help="a 'sentence<TAB>label' file or folder (default: shared)"
+        "--data",
+        default=None,
+        help="a 'sentence<TAB>label' file or folder, plain or .gz (default: the packaged "
+        "3 000 labelled sentences)",
     )
     parser.add_argument("--epochs", type=int, default=8, help="passes over the training part")
     parser.add_argument("--batch-size", type=int, default=32)
