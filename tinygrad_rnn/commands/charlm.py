@@ -80,7 +80,9 @@ def add_train_command(subparsers) -> None:
         ),
     )
     command.add_argument(
-        "--data", metavar="PATH", help=f"a UTF-8 text file (default: the shared {DATA_NAME})"
+        "--data",
+        metavar="PATH",
+        help="a UTF-8 text file, plain or .gz (default: the packaged Tiny Shakespeare)",
     )
     command.add_argument(
         "--steps",
