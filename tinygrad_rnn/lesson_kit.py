@@ -14,6 +14,9 @@ Settings outside a script's command line:
 - `report` appends one JSON line per figure to the file named by $TINYGRAD_RNN_RESULTS,
   when set: `make lessons` collects those lines into docs/results.md.
 
+The notebooks themselves are made from the lesson scripts by tinygrad_rnn/notebooks.py
+(`make notebooks`).
+
 Read next: the lessons themselves, starting with examples/01_scalar_autograd.py.
 """
 
