@@ -43,12 +43,11 @@ def in_notebook() -> bool:
 
 
 def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None):
-    """The lesson's arguments: `argv` if given; else $TINYGRAD_RNN_LESSON_ARGS if set; else
-    the command line - except in a notebook, which has none (the defaults are used)."""
-    if argv is None and os.environ.get(ARGS_VARIABLE) is not None:
-        argv = shlex.split(os.environ[ARGS_VARIABLE])
+    """The lesson's arguments: `argv` if given, else the command line. A notebook has no
+    command line (sys.argv holds the kernel's own arguments): there the flags come from
+    $TINYGRAD_RNN_LESSON_ARGS, or are the defaults when it is not set."""
     if argv is None and in_notebook():
-        argv = []
+        argv = shlex.split(os.environ.get(ARGS_VARIABLE, ""))
     return parser.parse_args(argv)
 
 
