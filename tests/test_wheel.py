@@ -6,11 +6,13 @@ temporary folder (`python -m venv`, no --system-site-packages: only what the whe
 declares gets installed, numpy & co. from the package index) and installs the wheel. Then
 each test runs the venv's `tinygrad-rnn` by its full path - the venv is not activated and
 its bin/ is not on PATH - in a new empty folder with no checkout around it:
-`lesson --list`, lesson 5 on tiny settings, `exercises init` + `check all` on the
-solutions, `render`, and what happens without matplotlib (the wheel does not bring it).
+`lesson --list`, lesson 5 on tiny settings (on the Tiny Shakespeare the wheel ships),
+`exercises init` + `check all` on the solutions, `render` and the player, and what
+happens without matplotlib (the wheel does not bring it).
 
-About 30-40 s on 2 cores (most of it the build, the venv and pip); deselect with
-`pytest -m "not wheel"`. Skipped only when this Python cannot create a venv with pip.
+About 25-30 s on 2 cores, 18 s of it the build, the venv and pip (longer when pip has to
+download numpy); deselect with `pytest -m "not wheel"`. Skipped only when this Python
+cannot create a venv with pip.
 """
 
 import os
@@ -114,7 +116,7 @@ def empty_folder(tmp_path) -> Path:
 # --------------------------------------------------------------------------------------
 # What is in the wheel
 # --------------------------------------------------------------------------------------
-def test_the_wheel_holds_every_module_the_lessons_and_stubs_but_no_solutions(installed):
+def test_the_wheel_holds_the_modules_data_lessons_and_stubs_but_no_solutions(installed):
     names = set(zipfile.ZipFile(installed.wheel).namelist())
     for package in ("tinygrad_rnn", "viz"):  # a package folder missing from pyproject fails here
         for path in (ROOT / package).rglob("*.py"):
@@ -127,9 +129,10 @@ def test_the_wheel_holds_every_module_the_lessons_and_stubs_but_no_solutions(ins
         assert f"tinygrad_rnn/_examples/exercises/{path.name}" in names
     assert "tinygrad_rnn/_examples/exercises/README.md" in names
     assert not [name for name in names if "/solutions/" in name]  # the teachers keep those
-    for path in DATASETS.rglob("*") if DATASETS.is_dir() else []:
-        if path.is_file() and "__pycache__" not in path.parts:
-            assert path.relative_to(ROOT).as_posix() in names, path
+    datasets = [path for path in DATASETS.rglob("*") if path.is_file()]
+    assert datasets  # Tiny Shakespeare, the labelled sentences and their README
+    for path in datasets:
+        assert path.relative_to(ROOT).as_posix() in names, path
 
 
 # --------------------------------------------------------------------------------------
@@ -147,15 +150,13 @@ def test_lesson_list(installed, empty_folder):
 
 
 def test_a_data_lesson_on_tiny_settings(installed, empty_folder):
-    """Lesson 5 (char-LSTM): on the data the package ships once it ships some, else on a
-    small text written here (--data)."""
+    """Lesson 5 (char-LSTM) on the Tiny Shakespeare the wheel ships, with a tiny model."""
     flags = ["--steps", "5", "--eval-every", "5", "--embedding", "8", "--hidden", "8"]
-    flags += ["--batch-size", "4", "--seq-len", "8", "--sample-length", "20"]
-    if not DATASETS.is_dir():
-        text = empty_folder / "tiny.txt"
-        text.write_text("To be, or not to be, that is the question.\n" * 40, encoding="utf-8")
-        flags += ["--data", text.name]
+    # big batches on purpose: validation walks the whole held-out text in batches of this size
+    flags += ["--batch-size", "64", "--seq-len", "32", "--sample-length", "20"]
     out = succeeded(run([installed.command, "lesson", "5", *flags], empty_folder)).stdout
+    text_line = next(line for line in out.splitlines() if line.startswith("text: "))
+    assert "tinyshakespeare" in text_line and str(installed.venv) in text_line  # packaged
     assert "validation loss after 5 steps" in out
     assert list(empty_folder.rglob("samples.txt"))  # its output lands in the current folder
 
