@@ -117,6 +117,9 @@ def test_an_unknown_lesson_is_one_line(capsys):
 
 
 def test_missing_matplotlib_names_the_plot_extra(fake_lessons, capsys, monkeypatch):
+    for name in list(sys.modules):  # an earlier test may have imported matplotlib.figure
+        if name.startswith("matplotlib."):
+            monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
     status, _, err = run_cli(["lesson", "2"], capsys)
     assert status == 1 and err.count("\n") == 1
