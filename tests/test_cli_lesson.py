@@ -3,7 +3,6 @@ the lessons are listed from their docstrings, a lesson runs with its own flags p
 untouched, mistakes are one line; the stubs (not the solutions) go into a student's
 folder, which `check` then grades without any project folder around it."""
 
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -17,7 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 STUBS = EXAMPLES / "exercises"
 SOLUTIONS = STUBS / "solutions"
-ARGS_VARIABLE = "TINYGRAD_RNN_LESSON_ARGS"
 
 FAKE_LESSON = '''"""Lesson 1 - a fake lesson: prints what it was given.
 
@@ -100,13 +98,6 @@ def test_a_lesson_gets_its_flags_untouched_and_runs_as_main(fake_lessons, capsys
 def test_a_lesson_is_found_by_number_or_name(fake_lessons, capsys, key):
     status, out, _ = run_cli(["lesson", key], capsys)
     assert status == 0 and "argv []" in out
-
-
-def test_flags_given_win_over_the_notebook_variable(fake_lessons, capsys, monkeypatch):
-    monkeypatch.setenv(ARGS_VARIABLE, "--from-variable")
-    status, out, _ = run_cli(["lesson", "1", "--given"], capsys)
-    assert status == 0 and "argv ['--given']" in out
-    assert os.environ[ARGS_VARIABLE] == "--from-variable"  # put back afterwards
 
 
 def test_an_unknown_lesson_is_one_line(capsys):

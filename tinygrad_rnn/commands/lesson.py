@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import os
 import re
 import runpy
 import sys
@@ -31,9 +30,6 @@ from pathlib import Path
 
 from .common import CommandError, examples_folder
 
-ARGS_VARIABLE = (
-    "TINYGRAD_RNN_LESSON_ARGS"  # lesson_kit's: flags for a lesson without a command line
-)
 PLOT_EXTRA = "pip install 'tinygrad-rnn[plot]'"
 
 
@@ -155,9 +151,8 @@ def lesson_list(lessons: list[Lesson]) -> str:
 def run_lesson(lesson: Lesson, flags: list[str]) -> int:
     """Run the lesson as __main__ with `flags` as its command line; 0 when it finishes
     (a lesson that calls sys.exit, e.g. after --help, exits with its own status)."""
-    command = f"tinygrad-rnn lesson {lesson.number}"
     try:
-        with lesson_command_line(command, flags, lesson.path.parent):
+        with lesson_command_line(lesson.path, flags):
             runpy.run_path(str(lesson.path), run_name="__main__")
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] == "matplotlib":  # the plot extra is missing
@@ -170,21 +165,15 @@ def run_lesson(lesson: Lesson, flags: list[str]) -> int:
 
 
 @contextmanager
-def lesson_command_line(command: str, flags: list[str], folder: Path):
+def lesson_command_line(path: Path, flags: list[str]):
     """While the block runs, the process looks as if `python LESSON FLAGS` had started it:
-    sys.argv is [command, *flags] (argparse then shows `usage: tinygrad-rnn lesson 5 ...`),
-    the lesson's folder comes first on sys.path (as for any script), and flags given here
-    win over $TINYGRAD_RNN_LESSON_ARGS (which lesson_kit reads before sys.argv)."""
+    sys.argv is [LESSON, *flags] and the lesson's folder comes first on sys.path, as for
+    any script."""
     saved_argv, saved_path = sys.argv[:], sys.path[:]
-    saved_variable = os.environ.get(ARGS_VARIABLE)
-    sys.argv = [command, *flags]
-    sys.path.insert(0, str(folder))
-    if flags and saved_variable is not None:
-        del os.environ[ARGS_VARIABLE]
+    sys.argv = [str(path), *flags]
+    sys.path.insert(0, str(path.parent))
     try:
         yield
     finally:
         sys.argv = saved_argv
         sys.path[:] = saved_path
-        if saved_variable is not None:
-            os.environ[ARGS_VARIABLE] = saved_variable
