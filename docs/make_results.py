@@ -191,6 +191,8 @@ def one_value(value, spec: str | None) -> str:
         return format(value, spec)
     if isinstance(value, bool) or isinstance(value, int):
         return str(value)
+    if abs(value) >= 1000:  # a mean of counts: 1955, not 1.96e+03
+        return format(value, ".0f")
     return format(value, ".3g")
 
 
@@ -278,7 +280,9 @@ def results_markdown(results: dict) -> str:
         ]
         for figure in lesson["figures"]:
             per_seed = " | ".join(one_value(v, figure.get("fmt")) for v in figure["values"])
-            lines.append(f"| {figure['name']} | {summary(figure)} | {per_seed} |")
+            words = any(isinstance(value, str) for value in figure["values"])
+            overall = "(per seed)" if words else summary(figure)
+            lines.append(f"| {figure['name']} | {overall} | {per_seed} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -94,6 +94,7 @@ def test_summaries_show_the_mean_and_the_range():
     assert tool.summary({"values": ["wilt, hast", "art", "art"]}) == "wilt, hast / art / art"
     assert tool.seconds_summary([61.7, 60.2, 64.9]) == "62 s (60–65)"
     assert tool.seconds_summary([0.94, 0.91, 0.92]) == "0.9 s"
+    assert tool.summary({"values": [1931, 1961, 1973]}) == "1955 (1931–1973)"
 
 
 def test_rewriting_the_table_keeps_the_prose_and_replaces_the_figures():
