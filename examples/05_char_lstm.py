@@ -56,6 +56,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=1000, help="train until this step (1000)")
     parser.add_argument("--out", default="./lesson05-out", help="checkpoint and samples folder")
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace a run already saved in --out"
+    )
     parser.add_argument("--eval-every", type=int, default=250, help="validate every N steps")
     parser.add_argument("--embedding", type=int, default=128, help="embedding size E (128)")
     parser.add_argument("--hidden", type=int, default=128, help="LSTM hidden size H (128)")
@@ -83,6 +86,12 @@ def main() -> None:
     text = data.load_text(path)
     out = Path(args.out)
     checkpoint = out / "charlm.npz"
+    if checkpoint.exists() and not (args.resume or args.overwrite):  # never lose a run
+        raise CheckpointError(
+            f"{checkpoint} holds an earlier run: --resume to continue it, --overwrite to "
+            "replace it, or --out another folder"
+        )
+    charlm.check_checkpoint_writable(checkpoint)  # before training, not at the first save
 
     if args.resume:
         run = charlm.load_checkpoint(checkpoint)
