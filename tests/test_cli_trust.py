@@ -179,7 +179,8 @@ def test_a_checkpoint_path_under_a_file(text_file, tmp_path, capsys):
     assert_nothing_trained(out)
 
 
-def test_a_folder_that_refuses_new_files(text_file, tmp_path, monkeypatch, capsys):
+def refuse_temp_files(monkeypatch) -> None:
+    """Make every atomic write fail as in a folder that refuses new files (even as root)."""
     real_open = os.open
 
     def no_permission(path, flags, mode=0o777, **kwargs):
@@ -188,6 +189,10 @@ def test_a_folder_that_refuses_new_files(text_file, tmp_path, monkeypatch, capsy
         return real_open(path, flags, mode, **kwargs)
 
     monkeypatch.setattr(files.os, "open", no_permission)
+
+
+def test_a_folder_that_refuses_new_files(text_file, tmp_path, monkeypatch, capsys):
+    refuse_temp_files(monkeypatch)
     out = fails(train(text_file, tmp_path / "ro" / "lm.npz"), capsys,
                 "cannot save the checkpoint", "Permission denied")  # fmt: skip
     assert_nothing_trained(out)
@@ -388,14 +393,7 @@ def test_demo_out_is_a_file(tmp_path, capsys):
 
 
 def test_demo_out_where_nothing_can_be_written(tmp_path, monkeypatch, capsys):
-    real_open = os.open
-
-    def no_permission(path, flags, mode=0o777, **kwargs):
-        if str(path).endswith(".tmp"):
-            raise PermissionError(13, "Permission denied")
-        return real_open(path, flags, mode, **kwargs)
-
-    monkeypatch.setattr(files.os, "open", no_permission)
+    refuse_temp_files(monkeypatch)
     out = fails(["demo", "--out", tmp_path / "pics"], capsys,
                 "cannot write pictures there", "Permission denied")  # fmt: skip
     assert "hello" not in out  # refused before training
