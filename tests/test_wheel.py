@@ -106,7 +106,7 @@ def installed(tmp_path_factory) -> Installed:
 
 @pytest.fixture
 def empty_folder(tmp_path) -> Path:
-    """A new empty folder, outside the checkout, with no ../shared beside it."""
+    """A new empty folder, outside the checkout: nothing of the repository around it."""
     folder = tmp_path / "work"
     folder.mkdir()
     assert ROOT not in folder.parents
