@@ -155,6 +155,26 @@ def test_training_lowers_the_validation_loss():
     assert after < before - 0.5, (before, after)
 
 
+def test_a_batch_with_a_nan_gradient_gets_no_adam_step():
+    """One NaN in a gradient would make every weight NaN through Adam: the step is
+    skipped (clip_grad_norm_ warns and leaves the gradients), the next batches train."""
+    run, corpus = tiny_run()
+    x, y = charlm.batch_at(corpus.train, 1, run.config)
+    before = [p.data.copy() for p in run.model.parameters()]
+    embedding = run.model.embedding.weight
+    embedding.data[x[0, 0]] = np.nan  # a NaN input row: its gradient is NaN as well
+    with pytest.warns(RuntimeWarning, match="not finite"):
+        loss, norm = charlm.train_step(run.model, run.optimizer, x, y, run.config.clip)
+    assert np.isnan(loss) and not np.isfinite(norm)
+    for parameter, old in zip(run.model.parameters(), before):
+        if parameter is not embedding:
+            np.testing.assert_array_equal(parameter.data, old)  # no step was taken
+    embedding.data[x[0, 0]] = before[0][x[0, 0]]  # mend the row: training goes on
+    losses = [loss for _, loss in charlm.train(run, corpus.train, until_step=5)]
+    assert np.all(np.isfinite(losses))
+    assert all(np.all(np.isfinite(p.data)) for p in run.model.parameters())
+
+
 # --------------------------------------------------------------------------------------
 # Sampling
 # --------------------------------------------------------------------------------------

@@ -268,14 +268,17 @@ def train_step(model: CharLM, optimizer: Adam, x, y, clip: float) -> tuple[float
     """One update: forward, backward, clip the gradient norm, Adam. Returns (J, ‖∇‖).
 
     `backward(retain_graph=False)` frees the graph as it goes (nothing here reads the
-    intermediate gradients), which keeps a long run lean.
+    intermediate gradients), which keeps a long run lean. A batch whose gradient holds
+    NaN or inf gets no Adam step (clip_grad_norm_ warns): one such step would make every
+    weight NaN for good.
     """
     optimizer.zero_grad()
     loss = lm_loss(model, x, y)
     loss.backward(retain_graph=False)
-    norm = clip_grad_norm_(model.parameters(), clip)  # before clipping
-    optimizer.step()
-    return loss.item(), norm.item()
+    norm = clip_grad_norm_(model.parameters(), clip).item()  # before clipping
+    if math.isfinite(norm):
+        optimizer.step()
+    return loss.item(), norm
 
 
 def train(run: CharLMRun, train_ids: np.ndarray, until_step: int) -> Iterator[tuple[int, float]]:
