@@ -64,3 +64,98 @@ def test_the_shared_checks_sit_below_everything_but_errors_and_graph():
         elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tinygrad_rnn"):
             own.add(node.module.removeprefix("tinygrad_rnn."))
     assert own <= {"errors", "graph"}, f"checks.py imports {own - {'errors', 'graph'}}"
+
+
+# --------------------------------------------------------------------------------------
+# Layering, relative imports included: which part may import which
+# --------------------------------------------------------------------------------------
+ROOT = PACKAGE.parent
+ENGINE = {"graph", "ops", "tensor", "scalar", "functional", "numpy_protocol", "checks", "errors"}
+LAYERS_ABOVE_ENGINE = {"nn", "optim", "data", "commands", "cli", "__main__"}
+# viz/vanishing.py, the vanishing-gradient experiment behind docs/images/gradient_flow.png,
+# builds nn layers: viz's one import of nn, until it moves out of viz (issue 14, item 5).
+VIZ_USING_NN = {"viz.vanishing"}
+
+
+def module_name(path: Path) -> str:
+    """'tinygrad_rnn.nn.cells' for tinygrad_rnn/nn/cells.py ('...nn' for its __init__)."""
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def absolute_imports(path: Path) -> set[str]:
+    """Every module `path` imports, relative imports resolved (`from ..graph import x` in
+    tinygrad_rnn/nn/cells.py is tinygrad_rnn.graph; `from . import ops` is tinygrad_rnn.ops),
+    plus module.name for each imported name, which may be a submodule."""
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            if node.module:
+                names.add(module)
+            # an imported name may be a submodule: `from tinygrad_rnn import nn`
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def imports_of(top: str):
+    """(module name, the tinygrad_rnn/viz modules it imports) for every file under `top`."""
+    for path in sorted((ROOT / top).rglob("*.py")):
+        own = {name for name in absolute_imports(path) if name.split(".")[0] in (top, "viz")}
+        own |= {name for name in absolute_imports(path) if name.startswith("tinygrad_rnn")}
+        yield module_name(path), own
+
+
+def part_of(module: str) -> str:
+    """'nn' for tinygrad_rnn.nn.cells, 'graph' for tinygrad_rnn.graph, 'viz' for viz.x."""
+    parts = module.split(".")
+    if parts[0] == "viz":
+        return "viz"
+    return parts[1] if len(parts) > 1 else ""
+
+
+def test_the_import_resolver_reads_relative_imports():
+    cells = absolute_imports(PACKAGE / "nn" / "cells.py")
+    assert "tinygrad_rnn.graph" in cells or "tinygrad_rnn.tensor" in cells
+    assert "tinygrad_rnn.nn" in absolute_imports(ROOT / "viz" / "vanishing.py")
+    assert part_of("tinygrad_rnn.nn.cells") == "nn" and part_of("viz.extract") == "viz"
+
+
+def test_the_engine_imports_neither_nn_optim_data_viz_nor_the_cli():
+    offenders = {}
+    for module, imported in imports_of("tinygrad_rnn"):
+        if part_of(module) not in ENGINE:
+            continue
+        bad = {name for name in imported if part_of(name) in LAYERS_ABOVE_ENGINE | {"viz"}}
+        if bad:
+            offenders[module] = sorted(bad)
+    assert not offenders, f"engine modules importing the layers above them: {offenders}"
+
+
+def test_nn_never_imports_viz_or_the_cli():
+    offenders = {}
+    for module, imported in imports_of("tinygrad_rnn"):
+        if part_of(module) != "nn":
+            continue
+        bad = {name for name in imported if part_of(name) in {"viz", "commands", "cli"}}
+        if bad:
+            offenders[module] = sorted(bad)
+    assert not offenders, f"nn modules importing viz or the CLI: {offenders}"
+
+
+def test_viz_never_imports_nn_or_the_cli():
+    offenders = {}
+    for module, imported in imports_of("viz"):
+        banned = {"commands", "cli"} | (set() if module in VIZ_USING_NN else {"nn"})
+        bad = {name for name in imported if part_of(name) in banned}
+        if bad:
+            offenders[module] = sorted(bad)
+    assert not offenders, f"viz modules importing nn or the CLI: {offenders}"
