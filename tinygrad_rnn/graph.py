@@ -28,8 +28,6 @@ Read next: scalar.py (the engine on single floats), then ops.py and tensor.py.
 from __future__ import annotations
 
 import itertools
-import os
-import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -38,17 +36,9 @@ from contextlib import contextmanager
 import numpy as np
 
 from .errors import AnomalyError, BackwardError, InplaceError, ShapeError
-from .ops import IndexedGrad
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-# Code inside the package folder that uses the engine the way a user's script does: the
-# commands of `tinygrad-rnn` (they build the models `tinygrad-rnn render` draws) and, when
-# installed from the wheel, the lessons (tinygrad_rnn/_examples). node.source and error
-# messages name their lines, not a line of the engine or of the `tinygrad-rnn` launcher.
-_USER_CODE_DIRS = (
-    os.path.join(_PACKAGE_DIR, "commands", ""),
-    os.path.join(_PACKAGE_DIR, "_examples", ""),
-)
+from .gradients import PendingGradients
+from .sources import format_source, line_number, node_source, user_source
+from .sources import is_engine_file as is_engine_file  # re-exported (nn/checks.py)
 
 
 # --------------------------------------------------------------------------------------
@@ -183,63 +173,6 @@ def current_time_step() -> int | None:
     return context.time_step
 
 
-def user_source() -> tuple[str, int] | None:
-    """(filename, line) of the innermost stack frame outside the engine (is_engine_file)."""
-    frame = _user_frame(sys._getframe(1))
-    if frame is None:
-        return None
-    return (frame.f_code.co_filename, frame.f_lineno)
-
-
-def is_engine_file(filename: str) -> bool:
-    """True for a file of the engine itself: in the package folder, but not among the
-    package's own users of the engine (_USER_CODE_DIRS: the commands, the lessons)."""
-    return filename.startswith(_PACKAGE_DIR) and not filename.startswith(_USER_CODE_DIRS)
-
-
-def _user_frame(frame):
-    """The first frame, from `frame` outwards, whose code is not the engine's."""
-    while frame is not None and is_engine_file(frame.f_code.co_filename):
-        frame = frame.f_back
-    return frame
-
-
-def _node_source(package_frames: int = 3):
-    """The frame of the user's code that is creating a node right now, or None.
-
-    Called by `Node._setup` for every node, so it is cheap on purpose: the node keeps
-    the frame's code object and bytecode offset in two fields, and the line number
-    (`frame.f_lineno` costs about half a microsecond) is only worked out when someone
-    reads `node.source`. The search starts `package_frames` frames up, skipping frames
-    that are always the package's own: this function's, _setup's and the caller's
-    (`apply`), and one more for the scalar engine's `_apply`, which only Value's
-    operators call. Every frame looked at becomes a Python object, which costs about
-    as much as the rest of a scalar node's bookkeeping.
-    """
-    frame = sys._getframe(package_frames)
-    while frame is not None:
-        filename = frame.f_code.co_filename  # is_engine_file, written out: this runs per node
-        if not filename.startswith(_PACKAGE_DIR) or filename.startswith(_USER_CODE_DIRS):
-            return frame
-        frame = frame.f_back
-    return None
-
-
-def _line_number(code, offset: int) -> int | None:
-    """The source line of the bytecode instruction at `offset` in `code`."""
-    for start, end, line in code.co_lines():
-        if start <= offset < end:
-            return line
-    return None
-
-
-def format_source(source: tuple[str, int] | None) -> str:
-    """'file.py:LINE' for a (filename, line) pair, '<unknown>' for None."""
-    if source is None:
-        return "<unknown>"
-    return f"{os.path.basename(source[0])}:{source[1]}"
-
-
 # --------------------------------------------------------------------------------------
 # The node protocol
 # --------------------------------------------------------------------------------------
@@ -251,7 +184,7 @@ class Node:
     returns one gradient per parent. (A Value keeps the op's class instead: scalar ops
     save nothing, see scalar.py.) It never points back at this node, so the graph has
     no reference cycles and is freed as soon as you drop the loss.
-    `_source_code`, `_source_offset`: where the user's code was (see `_node_source`).
+    `_source_code`, `_source_offset`: where the user's code was (see `sources.node_source`).
     `_changed_at`: the id clock when `node.data = ...` last replaced the value (-1: never).
     `_passed`: True once a backward pass has gone through this node.
     """
@@ -273,9 +206,10 @@ class Node:
         "_passed",
     )
 
-    def _setup(self, data, op, parents, ctx, requires_grad, label, package_frames=3) -> None:
+    def _setup(self, data, op, parents, ctx, requires_grad, label, engine_callers=1) -> None:
         """Fill in the bookkeeping; called by Value/Tensor constructors and op results.
-        `package_frames`: see `_node_source`."""
+        `engine_callers`: how many of the frames that called this are surely the engine's
+        (1: `apply` or a constructor; 2: a Value operator and `_apply`), see sources.py."""
         self._data = data
         self.grad = None
         self.op = op
@@ -288,7 +222,7 @@ class Node:
         self._ctx = ctx
         self._changed_at = -1
         self._passed = False
-        frame = _node_source(package_frames) if context.track_source else None
+        frame = node_source(engine_callers) if context.track_source else None
         if frame is None:
             self._source_code = None
         else:
@@ -313,7 +247,7 @@ class Node:
         code = self._source_code
         if code is None:
             return format_source(None)
-        return format_source((code.co_filename, _line_number(code, self._source_offset)))
+        return format_source((code.co_filename, line_number(code, self._source_offset)))
 
     @property
     def op_class(self):
@@ -431,26 +365,22 @@ def backward_steps(root: Node, grad=None, retain_graph: bool = True) -> Iterator
             "requires_grad=True (no parameter) was used to compute it."
         )
     _check_not_freed(root)
-    pending = {root: root._seed_gradient(grad)}  # node -> gradient arrived so far
-    owned: set[Node] = set()  # nodes whose pending gradient is an array made by this loop
+    pending = PendingGradients(root, root._seed_gradient(grad))  # gradients.py
     order = topological_order(root)
     _warn_if_reused(root, order)
     for index in range(len(order)):
         node = order.pop()  # from the root backwards; the list lets go of each node
         node._passed = True
-        grad_out = pending.pop(node, None)
+        grad_out = pending.pop(node)  # dL/d(node): everything its children sent
         if grad_out is None:  # every op that sent to this node sent None: no gradient
             yield BackwardStep(index, node, None, ())
             continue
-        grad_is_owned = node in owned
-        if grad_is_owned:
-            owned.remove(node)
         parent_grads = _local_backward(node, grad_out)
         for parent, parent_grad in zip(node.parents, parent_grads):
             if parent_grad is not None and parent.requires_grad:
                 parent_grad = _check_gradient(node, parent, parent_grad)
-                _accumulate(pending, owned, parent, parent_grad)
-        _keep_gradient(node, grad_out, retain_graph, grad_is_owned)
+                pending.add(parent, parent_grad)  # pending[parent] += parent_grad
+        _keep_gradient(node, grad_out, retain_graph)
         yield BackwardStep(index, node, grad_out, parent_grads)
         if not retain_graph:
             _free_node(node)
@@ -552,43 +482,6 @@ def _check_not_freed(node: Node) -> None:
         )
 
 
-def _accumulate(pending: dict, owned: set, parent: Node, grad) -> None:
-    """Add `grad` into the gradient collected so far for `parent` (pending[parent] += grad).
-
-    The first gradient to arrive is kept as it is: it may be an array that another node
-    also holds (Add sends its grad_out to both inputs), so it is never changed in place.
-    From the second on, the sum is a new array that only this loop holds (`owned`), so
-    later gradients are added into it in place: a weight used at every time step then
-    costs no new array per step. An `IndexedGrad` (the gradient of a slice) is added
-    only where it is nonzero.
-    """
-    total = pending.get(parent)
-    if total is None:  # the first gradient to arrive
-        if isinstance(grad, IndexedGrad):
-            pending[parent] = grad.dense()
-            owned.add(parent)
-        else:
-            pending[parent] = grad
-        return
-    if type(total) is float:  # the scalar engine: floats, nothing to own
-        pending[parent] = total + grad
-        return
-    if parent in owned:
-        if isinstance(grad, IndexedGrad):
-            grad.add_to(total)
-        else:
-            total += grad  # in place: `total` is an array only this loop holds
-        return
-    if isinstance(grad, IndexedGrad):
-        total = np.array(total)  # a copy we own
-        grad.add_to(total)
-    else:
-        total = total + grad
-    pending[parent] = total
-    if isinstance(total, np.ndarray):  # (0-d results can be numpy scalars: not owned)
-        owned.add(parent)
-
-
 def _check_gradient(node: Node, parent: Node, parent_grad):
     """The gradient an op sends must have its input's shape (and be finite in anomaly mode).
     Returns it in the input's dtype: a float32 tensor gets a float32 gradient even when it
@@ -606,7 +499,7 @@ def _check_gradient(node: Node, parent: Node, parent_grad):
                 f"shape {data_shape} - in {node.describe()}"
             )
         if parent_grad.dtype != data.dtype:
-            parent_grad = _in_dtype(parent_grad, data.dtype)
+            parent_grad = parent_grad.astype(data.dtype)  # (an IndexedGrad has astype too)
     if context.anomaly and not np.all(np.isfinite(np.asarray(parent_grad))):
         raise AnomalyError(
             f"{node.op} backward produced a NaN/inf gradient for its input "
@@ -615,25 +508,14 @@ def _check_gradient(node: Node, parent: Node, parent_grad):
     return parent_grad
 
 
-def _in_dtype(grad, dtype):
-    """`grad` converted to `dtype` (an IndexedGrad converts its values)."""
-    if isinstance(grad, IndexedGrad):
-        return IndexedGrad(grad.shape, dtype, grad.index, grad.values.astype(dtype))
-    return grad.astype(dtype)
-
-
-def _keep_gradient(node: Node, grad, retain_graph: bool, grad_is_owned: bool = False) -> None:
+def _keep_gradient(node: Node, grad, retain_graph: bool) -> None:
     """Accumulate the gradient into `node.grad` (leaves always; others unless lean mode).
 
-    A leaf gets its own copy, so in-place updates of one parameter's `.grad` (clipping,
-    the optimizer) can never change another parameter's gradient that shared the array;
-    no copy is needed when the array was made by the backward loop (`grad_is_owned`).
+    (A leaf's `grad` is already an array of its own: see `PendingGradients.pop`.)
     """
     if node.op is not None and not retain_graph:
         return
-    if node.grad is not None:
-        node.grad = node.grad + grad
-    elif node.op is None and not grad_is_owned and isinstance(grad, (np.ndarray, np.generic)):
-        node.grad = np.array(grad)  # a leaf's own copy
-    else:
+    if node.grad is None:
         node.grad = grad
+    else:
+        node.grad = node.grad + grad

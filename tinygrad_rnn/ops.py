@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .gradients import IndexedGrad, is_basic_index  # noqa: F401 (is_basic_index: tensor.py)
+
 PRIMITIVES: dict[str, type[Op]] = {}
 
 
@@ -533,67 +535,6 @@ class Transpose(Op):
 
     def backward(ctx, grad_out):
         return (np.transpose(grad_out, np.argsort(ctx.axes)),)
-
-
-def is_basic_index(index) -> bool:
-    """True if `index` only uses ints, slices, None and Ellipsis (numpy returns a view)."""
-    items = index if isinstance(index, tuple) else (index,)
-    for item in items:  # a loop, not all(generator): this runs for every slice node
-        if not (item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice))):
-            return False
-    return True
-
-
-class IndexedGrad:
-    """A gradient that is `values` at `index` and zero everywhere else, of shape `shape`.
-
-    This is what `GetItem.backward` sends instead of a full array of zeros. Why: a
-    recurrent layer slices its (T, B, 4H) input projection once per time step, and an
-    LSTM slices its (B, 4H) gate matmul four times per step. Written out in full, each
-    slice's gradient would be a mostly-zero array of the whole input: T steps times a
-    (T, B, 4H) array makes backward O(T²). The backward loop (graph.py, `_accumulate`)
-    instead adds `values` straight into the gradient it collects for the input.
-
-    `g.dense()` (or `np.asarray(g)`) gives the full array, e.g. in `backward_steps()`.
-    """
-
-    __slots__ = ("shape", "dtype", "index", "values")
-
-    def __init__(self, shape: tuple, dtype, index, values: np.ndarray) -> None:
-        self.shape = shape
-        self.dtype = dtype
-        self.index = index
-        self.values = values
-
-    def add_to(self, grad: np.ndarray) -> None:
-        """grad[index] += values, in place (repeated integer indices add up)."""
-        if is_basic_index(self.index):
-            grad[self.index] += self.values  # slices and ints: numpy adds in place
-        else:
-            np.add.at(grad, self.index, self.values)
-
-    def dense(self) -> np.ndarray:
-        """The full gradient: zeros of `shape` with `values` added at `index`."""
-        grad = np.zeros(self.shape, dtype=self.dtype)
-        self.add_to(grad)
-        return grad
-
-    # Outside the backward loop it behaves as its full array: numpy functions and `+`
-    # (summing the gradients a node sent, as viz does) see `dense()`.
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        grad = self.dense()
-        return grad if dtype is None else grad.astype(dtype)
-
-    def __add__(self, other) -> np.ndarray:
-        return self.dense() + np.asarray(other)
-
-    __radd__ = __add__
-
-    def __repr__(self) -> str:
-        return (
-            f"IndexedGrad(shape={self.shape}, index={self.index!r}, "
-            f"values of shape {np.shape(self.values)}; zero elsewhere)"
-        )
 
 
 class GetItem(Op):

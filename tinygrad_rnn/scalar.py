@@ -304,7 +304,7 @@ def _as_value(x) -> Value:
         return x
     if isinstance(x, numbers.Real):
         constant = Value.__new__(Value)  # Value(x, requires_grad=False), from an operator
-        constant._setup(float(x), None, (), None, False, None, package_frames=4)
+        constant._setup(float(x), None, (), None, False, None, engine_callers=2)
         return constant
     raise DTypeError(
         f"cannot combine a Value with {type(x).__name__} ({x!r:.60}); use a number{at_user_line()}"
@@ -321,10 +321,10 @@ def _apply(op_class, *parents: Value) -> Value:
     else:
         data = op_class.forward(parents[0]._data, parents[1]._data)
     out = Value.__new__(Value)
-    if records_graph(parents):  # 4: skip the Value operator that called _apply too
-        out._setup(data, op_class.name, parents, op_class, True, None, package_frames=4)
+    if records_graph(parents):  # 2: _apply and the Value operator that called it
+        out._setup(data, op_class.name, parents, op_class, True, None, engine_callers=2)
     else:
-        out._setup(data, None, (), None, False, None, package_frames=4)
+        out._setup(data, None, (), None, False, None, engine_callers=2)
     if context.anomaly and not math.isfinite(data):
         raise AnomalyError(f"{op_class.name} produced {data} in {out.describe()}")
     return out

@@ -1,0 +1,148 @@
+"""Where the backward loop collects gradients: `PendingGradients`, and `IndexedGrad`.
+
+The backward loop in graph.py reads like the textbook:
+
+    pending[parent] = pending.get(parent, 0) + parent_grad
+
+`PendingGradients.add` is exactly that sum, done without the costs the plain version has:
+
+- **In place.** A weight used at every time step receives one gradient per step. The
+  plain sum makes a new array for each of them; here, from the second gradient on, the
+  total is an array that only this object holds, so later ones are added into it (`+=`).
+  The first gradient to arrive is kept as it is and never changed in place: another node
+  may hold the same array (Add sends its grad_out to both inputs).
+- **Sparse slices.** `GetItem.backward` (ops.py) sends an `IndexedGrad`: "these values
+  at this index, zero elsewhere". It is added only where it is nonzero, so slicing a
+  (T, B, 4H) input once per time step does not make backward O(T²).
+
+A leaf's gradient becomes its `.grad`, which clipping and optimizers change in place, so
+`pop` hands a leaf an array no other node holds.
+
+This module imports no op and no node: graph.py uses it, ops.py imports IndexedGrad
+from it. Read next: graph.py (`backward_steps`, the loop that uses this).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def is_basic_index(index) -> bool:
+    """True if `index` only uses ints, slices, None and Ellipsis (numpy returns a view)."""
+    items = index if isinstance(index, tuple) else (index,)
+    for item in items:  # a loop, not all(generator): this runs for every slice node
+        if not (item is None or item is Ellipsis or isinstance(item, (int, np.integer, slice))):
+            return False
+    return True
+
+
+class IndexedGrad:
+    """A gradient that is `values` at `index` and zero everywhere else, of shape `shape`.
+
+    This is what `GetItem.backward` sends instead of a full array of zeros. Why: a
+    recurrent layer slices its (T, B, 4H) input projection once per time step, and an
+    LSTM slices its (B, 4H) gate matmul four times per step. Written out in full, each
+    slice's gradient would be a mostly-zero array of the whole input: T steps times a
+    (T, B, 4H) array makes backward O(T²). `PendingGradients.add` instead adds `values`
+    straight into the gradient it collects for the input.
+
+    `g.dense()` (or `np.asarray(g)`) gives the full array, e.g. in `backward_steps()`.
+    """
+
+    __slots__ = ("shape", "dtype", "index", "values")
+
+    def __init__(self, shape: tuple, dtype, index, values: np.ndarray) -> None:
+        self.shape = shape
+        self.dtype = dtype
+        self.index = index
+        self.values = values
+
+    def add_to(self, grad: np.ndarray) -> None:
+        """grad[index] += values, in place (repeated integer indices add up)."""
+        if is_basic_index(self.index):
+            grad[self.index] += self.values  # slices and ints: numpy adds in place
+        else:
+            np.add.at(grad, self.index, self.values)
+
+    def dense(self) -> np.ndarray:
+        """The full gradient: zeros of `shape` with `values` added at `index`."""
+        grad = np.zeros(self.shape, dtype=self.dtype)
+        self.add_to(grad)
+        return grad
+
+    def astype(self, dtype) -> IndexedGrad:
+        """The same gradient in `dtype` (as `ndarray.astype`): its values converted."""
+        return IndexedGrad(self.shape, dtype, self.index, self.values.astype(dtype))
+
+    # Outside the backward loop it behaves as its full array: numpy functions and `+`
+    # (summing the gradients a node sent, as viz does) see `dense()`.
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        grad = self.dense()
+        return grad if dtype is None else grad.astype(dtype)
+
+    def __add__(self, other) -> np.ndarray:
+        return self.dense() + np.asarray(other)
+
+    __radd__ = __add__
+
+    def __repr__(self) -> str:
+        return (
+            f"IndexedGrad(shape={self.shape}, index={self.index!r}, "
+            f"values of shape {np.shape(self.values)}; zero elsewhere)"
+        )
+
+
+class PendingGradients:
+    """dL/d(node) summed so far, for each node the backward loop has not reached yet.
+
+    total   node -> the sum of the gradients that arrived at it
+    owned   the nodes whose total is an array made here, which no one else holds, so
+            later gradients can be added into it in place
+    """
+
+    __slots__ = ("total", "owned")
+
+    def __init__(self, root, seed) -> None:
+        self.total = {root: seed}  # dL/dL = 1: where the backward pass starts
+        self.owned = set()
+
+    def add(self, node, grad) -> None:
+        """pending[node] = pending.get(node, 0) + grad, in place where that is safe."""
+        total = self.total.get(node)
+        if total is None:  # the first gradient to arrive: kept as it is
+            if isinstance(grad, IndexedGrad):
+                self.total[node] = grad.dense()
+                self.owned.add(node)
+            else:
+                self.total[node] = grad
+            return
+        if type(total) is float:  # the scalar engine: floats, nothing to own
+            self.total[node] = total + grad
+            return
+        if node in self.owned:
+            if isinstance(grad, IndexedGrad):
+                grad.add_to(total)
+            else:
+                total += grad  # in place: `total` is an array only this object holds
+            return
+        if isinstance(grad, IndexedGrad):
+            total = np.array(total)  # a copy we own
+            grad.add_to(total)
+        else:
+            total = total + grad
+        self.total[node] = total
+        if isinstance(total, np.ndarray):  # (0-d results can be numpy scalars: not owned)
+            self.owned.add(node)
+
+    def pop(self, node):
+        """The total gradient of `node`, now complete (None if none arrived); forgotten here.
+
+        A leaf gets an array that no other node holds: its `.grad` will be changed in
+        place (clipping, optimizers) and must not change another node's gradient.
+        """
+        grad = self.total.pop(node, None)
+        if node in self.owned:
+            self.owned.remove(node)
+        elif node.op is None and isinstance(grad, (np.ndarray, np.generic)):
+            grad = np.array(grad)  # a leaf's own copy
+        return grad
