@@ -42,6 +42,7 @@ def test_the_engine_never_imports_viz_or_plotting_libraries():
 def test_the_engine_core_depends_on_numpy_alone():
     core = ["graph.py", "scalar.py", "ops.py", "tensor.py", "gradcheck.py", "errors.py"]
     core.append("checks.py")  # the argument checks gradcheck, functional, nn/ and data/ share
+    core += ["gradients.py", "sources.py"]  # the backward loop's gradient sums, node.source
     for name in core:
         third_party = {
             module.split(".")[0]
@@ -71,6 +72,7 @@ def test_the_shared_checks_sit_below_everything_but_errors_and_graph():
 # --------------------------------------------------------------------------------------
 ROOT = PACKAGE.parent
 ENGINE = {"graph", "ops", "tensor", "scalar", "functional", "numpy_protocol", "checks", "errors"}
+ENGINE |= {"gradients", "sources"}
 LAYERS_ABOVE_ENGINE = {"nn", "optim", "data", "commands", "cli", "__main__"}
 # viz/vanishing.py, the vanishing-gradient experiment behind docs/images/gradient_flow.png,
 # builds nn layers: viz's one import of nn, until it moves out of viz (issue 14, item 5).
@@ -159,3 +161,22 @@ def test_viz_never_imports_nn_or_the_cli():
         if bad:
             offenders[module] = sorted(bad)
     assert not offenders, f"viz modules importing nn or the CLI: {offenders}"
+
+
+# What graph.py, gradients.py and sources.py may import of the package: the graph sits
+# below the primitives (ops.py imports IndexedGrad from gradients.py, not the reverse).
+GRAPH_CORE = {
+    "graph": {"errors", "gradients", "sources"},
+    "gradients": set(),
+    "sources": set(),
+}
+
+
+def test_graph_imports_no_op():
+    """graph.py, and the helpers its backward loop uses, import neither ops.py nor the
+    engines above them (tensor.py, scalar.py): the loop knows nodes, not primitives."""
+    for name, allowed in GRAPH_CORE.items():
+        imported = absolute_imports(PACKAGE / f"{name}.py")
+        own = {module.split(".")[1] for module in imported if module.startswith("tinygrad_rnn.")}
+        assert own <= allowed, f"{name}.py imports {sorted(own - allowed)}"
+        assert "ops" not in own
