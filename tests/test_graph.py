@@ -11,6 +11,7 @@ import pytest
 import tinygrad_rnn as tg
 from tinygrad_rnn import ops
 from tinygrad_rnn.errors import AnomalyError, BackwardError, ShapeError
+from tinygrad_rnn.gradients import IndexedGrad, PendingGradients
 from tinygrad_rnn.tensor import apply
 
 
@@ -237,6 +238,48 @@ def test_leaf_gradients_are_not_shared_between_parameters():
     (a + b).sum().backward()
     a.grad *= 10
     np.testing.assert_array_equal(b.grad, [1.0, 1.0])
+
+
+def test_pending_gradients_never_change_an_array_someone_else_holds():
+    """The first gradient to arrive is kept as it is; the sum is a new array, and only
+    that array is added into in place (gradients.py)."""
+    node, leaf = tensor([1.0, 2.0], "n") * 1.0, tensor([0.0, 0.0], "leaf")
+    pending = PendingGradients(node, np.ones(2))
+    shared = np.array([1.0, 2.0])
+    pending.add(leaf, shared)
+    pending.add(leaf, shared)
+    pending.add(leaf, IndexedGrad((2,), np.float64, 1, np.float64(5.0)))
+    np.testing.assert_array_equal(shared, [1.0, 2.0])
+    total = pending.pop(leaf)
+    np.testing.assert_array_equal(total, [2.0, 9.0])
+    assert pending.pop(leaf) is None
+
+
+def test_pending_gradients_give_a_leaf_its_own_array():
+    leaf = tensor([0.0, 0.0], "leaf")
+    pending = PendingGradients(leaf, np.ones(2))
+    sent = np.array([1.0, 2.0])
+    pending.add(leaf, sent)  # (the root's seed plus what an op sent)
+    assert pending.pop(leaf) is not sent
+    other = tensor([0.0, 0.0], "other")
+    pending.add(other, sent)
+    assert pending.pop(other) is not sent
+
+
+def test_scalar_gradients_sum_as_floats():
+    a = scalar(1.0, "a")
+    pending = PendingGradients(a, 1.0)
+    pending.add(a, 2.0)
+    assert pending.pop(a) == 3.0
+
+
+def test_source_of_a_value_made_by_an_operator_names_the_users_line():
+    """Value operators skip two engine frames (sources.node_source, engine_callers=2)."""
+    a = scalar(2.0)
+    b = a * 3.0 + 1.0
+    line = sys._getframe().f_lineno - 1
+    assert b.source == f"test_graph.py:{line}"
+    assert b.parents[1].source == f"test_graph.py:{line}"  # the constant 1.0
 
 
 # --------------------------------------------------------------------------------------
