@@ -57,6 +57,7 @@ from .extract import (
     format_number,
     norm,
 )
+from .extract import _arrow_tooltip as arrow_tooltip
 from .render import write_atomic
 
 VALUES_SHOWN = 6  # first values of a gradient shown on the page
@@ -155,21 +156,52 @@ def record_steps(root: Node, highlight: str | None, max_nodes: int):
     """Replay the backward pass on a clean slate: (step records, graph data).
 
     Every node's .grad is set aside and restored afterwards (see the module docstring).
-    The graph data is extracted while the replayed gradients are in place, so its arrows
-    carry their norms (colour and width) and the tooltips their values.
+    The graph data is extracted while the replayed gradients are in place (the tooltips
+    show them); its arrows get the gradients the steps sent (colour, width, tooltip).
     """
     nodes = collect_nodes(root)
     saved = [(node, node.grad) for node in nodes]
     keys = node_keys(nodes)
+    records = []
+    sent: dict[tuple, list] = {}
     try:
         for node in nodes:
             node.grad = None
-        records = [step_record(step, keys) for step in root.backward_steps()]
-        data = extract(root, detail="ops", grads=True, highlight=highlight, max_nodes=max_nodes)
+        for step in root.backward_steps():
+            records.append(step_record(step, keys))
+            note_sent(step, keys, sent)
+        data = extract(root, detail="ops", grads=False, highlight=highlight, max_nodes=max_nodes)
+        label_arrows(data, sent)
     finally:
         for node, grad in saved:
             node.grad = grad
     return records, data
+
+
+def note_sent(step, keys: dict, sent: dict) -> None:
+    """Remember what one step sent along each edge: sent[(parent key, node key)] gets
+    (parent, gradient or None), in the order of node.parents (an edge can repeat: a + a)."""
+    node = step.node
+    for position, parent in enumerate(node.parents):
+        grad = step.parent_grads[position] if step.parent_grads else None
+        if not parent.requires_grad:
+            grad = None
+        sent.setdefault((keys[id(parent)], keys[id(node)]), []).append((parent, grad))
+
+
+def label_arrows(data, sent: dict) -> None:
+    """Put the recorded gradients on the arrows, as extract(grads=True) would: at detail
+    "ops" every arrow is one edge parent -> child, drawn in the order of child.parents.
+    This replaces extract's second vector-Jacobian product per edge (sent_gradients)."""
+    for arrow in data.arrows:
+        queue = sent.get((arrow.tail, arrow.head))
+        if not queue:  # an edge the backward pass did not take (no gradient needed)
+            continue
+        parent, grad = queue.pop(0)
+        if grad is not None:
+            arrow.grad_norm = norm(grad)
+            arrow.tooltip = arrow_tooltip(parent, grad)
+    data.grads = True
 
 
 def state_rows(records: list) -> list[dict]:
