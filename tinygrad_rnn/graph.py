@@ -21,6 +21,8 @@ Backpropagation is two plain steps, both without recursion so a 100 000-step unr
            print(step.node.label, step.grad)
 
    `backward()` is exactly `for _ in backward_steps(): pass` - there is one code path.
+   How the gradients arriving at a node are summed (in place, slices sparsely) is
+   gradients.py; how `source` finds your line among the stack frames is sources.py.
 
 Read next: scalar.py (the engine on single floats), then ops.py and tensor.py.
 """
@@ -100,22 +102,20 @@ def scope(name: str | None = None, t: int | None = None):
         context.scope, context.time_step = saved_scope, saved_t
 
 
-@contextmanager
 def no_grad():
     """Build no graph inside the block (evaluation, sampling, optimizer updates)."""
-    saved = context.grad_enabled
-    context.grad_enabled = False
-    try:
-        yield
-    finally:
-        context.grad_enabled = saved
+    return _grad_mode(False)
+
+
+def enable_grad():
+    """Build the graph again inside a `no_grad()` block."""
+    return _grad_mode(True)
 
 
 @contextmanager
-def enable_grad():
-    """Build the graph again inside a `no_grad()` block."""
+def _grad_mode(enabled: bool):
     saved = context.grad_enabled
-    context.grad_enabled = True
+    context.grad_enabled = enabled
     try:
         yield
     finally:
@@ -189,22 +189,9 @@ class Node:
     `_passed`: True once a backward pass has gone through this node.
     """
 
-    __slots__ = (
-        "_data",
-        "grad",
-        "op",
-        "parents",
-        "label",
-        "scope",
-        "time_step",
-        "id",
-        "requires_grad",
-        "_ctx",
-        "_source_code",
-        "_source_offset",
-        "_changed_at",
-        "_passed",
-    )
+    __slots__ = ("_data", "grad", "op", "parents", "label", "scope", "time_step", "id")
+    __slots__ += ("requires_grad", "_ctx", "_source_code", "_source_offset")
+    __slots__ += ("_changed_at", "_passed")
 
     def _setup(self, data, op, parents, ctx, requires_grad, label, engine_callers=1) -> None:
         """Fill in the bookkeeping; called by Value/Tensor constructors and op results.
@@ -419,11 +406,8 @@ def _warn_if_reused(root: Node, order: list[Node]) -> None:
 
 def _free_node(node: Node) -> None:
     """Lean mode: forget what `node` needed for backward, once backward has passed it.
-
-    Dropping the op object frees the arrays it saved; dropping the parents lets every
-    intermediate node that nothing else holds be freed at once, with its array, so a
-    long unroll's memory shrinks while backward runs instead of after it.
-    """
+    Dropping the op object frees the arrays it saved; dropping the parents frees every
+    node nothing else holds, so a long unroll's memory shrinks while backward runs."""
     if node.op is not None:
         node._ctx = None
         node.parents = ()
@@ -509,13 +493,7 @@ def _check_gradient(node: Node, parent: Node, parent_grad):
 
 
 def _keep_gradient(node: Node, grad, retain_graph: bool) -> None:
-    """Accumulate the gradient into `node.grad` (leaves always; others unless lean mode).
-
-    (A leaf's `grad` is already an array of its own: see `PendingGradients.pop`.)
-    """
-    if node.op is not None and not retain_graph:
-        return
-    if node.grad is None:
-        node.grad = grad
-    else:
-        node.grad = node.grad + grad
+    """node.grad += grad: leaves always, other nodes unless in lean mode (retain_graph=False).
+    (A leaf's `grad` is already an array of its own: see `PendingGradients.pop`.)"""
+    if node.op is None or retain_graph:
+        node.grad = grad if node.grad is None else node.grad + grad
