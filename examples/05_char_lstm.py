@@ -24,9 +24,9 @@ The seeds' char-LSTM generator: read 40 characters, predict the next one, over a
     tinygrad-rnn train-charlm / tinygrad-rnn sample          # the same on the command line
 
 The model, training step, evaluation, sampling and checkpoints live in
-tinygrad_rnn/charlm.py; this script strings them together and prints.
+tinygrad_rnn/charlm/ (one module per job); this script strings them together and prints.
 
-Read next: tinygrad_rnn/charlm.py.
+Read next: tinygrad_rnn/charlm/__init__.py.
 """
 
 # %%

@@ -5,7 +5,7 @@
     tinygrad-rnn train-charlm --data my.txt         # any UTF-8 text
     tinygrad-rnn sample --temperature 0.2 0.5 1.0 --prime "ROMEO:"
 
-train-charlm trains the character-level LSTM of tinygrad_rnn/charlm.py (embedding 128,
+train-charlm trains the character-level LSTM of tinygrad_rnn/charlm/ (embedding 128,
 LSTM 128, B = 32 windows of T = 40 characters, Adam 3e-3, clip 5, float32), reports the
 validation loss in nats per character on the last 10 % of the text, and saves a
 checkpoint (model, vocabulary, Adam state, step) that `--resume` continues bit for bit.
