@@ -43,7 +43,7 @@ def test_registry_holds_the_design_primitives():
         "add", "sub", "mul", "div", "neg", "pow", "exp", "log", "tanh", "sigmoid", "relu",
         "matmul", "sum", "mean", "max", "reshape", "transpose", "getitem", "concat", "stack",
         "where", "gather",
-        "addmm",  # c + a @ b in one node: not in DESIGN.md's list, kept for memory (ops.py)
+        "addmm",  # c + a @ b in one node, kept for memory (ops.py, docs/design.md)
         "power",  # a ** b for a tensor exponent: exp(b ln a) would be nan for a < 0
         "cast",  # x.float(), x.double(), x.to(dtype) keep the gradient
     }  # fmt: skip

@@ -1,7 +1,7 @@
 """Small recurrent graphs for the viz tests, built from raw Tensor/Value ops, and a
 reader for the DOT text viz produces.
 
-Each builder follows the binding conventions nn uses (see DESIGN.md and the nn layers):
+Each builder follows the binding conventions nn uses (see docs/design.md and the nn layers):
 the layer runs inside `tg.scope(<module>)` and `tg.scope("l0")`, each time step inside
 `tg.scope(t=t)` (t = 1..T), one cell step inside `tg.scope("cell")` and the gate
 nonlinearities inside `tg.scope("gates")`; nodes are labelled h_t, c_t, f_t, i_t, g_t,

@@ -350,7 +350,7 @@ class Addmm(Op):
     """out = c + a @ b (PyTorch's `torch.addmm`, with broadcasting);
     d/dc = 1,  d/da = grad_out @ bᵀ,  d/db = aᵀ @ grad_out
 
-    Not one of DESIGN.md's primitives: it is `add(c, matmul(a, b))` fused into one node,
+    Not one of the first primitives (docs/design.md lists them all): it is `add(c, matmul(a, b))` fused into one node,
     for memory. A recurrent layer computes x_t W_ihᵀ + b + h_{t-1} W_hhᵀ at every time
     step; as two nodes, the graph would keep both the matmul's (B, 4H) output and the
     sum until backward, twice the memory of the one array that is needed, and the input
