@@ -74,9 +74,6 @@ ROOT = PACKAGE.parent
 ENGINE = {"graph", "ops", "tensor", "scalar", "functional", "numpy_protocol", "checks", "errors"}
 ENGINE |= {"gradients", "sources"}
 LAYERS_ABOVE_ENGINE = {"nn", "optim", "data", "commands", "cli", "__main__"}
-# viz/vanishing.py, the vanishing-gradient experiment behind docs/images/gradient_flow.png,
-# builds nn layers: viz's one import of nn, until it moves out of viz (issue 14, item 5).
-VIZ_USING_NN = {"viz.vanishing"}
 
 
 def module_name(path: Path) -> str:
@@ -127,7 +124,7 @@ def part_of(module: str) -> str:
 def test_the_import_resolver_reads_relative_imports():
     cells = absolute_imports(PACKAGE / "nn" / "cells.py")
     assert "tinygrad_rnn.graph" in cells or "tinygrad_rnn.tensor" in cells
-    assert "tinygrad_rnn.nn" in absolute_imports(ROOT / "viz" / "vanishing.py")
+    assert "tinygrad_rnn.nn" in absolute_imports(PACKAGE / "commands" / "vanishing.py")
     assert part_of("tinygrad_rnn.nn.cells") == "nn" and part_of("viz.extract") == "viz"
 
 
@@ -156,8 +153,7 @@ def test_nn_never_imports_viz_or_the_cli():
 def test_viz_never_imports_nn_or_the_cli():
     offenders = {}
     for module, imported in imports_of("viz"):
-        banned = {"commands", "cli"} | (set() if module in VIZ_USING_NN else {"nn"})
-        bad = {name for name in imported if part_of(name) in banned}
+        bad = {name for name in imported if part_of(name) in {"commands", "cli", "nn"}}
         if bad:
             offenders[module] = sorted(bad)
     assert not offenders, f"viz modules importing nn or the CLI: {offenders}"

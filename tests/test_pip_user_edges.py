@@ -1,6 +1,6 @@
 """Rough edges a fresh pip install ran into, each kept fixed: graphviz-pure installed with
-`pip install --user` is found although ~/.local/bin is not on PATH; `python -m
-viz.vanishing` without matplotlib says which extra to install in one line; the engine
+`pip install --user` is found although ~/.local/bin is not on PATH; `tinygrad-rnn
+vanishing` without matplotlib says which extra to install in one line; the engine
 loads numpy and nothing else; nodes built by `tinygrad-rnn render` name the command's
 lines (not the `tinygrad-rnn` launcher), and the player says which model made them."""
 
@@ -89,28 +89,26 @@ def test_no_renderer_message_lists_the_folders_searched(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------------------
-# python -m viz.vanishing without matplotlib
+# tinygrad-rnn vanishing without matplotlib
 # --------------------------------------------------------------------------------------
 def test_vanishing_without_matplotlib_is_one_line(tmp_path):
     code = (
         "import sys; sys.modules['matplotlib'] = None; sys.argv[0] = 'x'; "
-        "from viz.vanishing import main; main(sys.argv[1:])"
+        "from tinygrad_rnn.cli import main; sys.exit(main(['vanishing'] + sys.argv[1:]))"
     )
     finished = run_python(code, "-o", str(tmp_path / "flow.png"))
     assert finished.returncode == 1 and finished.stdout == ""
     assert finished.stderr == (
-        "python -m viz.vanishing: error: the plot needs matplotlib: "
-        "pip install 'tinygrad-rnn[plot]'\n"
+        "tinygrad-rnn: error: the plot needs matplotlib: pip install 'tinygrad-rnn[plot]'\n"
     )
 
 
 def test_vanishing_with_a_bad_output_path_is_one_line(tmp_path):
     pytest.importorskip("matplotlib")
-    with pytest.raises(SystemExit) as stop:
-        from viz.vanishing import main
+    from tinygrad_rnn.cli import main
 
-        main(["--steps", "3", "--hidden", "2", "-o", str(tmp_path / "missing" / "flow.png")])
-    assert stop.value.code == 1
+    bad = ["--steps", "3", "--hidden", "2", "-o", str(tmp_path / "missing" / "flow.png")]
+    assert main(["vanishing", *bad]) == 1
 
 
 # --------------------------------------------------------------------------------------

@@ -5,12 +5,12 @@ import re
 
 from helpers import ROOT
 
-from viz.vanishing import demo_flows
+from tinygrad_rnn.commands.vanishing import demo_flows
 
 
 def test_the_vanishing_gradient_picture_caption():
     """The caption of docs/images/gradient_flow.png: ‖∂L/∂h_1‖ of the forget-bias LSTM and
-    of the RNN, as `python -m viz.vanishing` computes them with its defaults."""
+    of the RNN, as `tinygrad-rnn vanishing` computes them with its defaults."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     match = re.search(r"decays far less \((\S+) at t = 1, against (\S+) for the RNN\)", readme)
     assert match, "the README's gradient-flow caption changed: update this test"

@@ -116,12 +116,15 @@ def test_plot_without_matplotlib_says_how_to_install(monkeypatch, tmp_path):
 
 def test_vanishing_demo_writes_the_readme_plot(tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from viz import vanishing
+    from tinygrad_rnn.cli import main
+    from tinygrad_rnn.commands import vanishing
 
     flows = vanishing.demo_flows(steps=12, hidden=8, seed=0, forget_bias=1.0)
     assert list(flows) == ["RNN", "GRU", "LSTM", "LSTM, forget bias 1"]
     # the open forget gates keep more of the gradient at t = 1
     assert flows["LSTM, forget bias 1"].rows[0][1] > flows["LSTM"].rows[0][1]
-    vanishing.main(["--steps", "12", "--hidden", "8", "-o", str(tmp_path / "flow.svg")])
+    assert (
+        main(["vanishing", "--steps", "12", "--hidden", "8", "-o", str(tmp_path / "flow.svg")]) == 0
+    )
     assert "<svg" in (tmp_path / "flow.svg").read_text()
     assert "wrote" in capsys.readouterr().out

@@ -191,7 +191,7 @@ def test_render_and_player(installed, empty_folder):
 
 def test_without_matplotlib_plots_name_the_extra(installed, empty_folder):
     """The wheel does not bring matplotlib (the `plot` extra): what needs it says so."""
-    vanishing = run([installed.python, "-m", "viz.vanishing"], empty_folder)
+    vanishing = run([installed.command, "vanishing"], empty_folder)
     assert vanishing.returncode == 1
     assert vanishing.stderr.strip().endswith("pip install 'tinygrad-rnn[plot]'")
     assert vanishing.stderr.count("\n") == 1

@@ -3,6 +3,7 @@
     tinygrad-rnn render lstm --steps 4 --grads --highlight cell_state -o lstm.svg
     tinygrad-rnn lesson 5 --steps 50          # a lesson from examples/, with its own flags
     tinygrad-rnn exercises init my-exercises  # the exercise stubs, for `tinygrad-rnn check`
+    tinygrad-rnn vanishing -o flow.png        # ‖∂L/∂h_t‖ over t: RNN vs GRU vs LSTM
     tinygrad-rnn --help
 
 Each subcommand is one module in tinygrad_rnn/commands/ with an `add_command(subparsers)`
@@ -27,10 +28,10 @@ import os
 import re
 import sys
 
-from .commands import charlm, check, demo, exercises, lesson, render
+from .commands import charlm, check, demo, exercises, lesson, render, vanishing
 from .commands.common import CommandError, one_blas_thread
 
-COMMANDS = [demo, lesson, render, charlm, check, exercises]
+COMMANDS = [demo, lesson, render, vanishing, charlm, check, exercises]
 TRACEBACK_VARIABLE = "TINYGRAD_RNN_TRACEBACK"  # set it to 1 to see a failing command's traceback
 LOCATION = re.compile(r" — at [^:]+:\d+")  # what one_line drops (see there)
 BROKEN_PIPE_STATUS = 141  # 128 + SIGPIPE: what a shell reports for `... | head`

@@ -290,8 +290,9 @@ def write_graph(picture, out: Path, stem: str, written: list, failed: list) -> N
 
 
 def write_gradient_flow(args, out: Path, written: list, failed: list) -> None:
-    """The RNN / GRU / LSTM comparison of viz.vanishing: numbers always, plot if possible."""
-    from viz.vanishing import demo_flows
+    """The RNN / GRU / LSTM comparison of `tinygrad-rnn vanishing`: numbers always, plot if
+    possible."""
+    from .vanishing import demo_flows
 
     flows = demo_flows(args.flow_steps, 32, args.seed, 1.0)
     T = args.flow_steps
