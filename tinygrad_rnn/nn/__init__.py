@@ -14,12 +14,14 @@ Files, in reading order:
     lessons.py    the lessons' ElmanRNN (U, W, V, b, c) and OutputToHiddenRNN
     attention.py  Attention: dot, general (Luong) and additive (Bahdanau) scores
     seq2seq.py    Seq2Seq: encoder, decoder with attention, greedy and beam decoding
+    beam.py       beam_search on any step function (what Seq2Seq.beam_search runs)
     utils.py      clip_grad_norm_ and friends
     checks.py     the argument checks every constructor shares (sizes, flags, numbers)
 """
 
 from . import utils
 from .attention import Attention
+from .beam import beam_search
 from .cells import (
     GRUCell,
     LSTMCell,
@@ -33,7 +35,7 @@ from .layers import Dropout, Embedding, Identity, Linear, ReLU, Sequential, Sigm
 from .lessons import ElmanRNN, OutputToHiddenRNN
 from .module import IncompatibleKeys, Module, ModuleList, Parameter
 from .recurrent import GRU, LSTM, RNN
-from .seq2seq import Decoded, Decoder, Encoder, Seq2Seq, Seq2SeqOutput, beam_search
+from .seq2seq import Decoded, Decoder, Encoder, Seq2Seq, Seq2SeqOutput
 
 __all__ = [
     "Attention",

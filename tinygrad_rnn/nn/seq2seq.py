@@ -32,7 +32,6 @@ Read next: examples/09_seq2seq_attention.py (the date-translation lesson that tr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -43,12 +42,12 @@ from ..errors import DTypeError, ShapeError
 from ..graph import current_time_step, format_source, no_grad, scope, user_source
 from ..tensor import Tensor, cat, default_rng, stack
 from .attention import KINDS, Attention
+from .beam import beam_search, select_rows
 from .cells import GRUCell, LSTMCell, RNNCell
 from .checks import (
     check_choice,
     check_flag,
     check_int,
-    check_number,
     check_optional_int,
     check_probability,
     fail,
@@ -312,118 +311,8 @@ def choose_input(t: int, tgt_in: np.ndarray, logits, ratio: float, generator) ->
 
 
 # --------------------------------------------------------------------------------------
-# Beam search on any step function
+# The step function beam.py's beam_search calls
 # --------------------------------------------------------------------------------------
-class Hypothesis(NamedTuple):
-    """One finished (or, at max_len, unfinished) beam."""
-
-    tokens: list[int]  # the output tokens, <eos> last if it finished
-    score: float  # Σ log p of those tokens
-    state: tuple  # the step function's state after the last token (this beam's row)
-
-
-def select_rows(state: tuple, rows: np.ndarray) -> tuple:
-    """Every entry of a state tuple (Tensors or numpy arrays, beams on axis 0) at `rows`."""
-    return tuple(entry[rows] for entry in state)
-
-
-def rank(score: float, length: int, length_penalty: float) -> float:
-    """The number beams are compared by: score / length^length_penalty (0: the raw sum)."""
-    if length_penalty == 0.0:
-        return score
-    return score / (max(length, 1) ** length_penalty)
-
-
-def beam_search(
-    step: Callable,
-    state: tuple,
-    beam_size: int,
-    max_len: int,
-    bos: int,
-    eos: int,
-    length_penalty: float = 0.0,
-) -> Hypothesis:
-    """The most probable output under `step`, searched with `beam_size` beams.
-
-    step(tokens (k,) int, state, t) -> (log_probs (k, V) numpy, new_state): the log
-    probabilities of the next token for each of the k live beams. `state` is a tuple of
-    arrays/Tensors with one row per beam (it starts with one row, for the <bos> beam);
-    rows are reordered with the surviving beams.
-
-    At every step t = 1..max_len, each live beam is extended by every token and the
-    candidates are sorted by score = Σ log p (best first, ties to the lower index). Going
-    down that list, a candidate ending in <eos> is set aside as finished, the others
-    become the new live beams until there are beam_size of them. It stops as soon as
-    the best finished score is at least the best live score - log-probabilities are
-    <= 0, so a live beam can only lose score and none can win any more - or at max_len,
-    where the live beams join the finished ones as unfinished hypotheses.
-
-    The result is the hypothesis with the highest score / length^length_penalty (length
-    = its number of tokens, <eos> included); length_penalty = 0 (default) compares the
-    raw sums, which favours short outputs when lengths differ. With length_penalty != 0
-    a longer beam can still overtake, so the search stops early only once beam_size
-    hypotheses have finished (the usual heuristic; max_len bounds it either way).
-    """
-    beam_size = check_int("beam_search", "beam_size", beam_size, minimum=1)
-    max_len = check_int("beam_search", "max_len (the most tokens to output)", max_len, minimum=1)
-    bos = check_int("beam_search", "bos", bos)
-    eos = check_int("beam_search", "eos", eos)
-    length_penalty = check_number("beam_search", "length_penalty", length_penalty)
-    live_tokens: list[list[int]] = [[]]
-    live_scores = np.zeros(1)
-    tokens = np.array([bos], dtype=np.int64)
-    finished: list[Hypothesis] = []
-    for t in range(1, max_len + 1):
-        log_probs, state = step(tokens, state, t)
-        log_probs = np.asarray(log_probs, dtype=np.float64)  # (k, V)
-        candidates = live_scores[:, np.newaxis] + log_probs  # (k, V)
-        vocab_size = candidates.shape[1]
-        order = np.argsort(-candidates, axis=None, kind="stable")  # best first
-        parents, next_tokens, next_scores = [], [], []
-        for flat in order:
-            parent, token = divmod(int(flat), vocab_size)
-            score = float(candidates[parent, token])
-            if token == eos:
-                row = np.array([parent])
-                finished.append(
-                    Hypothesis(live_tokens[parent] + [token], score, select_rows(state, row))
-                )
-                continue
-            parents.append(parent)
-            next_tokens.append(token)
-            next_scores.append(score)
-            if len(parents) == beam_size:
-                break
-        rows = np.array(parents, dtype=np.int64)
-        live_tokens = [live_tokens[p] + [y] for p, y in zip(parents, next_tokens)]
-        live_scores = np.array(next_scores)
-        state = select_rows(state, rows)
-        tokens = np.array(next_tokens, dtype=np.int64)
-        if should_stop(finished, live_scores, beam_size, length_penalty) or not parents:
-            break
-    else:
-        for k, (hyp_tokens, score) in enumerate(zip(live_tokens, live_scores)):
-            finished.append(Hypothesis(hyp_tokens, float(score), select_rows(state, np.array([k]))))
-    best = finished[0]
-    for hypothesis in finished[1:]:
-        if rank(hypothesis.score, len(hypothesis.tokens), length_penalty) > rank(
-            best.score, len(best.tokens), length_penalty
-        ):
-            best = hypothesis
-    return best
-
-
-def should_stop(finished: list, live_scores: np.ndarray, beam_size: int, penalty: float) -> bool:
-    """Raw scores: no live beam can beat the best finished one any more. With a length
-    penalty: beam_size hypotheses have finished."""
-    if not finished:
-        return False
-    if penalty != 0.0:
-        return len(finished) >= beam_size
-    best_finished = max(hypothesis.score for hypothesis in finished)
-    return len(live_scores) == 0 or best_finished >= float(live_scores.max())
-
-
 class DecoderBeamStep:
     """The `step` function beam search calls, for one source sentence of a Seq2Seq.
 
@@ -588,8 +477,8 @@ class Seq2Seq(Module):
         eos: int,
         length_penalty: float = 0.0,
     ) -> Decoded:
-        """Beam search for each source sentence (see the module function `beam_search`
-        for the algorithm, the stopping rule and `length_penalty`). Scores are the sum of
+        """Beam search for each source sentence (see `beam_search` in beam.py for the
+        algorithm, the stopping rule and `length_penalty`). Scores are the sum of
         log-probabilities; beam_size=1 gives exactly `greedy_decode`'s result."""
         max_len = self.check_decoding("beam_search", max_len, bos, eos)
         beam_size = check_int("Seq2Seq.beam_search", "beam_size", beam_size, minimum=1)
