@@ -350,11 +350,12 @@ class Addmm(Op):
     """out = c + a @ b (PyTorch's `torch.addmm`, with broadcasting);
     d/dc = 1,  d/da = grad_out @ bᵀ,  d/db = aᵀ @ grad_out
 
-    Not one of the first primitives (docs/design.md lists them all): it is `add(c, matmul(a, b))` fused into one node,
-    for memory. A recurrent layer computes x_t W_ihᵀ + b + h_{t-1} W_hhᵀ at every time
-    step; as two nodes, the graph would keep both the matmul's (B, 4H) output and the
-    sum until backward, twice the memory of the one array that is needed, and the input
-    projection x W_ihᵀ + b for all T steps would be kept before and after its bias.
+    Not one of the first primitives (docs/design.md lists them all): it is
+    `add(c, matmul(a, b))` fused into one node, for memory. A recurrent layer computes
+    x_t W_ihᵀ + b + h_{t-1} W_hhᵀ at every time step; as two nodes, the graph would keep
+    both the matmul's (B, 4H) output and the sum until backward, twice the memory of the
+    one array that is needed, and the input projection x W_ihᵀ + b for all T steps would
+    be kept before and after its bias.
     Here a @ b is written into a fresh array and c is added into it in place.
     """
 

@@ -10,10 +10,10 @@ Three separate steps, one file each:
     extract.py   the graph -> plain data (boxes, arrows, clusters, gradient norms)
     dot.py       plain data -> graphviz.Digraph (colours, widths, legend); `draw`
     render.py    Digraph -> file, via backend.py (system `dot`, else `graphviz-pure`)
-and flow.py for the per-time-step gradient table and plot; `python -m viz.vanishing`
-draws the RNN / GRU / LSTM comparison of the README; heatmap.py draws attention
-weights (`viz.attention_heatmap`); player.py writes the step-through page of the
-backward pass (`viz.player`).
+and flow.py for the per-time-step gradient table and plot (`tinygrad-rnn vanishing`,
+in tinygrad_rnn/commands/vanishing.py, draws the README's RNN / GRU / LSTM comparison
+with it); heatmap.py draws attention weights (`viz.attention_heatmap`); player.py
+writes the step-through page of the backward pass (`viz.player`).
 
 viz imports tinygrad_rnn; the engine never imports viz.
 
