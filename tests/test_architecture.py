@@ -128,34 +128,31 @@ def test_the_import_resolver_reads_relative_imports():
     assert part_of("tinygrad_rnn.nn.cells") == "nn" and part_of("viz.extract") == "viz"
 
 
-def test_the_engine_imports_neither_nn_optim_data_viz_nor_the_cli():
+def imports_across_layers(top: str, importers, banned: set[str]) -> dict:
+    """{module: the banned parts it imports} for the modules under `top` whose part is in
+    `importers` (None: every module under `top`)."""
     offenders = {}
-    for module, imported in imports_of("tinygrad_rnn"):
-        if part_of(module) not in ENGINE:
+    for module, imported in imports_of(top):
+        if importers is not None and part_of(module) not in importers:
             continue
-        bad = {name for name in imported if part_of(name) in LAYERS_ABOVE_ENGINE | {"viz"}}
+        bad = {name for name in imported if part_of(name) in banned}
         if bad:
             offenders[module] = sorted(bad)
+    return offenders
+
+
+def test_the_engine_imports_neither_nn_optim_data_viz_nor_the_cli():
+    offenders = imports_across_layers("tinygrad_rnn", ENGINE, LAYERS_ABOVE_ENGINE | {"viz"})
     assert not offenders, f"engine modules importing the layers above them: {offenders}"
 
 
 def test_nn_never_imports_viz_or_the_cli():
-    offenders = {}
-    for module, imported in imports_of("tinygrad_rnn"):
-        if part_of(module) != "nn":
-            continue
-        bad = {name for name in imported if part_of(name) in {"viz", "commands", "cli"}}
-        if bad:
-            offenders[module] = sorted(bad)
+    offenders = imports_across_layers("tinygrad_rnn", {"nn"}, {"viz", "commands", "cli"})
     assert not offenders, f"nn modules importing viz or the CLI: {offenders}"
 
 
 def test_viz_never_imports_nn_or_the_cli():
-    offenders = {}
-    for module, imported in imports_of("viz"):
-        bad = {name for name in imported if part_of(name) in {"commands", "cli", "nn"}}
-        if bad:
-            offenders[module] = sorted(bad)
+    offenders = imports_across_layers("viz", None, {"commands", "cli", "nn"})
     assert not offenders, f"viz modules importing nn or the CLI: {offenders}"
 
 

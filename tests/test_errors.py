@@ -463,7 +463,7 @@ def test_optimizer_given_a_used_up_parameter_generator():
     model = nn.Linear(2, 2)
     parameters = model.parameters()
     optim.SGD(parameters, lr=0.1)
-    with explained(ValueError, "empty parameter list", "can be used only once"):
+    with explained(tg.ArgumentError, "empty parameter list", "can be used only once"):
         optim.Adam(parameters)
 
 
