@@ -38,7 +38,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .checks import at_user_line
 from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
 from .tensor import Tensor
 
@@ -101,7 +100,7 @@ def _array(value, name: str) -> np.ndarray:
     except (TypeError, ValueError):
         raise DTypeError(
             f"bptt: {name} must hold numbers (an array, list or Tensor), got "
-            f"{type(value).__name__} {value!r:.60}{at_user_line()}"
+            f"{type(value).__name__} {value!r:.60}"
         ) from None
 
 
@@ -115,19 +114,17 @@ def _unpack(params) -> tuple[np.ndarray, ...]:
     if not isinstance(params, Mapping):
         raise ArgumentError(
             f"bptt: params must be a mapping such as a dict or a state_dict() with the "
-            f"entries {PARAMETER_NAMES}, got {type(params).__name__}{at_user_line()}"
+            f"entries {PARAMETER_NAMES}, got {type(params).__name__}"
         )
     missing = [name for name in PARAMETER_NAMES if name not in params]
     if missing:
-        raise ArgumentError(
-            f"bptt: params needs the entries {PARAMETER_NAMES}, missing {missing}{at_user_line()}"
-        )
+        raise ArgumentError(f"bptt: params needs the entries {PARAMETER_NAMES}, missing {missing}")
     U, W, V, b, c = (_array(params[name], name) for name in PARAMETER_NAMES)
     if not _shapes_fit(U, W, V, b, c):
         raise ShapeError(
             f"bptt: parameter shapes U {U.shape}, W {W.shape}, V {V.shape}, b {b.shape}, "
             f"c {c.shape} do not fit together; need U (H, D), W (H, H), V (K, H), b (H,), c (K,)"
-            f"{at_user_line()}"
+            f""
         )
     return U, W, V, b, c
 
@@ -146,24 +143,16 @@ def _check_sequence(xs, targets, U: np.ndarray, V: np.ndarray) -> tuple[np.ndarr
     H, D = U.shape
     K = V.shape[0]
     if xs.ndim != 2 or xs.shape[1] != D or xs.shape[0] == 0:
-        raise ShapeError(
-            f"bptt: xs must have shape (T, D) = (T, {D}) with T >= 1, got {xs.shape}"
-            f"{at_user_line()}"
-        )
+        raise ShapeError(f"bptt: xs must have shape (T, D) = (T, {D}) with T >= 1, got {xs.shape}")
     targets = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
     if targets.dtype.kind not in "iu":
-        raise DTypeError(
-            f"bptt: targets must be class indices (ints), got {targets.dtype}{at_user_line()}"
-        )
+        raise DTypeError(f"bptt: targets must be class indices (ints), got {targets.dtype}")
     if targets.shape != (xs.shape[0],):
         raise ShapeError(
             f"bptt: targets must have shape (T,) = ({xs.shape[0]},), got {targets.shape}"
-            f"{at_user_line()}"
         )
     if targets.min() < 0 or targets.max() >= K:
-        raise TensorIndexError(
-            f"bptt: targets must be in [0, {K}), got {targets.tolist()}{at_user_line()}"
-        )
+        raise TensorIndexError(f"bptt: targets must be in [0, {K}), got {targets.tolist()}")
     return xs, targets
 
 
@@ -172,9 +161,7 @@ def _initial_state(h0, H: int) -> np.ndarray:
         return np.zeros(H)
     h0 = _array(h0, "h0")
     if h0.size != H:
-        raise ShapeError(
-            f"bptt: h0 must have H = {H} entries, got shape {h0.shape}{at_user_line()}"
-        )
+        raise ShapeError(f"bptt: h0 must have H = {H} entries, got shape {h0.shape}")
     return h0.reshape(H)
 
 
@@ -183,14 +170,14 @@ def _check_forward(forward, T: int, H: int, K: int) -> None:
     if not isinstance(forward, RNNForward):
         raise ArgumentError(
             f"bptt: forward must be the RNNForward that rnn_forward returned, got "
-            f"{type(forward).__name__}{at_user_line()}"
+            f"{type(forward).__name__}"
         )
     shapes = (np.shape(forward.h), np.shape(forward.h0), np.shape(forward.y_hat))
     if shapes != ((T, H), (H,), (T, K)):
         raise ShapeError(
             f"bptt: forward holds h {shapes[0]}, h0 {shapes[1]} and y_hat {shapes[2]}, but "
             f"these xs and params need ({T}, {H}), ({H},) and ({T}, {K}); pass the result "
-            f"of rnn_forward for the same params, xs and targets{at_user_line()}"
+            f"of rnn_forward for the same params, xs and targets"
         )
 
 

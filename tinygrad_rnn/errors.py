@@ -2,15 +2,34 @@
 numpy traceback.
 
 Every error message names what went wrong (the op, the shapes) and where in *your* code
-it happened (`file.py:LINE`). Each class also inherits from the matching built-in
-exception, so `except ValueError:` keeps working.
+it happened: `TinygradError` ends each message with " — at file.py:LINE", the first
+line of the call stack outside the engine (sources.py), so no `raise` writes it by hand.
+Each class also inherits from the matching built-in exception, so `except ValueError:`
+keeps working.
 
 Read next: graph.py (where nodes and the backward loop live).
 """
 
+from .sources import format_source, user_source
+
+USER_LINE = " — at "
+
 
 class TinygradError(Exception):
-    """Base class of every error raised on purpose by tinygrad_rnn."""
+    """Base class of every error raised on purpose by tinygrad_rnn.
+
+    `TinygradError(message)` appends " — at train.py:12", the user's line, unless the
+    message already names one or the class sets `names_user_line = False`.
+    """
+
+    names_user_line = True
+
+    def __init__(self, message="", *args) -> None:
+        if self.names_user_line and isinstance(message, str) and USER_LINE not in message:
+            source = user_source()
+            if source is not None:
+                message += USER_LINE + format_source(source)
+        super().__init__(message, *args)
 
 
 class ShapeError(TinygradError, ValueError):
@@ -44,6 +63,8 @@ class StateDictError(TinygradError, RuntimeError):
 class CheckpointError(TinygradError, ValueError):
     """A checkpoint file that cannot be read: not an .npz, truncated, or from another model."""
 
+    names_user_line = False  # a file's problem names the file, not a line
+
 
 class ArgumentError(TinygradError, TypeError, ValueError):
     """A constructor or function argument of the wrong type or value, e.g.
@@ -57,4 +78,7 @@ class InplaceError(TinygradError, RuntimeError):
 
 
 class ExerciseError(TinygradError, RuntimeError):
-    """The exercise checker could not run a student's file or function."""
+    """The exercise checker could not run a student's file or function. (Its messages
+    name the student's lines themselves.)"""
+
+    names_user_line = False

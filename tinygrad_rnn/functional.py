@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from .checks import at_user_line, check_flag, check_int, describe, is_int
+from .checks import check_flag, check_int, describe, is_int
 from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
 from .graph import context, current_time_step, scope
 from .tensor import Tensor, default_rng, where
@@ -47,7 +47,7 @@ def _float_tensor(x, name: str, what: str = "input") -> Tensor:
     if x.dtype.kind != "f":
         raise DTypeError(
             f"{name}: {what} must be a floating-point tensor, got {x.dtype} "
-            f"(shape {x.shape}); convert it with x.float(){at_user_line()}"
+            f"(shape {x.shape}); convert it with x.float()"
         )
     return x
 
@@ -59,7 +59,7 @@ def _wrap(value, name: str, what: str) -> Tensor:
     except (DTypeError, ValueError, TypeError):  # None, a str, a ragged list ...
         raise DTypeError(
             f"{name}: {what} must be a Tensor, a numpy array or a list of numbers, got "
-            f"{describe(value)}{at_user_line()}"
+            f"{describe(value)}"
         ) from None
 
 
@@ -75,8 +75,7 @@ def _pick_axis(axis, dim, name: str):
         return axis
     if axis != -1 and axis != dim:  # -1 is the default: only dim was really given
         raise ArgumentError(
-            f"{name}: got axis={axis!r} and dim={dim!r}; they are the same argument, give "
-            f"only one{at_user_line()}"
+            f"{name}: got axis={axis!r} and dim={dim!r}; they are the same argument, give only one"
         )
     return dim
 
@@ -91,12 +90,12 @@ def _check_axis(x: Tensor, axis: int, name: str) -> int:
     if x.ndim == 0:
         raise ShapeError(
             f"{name}: the input is a scalar (shape ()), it has no axis to normalise over; "
-            f"give it one, e.g. x.reshape(1){at_user_line()}"
+            f"give it one, e.g. x.reshape(1)"
         )
     if not -x.ndim <= axis < x.ndim:
         raise ShapeError(
             f"{name}: axis {axis!r} is out of range for an input of shape {x.shape} "
-            f"(valid: {-x.ndim} .. {x.ndim - 1}){at_user_line()}"
+            f"(valid: {-x.ndim} .. {x.ndim - 1})"
         )
     return int(axis) % x.ndim
 
@@ -112,7 +111,6 @@ def _check_reduction(reduction: str, name: str) -> None:
         hint = "; for one loss per element write reduction='none' (a string)"
     raise ArgumentError(
         f"{name}: reduction must be one of 'mean', 'sum' or 'none', got {reduction!r}{hint}"
-        f"{at_user_line()}"
     )
 
 
@@ -121,7 +119,7 @@ def _check_same_shape(input: Tensor, target: Tensor, name: str) -> None:
         raise ShapeError(
             f"{name}: input of shape {input.shape} and target of shape {target.shape} must "
             f"have the same shape (reshape one of them, e.g. target.reshape{input.shape})"
-            f"{at_user_line()}"
+            f""
         )
 
 
@@ -136,7 +134,7 @@ def _reduce(losses: Tensor, reduction: str, name: str) -> Tensor:
             raise ShapeError(
                 f"{name}: the input is empty (shape {losses.shape}), and the mean of no "
                 f"losses is 0/0 (PyTorch returns nan); skip empty batches, or use "
-                f"reduction='sum' (0 for an empty batch){at_user_line()}"
+                f"reduction='sum' (0 for an empty batch)"
             )
         return losses.mean()
     if reduction == "sum":
@@ -217,7 +215,7 @@ def _check_axis_not_empty(x: Tensor, axis: int, name: str) -> None:
     if x.shape[axis] == 0:
         raise ShapeError(
             f"{name}: axis {axis} of the input of shape {x.shape} has length 0, so there "
-            f"is nothing to take a softmax over{at_user_line()}"
+            f"is nothing to take a softmax over"
         )
 
 
@@ -236,12 +234,12 @@ def _check_row_max(maxima: np.ndarray, x: Tensor, axis: int, name: str) -> None:
             f"{name}: {all_minus_inf} slice(s) along axis {axis} of the input of shape "
             f"{x.shape} hold only -inf (a fully masked row?), and a softmax over no finite "
             f"score is 0/0; keep at least one finite score per row, or use "
-            f"F.masked_softmax(scores, mask) / F.attention(..., mask=mask){at_user_line()}"
+            f"F.masked_softmax(scores, mask) / F.attention(..., mask=mask)"
         )
     raise ArgumentError(
         f"{name}: the input of shape {x.shape} holds +inf, and e^inf / e^inf is nan; the "
         f"scores overflowed before this call (tg.detect_anomaly() shows where)"
-        f"{at_user_line()}"
+        f""
     )
 
 
@@ -259,18 +257,17 @@ def _class_targets(target, scores: Tensor, ignore_index: int, name: str) -> np.n
             f"{name}: target must hold class indices (integers), got dtype {array.dtype} "
             f"(shape {array.shape}). Convert it with target.long() or "
             f"np.asarray(target, dtype=int); for probabilities use another loss"
-            f"{at_user_line()}"
+            f""
         )
     if scores.ndim == 0:
         raise ShapeError(
-            f"{name}: input must have a class axis, shape (C,) or (N, C, ...), got a "
-            f"scalar{at_user_line()}"
+            f"{name}: input must have a class axis, shape (C,) or (N, C, ...), got a scalar"
         )
     classes = scores.shape[0] if scores.ndim == 1 else scores.shape[1]
     if classes == 0:
         raise ShapeError(
             f"{name}: input of shape {scores.shape} has no classes (C = 0 along the class "
-            f"axis {0 if scores.ndim == 1 else 1}){at_user_line()}"
+            f"axis {0 if scores.ndim == 1 else 1})"
         )
     expected = () if scores.ndim == 1 else scores.shape[:1] + scores.shape[2:]
     if array.shape != expected:
@@ -286,7 +283,7 @@ def _class_targets(target, scores: Tensor, ignore_index: int, name: str) -> np.n
         raise ShapeError(
             f"{name}: input of shape {scores.shape} (class axis {0 if scores.ndim == 1 else 1}"
             f", C = {scores.shape[0 if scores.ndim == 1 else 1]}) needs a target of shape "
-            f"{expected}, got {array.shape}{hint}{at_user_line()}"
+            f"{expected}, got {array.shape}{hint}"
         )
     counted = array != ignore_index
     bad = counted & ((array < 0) | (array >= classes))
@@ -295,7 +292,7 @@ def _class_targets(target, scores: Tensor, ignore_index: int, name: str) -> np.n
         raise TensorIndexError(
             f"{name}: target values must be class indices in [0, {classes}) (C = {classes} "
             f"from input shape {scores.shape}) or ignore_index={ignore_index}; got "
-            f"{shown}{at_user_line()}"
+            f"{shown}"
         )
     return array
 
@@ -314,7 +311,7 @@ def _target_array(target, name: str) -> np.ndarray:
         except ValueError:  # a ragged list such as [[0, 1], [2]]
             raise ShapeError(
                 f"{name}: target must be a rectangular array of class indices, got rows of "
-                f"different lengths{at_user_line()}"
+                f"different lengths"
             ) from None
     if array.size == 0 and array.dtype.kind == "f":
         return array.astype(np.int64)
@@ -326,7 +323,7 @@ def _check_ignore_index(ignore_index, name: str) -> None:
     if not is_int(ignore_index):
         raise ArgumentError(
             f"{name}: ignore_index must be an int such as -100 or the <pad> index, got "
-            f"{describe(ignore_index)}{at_user_line()}"
+            f"{describe(ignore_index)}"
         )
 
 
@@ -343,13 +340,12 @@ def _class_weights(weight, scores: Tensor, name: str) -> np.ndarray | None:
     if array.dtype.kind not in "fiu":
         raise DTypeError(
             f"{name}: weight must hold numbers (one per class), got dtype {array.dtype}"
-            f"{at_user_line()}"
         )
     if array.shape != (classes,):
         raise ShapeError(
             f"{name}: weight must hold one number per class, shape ({classes},) for input "
             f"of shape {scores.shape}; got {array.dtype} of shape {array.shape}"
-            f"{at_user_line()}"
+            f""
         )
     _check_weight_values(array, name, "weight")
     return array.astype(scores.dtype)
@@ -360,12 +356,12 @@ def _check_weight_values(array: np.ndarray, name: str, what: str) -> None:
     if not np.all(np.isfinite(array)):
         raise ArgumentError(
             f"{name}: {what} must be finite, got {int(np.sum(~np.isfinite(array)))} "
-            f"NaN/inf value(s){at_user_line()}"
+            f"NaN/inf value(s)"
         )
     if np.any(array < 0):
         raise ArgumentError(
             f"{name}: {what} must be >= 0, got {float(np.min(array)):.4g}; a negative weight "
-            f"rewards the model for a wrong answer{at_user_line()}"
+            f"rewards the model for a wrong answer"
         )
 
 
@@ -419,7 +415,7 @@ def _reduce_class_losses(
         raise ArgumentError(
             f"{name}: reduction='mean' has nothing to average: {why} "
             f"- the mean would be 0/0 (PyTorch returns nan). Skip this batch, or use "
-            f"reduction='sum' (0 here){at_user_line()}"
+            f"reduction='sum' (0 here)"
         )
     return losses.sum() / denominator
 
@@ -493,7 +489,7 @@ def _check_not_probabilities(input: Tensor) -> None:
         f"nll_loss: the input of shape {input.shape} looks like probabilities (every row is "
         f"in [0, 1] and sums to 1), but nll_loss needs log-probabilities; use "
         f"F.log_softmax instead of F.softmax, or F.cross_entropy on the raw scores"
-        f"{at_user_line()}"
+        f""
     )
 
 
@@ -528,7 +524,7 @@ def cross_entropy(
     if not _is_real(label_smoothing) or not 0.0 <= label_smoothing <= 1.0:
         raise ArgumentError(
             f"cross_entropy: label_smoothing must be a number between 0 and 1, got "
-            f"{describe(label_smoothing)}{at_user_line()}"
+            f"{describe(label_smoothing)}"
         )
     target = _class_targets(target, input, ignore_index, "cross_entropy")
     weight = _class_weights(weight, input, "cross_entropy")
@@ -610,7 +606,7 @@ def binary_cross_entropy(input: Tensor, target, weight=None, reduction: str = "m
             f"binary_cross_entropy: all elements of input should be between 0 and 1 "
             f"(probabilities), got values from {np.nanmin(probabilities):.4g} to "
             f"{np.nanmax(probabilities):.4g}; apply sigmoid first or use "
-            f"binary_cross_entropy_with_logits{at_user_line()}"
+            f"binary_cross_entropy_with_logits"
         )
     _check_binary_targets(target, name)
     log_p = _clamped_log(input)  # log p, >= -100
@@ -631,7 +627,7 @@ def _check_binary_targets(target: Tensor, name: str) -> None:
             f"{name}: target values must be between 0 and 1 (the probability of the "
             f"positive class), got values from {np.nanmin(values):.4g} to "
             f"{np.nanmax(values):.4g}{' and NaN' if np.isnan(values).any() else ''}; map "
-            f"labels such as -1/+1 or 1/2 to 0/1 first{at_user_line()}"
+            f"labels such as -1/+1 or 1/2 to 0/1 first"
         )
 
 
@@ -651,7 +647,7 @@ def _elementwise_weight(weight, input: Tensor, name: str, what: str) -> Tensor:
         examples = f"{input.shape}" if input.ndim <= 1 else f"{input.shape} or {input.shape[-1:]}"
         raise ShapeError(
             f"{name}: {what} of shape {weight.shape} must broadcast to the input's shape "
-            f"{input.shape} without changing it (e.g. shape {examples}){at_user_line()}"
+            f"{input.shape} without changing it (e.g. shape {examples})"
         )
     _check_weight_values(weight.data, name, what)
     return weight
@@ -718,7 +714,7 @@ def _generator(rng) -> np.random.Generator:
     if not is_int(rng) or rng < 0:
         raise ArgumentError(
             f"dropout: rng must be a np.random.Generator, an int seed >= 0 or None, got "
-            f"{describe(rng)}{at_user_line()}"
+            f"{describe(rng)}"
         )
     return np.random.default_rng(int(rng))
 
@@ -738,12 +734,10 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng=None) -> Tenso
     if not _is_real(p):
         raise ArgumentError(
             f"dropout: p (the probability of zeroing an element) must be a number between 0 "
-            f"and 1, got {describe(p)}{at_user_line()}"
+            f"and 1, got {describe(p)}"
         )
     if not 0.0 <= p <= 1.0:
-        raise ArgumentError(
-            f"dropout: probability has to be between 0 and 1, but got {p!r}{at_user_line()}"
-        )
+        raise ArgumentError(f"dropout: probability has to be between 0 and 1, but got {p!r}")
     check_flag(training, "training", "dropout", error=ArgumentError)
     x = _float_tensor(x, "dropout")
     if not training or p == 0:
@@ -792,12 +786,12 @@ def _check_mask(mask, scores: Tensor, name: str, axis: int = -1) -> np.ndarray |
         raise DTypeError(
             f"{name}: mask must be a boolean array (True = attend to this step), got dtype "
             f"{array.dtype}; convert 0/1 values with mask.astype(bool), or build it from "
-            f"lengths with tinygrad_rnn.data.lengths_to_mask(lengths, T){at_user_line()}"
+            f"lengths with tinygrad_rnn.data.lengths_to_mask(lengths, T)"
         )
     if array.shape != scores.shape:
         raise ShapeError(
             f"{name}: mask of shape {array.shape} must match the scores' shape {scores.shape} "
-            f"(batch, time steps){at_user_line()}"
+            f"(batch, time steps)"
         )
     empty = ~array.any(axis=axis)
     if empty.any():
@@ -809,7 +803,7 @@ def _check_mask(mask, scores: Tensor, name: str, axis: int = -1) -> np.ndarray |
         raise ArgumentError(
             f"{name}: mask rows {rows} are all False{along} - a softmax over no step is "
             f"undefined (0/0). Every sequence needs at least one unmasked step: check that "
-            f"no length is 0{at_user_line()}"
+            f"no length is 0"
         )
     return array
 
@@ -850,22 +844,22 @@ def _check_attention_inputs(query: Tensor, keys: Tensor, values: Tensor, name: s
         raise ShapeError(
             f"{name}: expected query (B, H), keys (B, T, H) and values (B, T, H_v), got "
             f"{query.shape}, {keys.shape} and {values.shape}. For one sequence add a batch "
-            f"axis: query.reshape(1, H), keys.reshape(1, T, H){at_user_line()}"
+            f"axis: query.reshape(1, H), keys.reshape(1, T, H)"
         )
     B, H = query.shape
     if keys.shape[0] != B or keys.shape[2] != H:
         raise ShapeError(
             f"{name}: query {query.shape} (B, H) and keys {keys.shape} (B, T, H) must agree "
             f"on B and H; dot-product scores s·h_i need equal sizes (for different sizes use "
-            f"nn.Attention(kind='general' or 'additive', key_size=...)){at_user_line()}"
+            f"nn.Attention(kind='general' or 'additive', key_size=...))"
         )
     if values.shape[:2] != keys.shape[:2]:
         raise ShapeError(
             f"{name}: values {values.shape} must have the keys' batch and time axes "
-            f"{keys.shape[:2]} (one value per key){at_user_line()}"
+            f"{keys.shape[:2]} (one value per key)"
         )
     if keys.shape[1] == 0:
-        raise ShapeError(f"{name}: got keys with no time steps, shape {keys.shape}{at_user_line()}")
+        raise ShapeError(f"{name}: got keys with no time steps, shape {keys.shape}")
 
 
 def attend(scores: Tensor, values: Tensor, mask=None) -> tuple[Tensor, Tensor]:
@@ -890,7 +884,7 @@ def _attend(scores: Tensor, values: Tensor, mask, name: str) -> tuple[Tensor, Te
     if scores.ndim != 2 or values.ndim != 3 or values.shape[:2] != scores.shape:
         raise ShapeError(
             f"{name}: scores (B, T) and values (B, T, H_v) must agree on B and T, got "
-            f"{scores.shape} and {values.shape}{at_user_line()}"
+            f"{scores.shape} and {values.shape}"
         )
     keep = _check_mask(mask, scores, name)
     B, T = scores.shape

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .checks import at_user_line, is_int
+from .checks import is_int
 from .errors import ArgumentError, DTypeError, GradcheckError
 from .graph import Node, no_grad
 from .scalar import Value
@@ -71,27 +71,26 @@ def _check_arguments(fn, inputs, eps, atol, rtol, seed) -> list[Node]:
     if not callable(fn):
         raise ArgumentError(
             f"gradcheck: fn must be a function called as fn(*inputs), got "
-            f"{type(fn).__name__} {fn!r}{at_user_line()}"
+            f"{type(fn).__name__} {fn!r}"
         )
     if isinstance(inputs, Node):
         inputs = [inputs]  # one input, as torch.autograd.gradcheck allows
     if not isinstance(inputs, Iterable) or isinstance(inputs, (str, bytes, np.ndarray)):
         raise ArgumentError(
-            f"gradcheck: inputs must be a list of Tensors or Values, got "
-            f"{type(inputs).__name__}{at_user_line()}"
+            f"gradcheck: inputs must be a list of Tensors or Values, got {type(inputs).__name__}"
         )
     inputs = list(inputs)
     for index, x in enumerate(inputs):
         if not isinstance(x, Node):
             raise ArgumentError(
                 f"gradcheck: input #{index} has type {type(x).__name__}, not Tensor or Value; "
-                f"wrap it: tg.tensor(x, requires_grad=True){at_user_line()}"
+                f"wrap it: tg.tensor(x, requires_grad=True)"
             )
     _check_positive_number(eps, "eps", allow_zero=False)
     _check_positive_number(atol, "atol", allow_zero=True)
     _check_positive_number(rtol, "rtol", allow_zero=True)
     if not is_int(seed) or seed < 0:
-        raise ArgumentError(f"gradcheck: seed must be an int >= 0, got {seed!r}{at_user_line()}")
+        raise ArgumentError(f"gradcheck: seed must be an int >= 0, got {seed!r}")
     return inputs
 
 
@@ -102,8 +101,7 @@ def _check_positive_number(value, name: str, allow_zero: bool) -> None:
         return
     bound = ">= 0" if allow_zero else "> 0"
     raise ArgumentError(
-        f"gradcheck: {name} must be a finite number {bound}, got {value!r} "
-        f"({type(value).__name__}){at_user_line()}"
+        f"gradcheck: {name} must be a finite number {bound}, got {value!r} ({type(value).__name__})"
     )
 
 

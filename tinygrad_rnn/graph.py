@@ -1,4 +1,4 @@
-"""The computation graph shared by both engines: nodes, scopes, and the backward loop.
+"""The computation graph shared by both engines: nodes and the backward loop.
 
 Every number you compute with tinygrad_rnn is a *node*. A `Value` (scalar.py) holds one
 float, a `Tensor` (tensor.py) holds a numpy array, and both carry the same bookkeeping:
@@ -7,7 +7,10 @@ float, a `Tensor` (tensor.py) holds a numpy array, and both carry the same bookk
     op        "tanh", "matmul", ... or None     parents the input nodes, in order
     label     "h_3", "f_3", "W" (or None)       scope   ("encoder", "lstm", "t=3")
     time_step 1..T (or None)                  source  "char_lm.py:41", your line
-    id        creation order (0, 1, 2, ...)
+    id        creation order (0, 1, 2, ...)     role    (state "c", gate "f" ...): roles.py
+
+What a new node reads from the `tg.scope`, `tg.no_grad` ... blocks around it is in
+context.py.
 
 Backpropagation is two plain steps, both without recursion so a 100 000-step unroll works:
 
@@ -30,44 +33,29 @@ Read next: scalar.py (the engine on single floats), then ops.py and tensor.py.
 from __future__ import annotations
 
 import itertools
-import threading
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import numpy as np
 
+from .context import (  # noqa: F401 (re-exported: tg.no_grad, tg.scope ... live here too)
+    GraphContext,
+    context,
+    current_time_step,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    records_graph,
+    scope,
+    set_source_tracking,
+)
 from .errors import AnomalyError, BackwardError, InplaceError, ShapeError
 from .gradients import PendingGradients
+from .roles import role_from_label
 from .sources import format_source, line_number, node_source, user_source
 from .sources import is_engine_file as is_engine_file  # re-exported (nn/checks.py)
 
-
-# --------------------------------------------------------------------------------------
-# What every new node reads when it is created
-# --------------------------------------------------------------------------------------
-class GraphContext(threading.local):
-    """The settings every new node reads: one instance, `graph.context`, with its own
-    values in every thread (as PyTorch's grad mode): `with tg.no_grad():` in one thread
-    leaves the graphs another thread is building alone. A new thread starts with the
-    defaults below.
-
-    grad_enabled   False inside `tg.no_grad()`: results get no parents (no graph)
-    scope          names of the enclosing `tg.scope(...)` blocks, outermost first
-    time_step      innermost time step from `tg.scope(t=...)`, or None
-    anomaly        True inside `tg.detect_anomaly()`: check every value and gradient
-    track_source   record the user's `file:line` on every node (`tg.set_source_tracking`)
-    """
-
-    def __init__(self) -> None:
-        self.grad_enabled = True
-        self.scope: tuple[str, ...] = ()
-        self.time_step: int | None = None
-        self.anomaly = False
-        self.track_source = True
-
-
-context = GraphContext()
 _next_id = itertools.count()
 _last_change = -1  # the id clock at the latest `node.data = ...` of any node
 
@@ -76,101 +64,6 @@ def mark_data_changed(node: Node) -> None:
     """Record that `node.data` was just replaced (see `_check_values_unchanged`)."""
     global _last_change
     node._changed_at = _last_change = next(_next_id)
-
-
-@contextmanager
-def scope(name: str | None = None, t: int | None = None):
-    """Label every node created inside the block.
-
-    `with tg.scope("encoder"):` adds "encoder" to each node's `scope`;
-    `with tg.scope(t=3):` also sets `node.time_step = 3` (time steps count 1..T as in the lessons).
-    Scopes nest: ("encoder", "lstm", "t=3").
-    """
-    if t is not None and (isinstance(t, bool) or not isinstance(t, int)):
-        raise TypeError(f"scope: t must be an int time step (1..T), got {t!r}")
-    saved_scope, saved_t = context.scope, context.time_step
-    parts = context.scope
-    if name is not None:
-        parts = parts + (str(name),)
-    if t is not None:
-        parts = parts + (f"t={t}",)
-        context.time_step = t
-    context.scope = parts
-    try:
-        yield
-    finally:
-        context.scope, context.time_step = saved_scope, saved_t
-
-
-def no_grad():
-    """Build no graph inside the block (evaluation, sampling, optimizer updates)."""
-    return _grad_mode(False)
-
-
-def enable_grad():
-    """Build the graph again inside a `no_grad()` block."""
-    return _grad_mode(True)
-
-
-@contextmanager
-def _grad_mode(enabled: bool):
-    saved = context.grad_enabled
-    context.grad_enabled = enabled
-    try:
-        yield
-    finally:
-        context.grad_enabled = saved
-
-
-def is_grad_enabled() -> bool:
-    """True unless inside `tg.no_grad()`."""
-    return context.grad_enabled
-
-
-@contextmanager
-def detect_anomaly():
-    """Raise `AnomalyError` at the first node whose value or gradient is NaN or inf.
-
-    The message names the op, the node's label and time step, and the line of your code
-    that created it. Costs one `isfinite` check per node, so use it while debugging.
-    """
-    saved = context.anomaly
-    context.anomaly = True
-    try:
-        yield
-    finally:
-        context.anomaly = saved
-
-
-def set_source_tracking(enabled: bool) -> bool:
-    """Turn the recording of `node.source` on or off; returns the previous setting.
-
-    Recording walks a few stack frames per node (about a microsecond); switch it off
-    for long training runs if you never look at `node.source`.
-    """
-    previous = context.track_source
-    context.track_source = bool(enabled)
-    return previous
-
-
-def records_graph(parents: tuple) -> bool:
-    """True if a result computed from `parents` becomes a node of the graph: gradients
-    are enabled (not inside `no_grad()`) and at least one parent requires grad.
-
-    A plain loop rather than `any(p.requires_grad for p in parents)`: this runs once per
-    node, and building a generator costs more than the check itself.
-    """
-    if not context.grad_enabled:
-        return False
-    for parent in parents:
-        if parent.requires_grad:
-            return True
-    return False
-
-
-def current_time_step() -> int | None:
-    """The `t` of the innermost `tg.scope(t=...)`, or None outside any time step."""
-    return context.time_step
 
 
 # --------------------------------------------------------------------------------------
@@ -189,7 +82,7 @@ class Node:
     `_passed`: True once a backward pass has gone through this node.
     """
 
-    __slots__ = ("_data", "grad", "op", "parents", "label", "scope", "time_step", "id")
+    __slots__ = ("_data", "grad", "op", "parents", "_label", "role", "scope", "time_step", "id")
     __slots__ += ("requires_grad", "_ctx", "_source_code", "_source_offset")
     __slots__ += ("_changed_at", "_passed")
 
@@ -201,9 +94,10 @@ class Node:
         self.grad = None
         self.op = op
         self.parents = parents
-        self.label = label
         self.scope = context.scope
         self.time_step = context.time_step
+        self._label = label
+        self.role = None if label is None else role_from_label(label, self.scope)
         self.id = next(_next_id)
         self.requires_grad = requires_grad
         self._ctx = ctx
@@ -227,6 +121,17 @@ class Node:
         self._data = value
         mark_data_changed(self)
 
+    @property
+    def label(self) -> str | None:
+        """The node's name in messages and pictures: "h_3", "f_3", "W" (or None)."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str | None) -> None:
+        """A label in the lessons' convention also sets the role ("h_3": the state h)."""
+        self._label = label
+        self.role = role_from_label(label, self.scope)
+
     # --- read-only views ------------------------------------------------------------
     @property
     def source(self) -> str:
@@ -245,6 +150,12 @@ class Node:
         return type(self._ctx)
 
     @property
+    def is_freed(self) -> bool:
+        """True once a lean `backward(retain_graph=False)` let go of what this node's op
+        saved: its local gradients can no longer be computed."""
+        return self.op is not None and self._ctx is None
+
+    @property
     def is_leaf(self) -> bool:
         """True for inputs and parameters (no op made them)."""
         return self.op is None
@@ -257,7 +168,8 @@ class Node:
         return f"{kind}{name}{step} created at {self.source}"
 
     def named(self, label: str):
-        """Set `label` and return self, so you can write `h = (...).tanh().named("h_3")`."""
+        """Set `label` and return self, so you can write `h = (...).tanh().named("h_3")`.
+        A label in the lessons' convention gives the node its role too (roles.py)."""
         self.label = label
         return self
 
@@ -336,6 +248,26 @@ def topological_order(root: Node) -> list[Node]:
             if parent.requires_grad and parent not in visited:
                 stack.append((parent, False))
     return order
+
+
+def ancestors(*roots: Node) -> list[Node]:
+    """The roots and every node they were computed from (constants and inputs that need
+    no gradient included), in creation order: the one walk viz, the player and the
+    classroom share. An explicit stack, no recursion; `seen` compares nodes by identity.
+    """
+    seen = {id(root): root for root in roots}
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for parent in node.parents:
+            if id(parent) not in seen:
+                seen[id(parent)] = parent
+                stack.append(parent)
+    return sorted(seen.values(), key=_creation_order)
+
+
+def _creation_order(node: Node) -> int:
+    return node.id
 
 
 def backward_steps(root: Node, grad=None, retain_graph: bool = True) -> Iterator[BackwardStep]:
@@ -446,7 +378,7 @@ def _check_values_unchanged(node: Node) -> None:
                 f"{node.describe()} used it, so the gradient through that {node.op} would be "
                 "wrong. Compute the forward pass again after changing a value, then call "
                 "backward (PyTorch: 'a variable needed for gradient computation has been "
-                f"modified by an inplace operation') — at {format_source(user_source())}"
+                f"modified by an inplace operation')"
             )
 
 

@@ -23,7 +23,6 @@ import operator
 
 import numpy as np
 
-from .checks import at_user_line
 from .errors import DTypeError
 
 # ufunc -> the Python operator or Tensor method of the same meaning
@@ -180,7 +179,7 @@ def _on_arrays(name: str, func, args: tuple, kwargs: dict):
                 f"{name}: has no tinygrad_rnn op behind it, and numpy would cut "
                 f"{tensor.describe()} (which requires grad) out of the graph. Use Tensor ops "
                 "(x.tanh(), x.sum(), tg.where ...) or, for the numbers only, x.detach().numpy()"
-                f"{at_user_line()}"
+                f""
             )
     return func(*_arrays(args), **dict(zip(kwargs, _arrays(tuple(kwargs.values())))))
 

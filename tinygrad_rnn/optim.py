@@ -78,7 +78,7 @@ class Optimizer:
             raise ArgumentError(
                 f"{name}: params must be an iterable of Tensors (e.g. model.parameters() or "
                 f"[W, b]), got a single Tensor; wrap it in a list: [{params.label or 'p'}]"
-                f"{at_user_line()}"
+                f""
             )
         _check_iterable(name, params)
         params = list(params)
@@ -86,7 +86,7 @@ class Optimizer:
             raise ArgumentError(
                 f"{name}: optimizer got an empty parameter list (a generator such as "
                 f"model.parameters() can be used only once: was it used up already?)"
-                f"{at_user_line()}"
+                f""
             )
         groups = params if isinstance(params[0], dict) else [{"params": params}]
         for group in groups:
@@ -98,28 +98,28 @@ class Optimizer:
         if not isinstance(group, dict) or "params" not in group:
             raise ArgumentError(
                 f"{name}: a parameter group must be a dict with a 'params' entry, got "
-                f"{type(group).__name__}{at_user_line()}"
+                f"{type(group).__name__}"
             )
         params = group["params"]
         if not isinstance(params, Tensor):
             _check_iterable(name, params)
         params = [params] if isinstance(params, Tensor) else list(params)
         if not params:
-            raise ArgumentError(f"{name}: optimizer got an empty parameter list{at_user_line()}")
+            raise ArgumentError(f"{name}: optimizer got an empty parameter list")
         seen = {p for g in self.param_groups for p in g["params"]}
         for index, p in enumerate(params):
             _check_parameter(name, index, p)
             if p in seen:
                 raise ArgumentError(
                     f"{name}: parameter #{index} ({p.label or 'unlabelled'}, shape {p.shape})"
-                    f" appears more than once; pass each parameter once{at_user_line()}"
+                    f" appears more than once; pass each parameter once"
                 )
             seen.add(p)
         unknown = set(group) - set(self.defaults) - {"params"}
         if unknown:
             raise ArgumentError(
                 f"{name}: unknown option(s) {sorted(unknown)} in a parameter group; "
-                f"known: {sorted(self.defaults)}{at_user_line()}"
+                f"known: {sorted(self.defaults)}"
             )
         filled = {**self.defaults, **group, "params": params}
         self._check_options(filled)
@@ -180,7 +180,7 @@ class Optimizer:
         if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
             raise ArgumentError(
                 f"{name}: expects what optimizer.state_dict() returns, a dict with 'state' and "
-                f"'param_groups', got {type(state_dict).__name__}{at_user_line()}"
+                f"'param_groups', got {type(state_dict).__name__}"
             )
         groups = state_dict["param_groups"]
         sizes = [len(g["params"]) for g in self.param_groups]
@@ -188,7 +188,7 @@ class Optimizer:
         if sizes != saved_sizes:
             raise ArgumentError(
                 f"{name}: the saved state has groups of sizes {saved_sizes}, "
-                f"this optimizer has {sizes}{at_user_line()}"
+                f"this optimizer has {sizes}"
             )
         for group, saved in zip(self.param_groups, groups):
             self._check_saved_options(name, group, saved)
@@ -214,7 +214,7 @@ class Optimizer:
             raise ArgumentError(
                 f"{name}: the saved state has the options {saved_options}, but "
                 f"{layer_name(self)} has {sorted(self.defaults)}: was it saved by another "
-                f"kind of optimizer?{at_user_line()}"
+                f"kind of optimizer?"
             )
         self._check_options({**group, **saved})
 
@@ -225,13 +225,13 @@ def _check_iterable(name: str, params) -> None:
     if callable(getattr(params, "parameters", None)):
         raise ArgumentError(
             f"{name}: got the model itself ({type(params).__name__}); pass its parameters: "
-            f"{name}(model.parameters(), ...){at_user_line()}"
+            f"{name}(model.parameters(), ...)"
         )
     if isinstance(params, (Mapping, str, bytes)) or not isinstance(params, Iterable):
         raise ArgumentError(
             f"{name}: params must be an iterable of Tensors such as model.parameters() or "
             f"[W, b], got {type(params).__name__}.{not_an_iterable_hint(params)}"
-            f"{at_user_line()}"
+            f""
         )
 
 
@@ -243,18 +243,18 @@ def _check_parameter(name: str, index: int, p) -> None:
             hint = " Parameter groups must all be dicts: [{'params': ...}, {'params': ...}]."
         raise ArgumentError(
             f"{name}: parameter #{index} is a {type(p).__name__}, not a Tensor; pass "
-            f"model.parameters() or a list of Tensors.{hint}{at_user_line()}"
+            f"model.parameters() or a list of Tensors.{hint}"
         )
     what = f"parameter #{index} ({p.label or 'unlabelled'}, shape {p.shape})"
     if not p.requires_grad:
         raise ArgumentError(
             f"{name}: {what} does not require grad, so it would never get a gradient; "
-            f"create it with requires_grad=True{at_user_line()}"
+            f"create it with requires_grad=True"
         )
     if not p.is_leaf:
         raise ArgumentError(
             f"{name}: {what} is the result of a '{p.op}' op, not a leaf; an optimizer can "
-            f"only update leaf tensors (parameters){at_user_line()}"
+            f"only update leaf tensors (parameters)"
         )
 
 
@@ -267,7 +267,6 @@ def _check_option(name: str, group: dict, key: str, label: str, bounds: Bounds) 
     got = "" if is_number(value) else f", got a {type(value).__name__}"
     raise ArgumentError(
         f"{name}: invalid {label}: {value!r} ({key} must be {number_rule(bounds)}{got})"
-        f"{at_user_line()}"
     )
 
 
@@ -277,14 +276,14 @@ def _check_betas(name: str, group: dict) -> None:
     if not isinstance(betas, (tuple, list)) or len(betas) != 2:
         raise ArgumentError(
             f"{name}: betas must be a pair (beta1, beta2) such as (0.9, 0.999), got "
-            f"{describe(betas, limit=None)}{at_user_line()}"
+            f"{describe(betas, limit=None)}"
         )
     for index, beta in enumerate(betas):
         if not number_ok(beta, BETA):
             got = "" if is_number(beta) else f", got a {type(beta).__name__}"
             raise ArgumentError(
                 f"{name}: invalid beta parameter at index {index}: {beta!r} (betas[{index}] "
-                f"must be a number in [0, 1){got}){at_user_line()}"
+                f"must be a number in [0, 1){got})"
             )
 
 
@@ -314,7 +313,7 @@ def _gradient(p: Tensor, weight_decay: float, name: str) -> np.ndarray:
         raise ShapeError(
             f"{name}.step: the gradient of {p.label or 'a parameter'} has shape "
             f"{np.shape(g)}, but the parameter has shape {p.shape} (was .grad set by hand?)"
-            f"{at_user_line()}"
+            f""
         )
     if weight_decay != 0:
         g = g + weight_decay * p.data
@@ -365,7 +364,7 @@ class SGD(Optimizer):
             raise ArgumentError(
                 f"{name}: nesterov momentum requires a momentum > 0 and zero dampening, got "
                 f"momentum={group['momentum']!r}, dampening={group['dampening']!r}"
-                f"{at_user_line()}"
+                f""
             )
 
     def step(self) -> None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import numbers
 
-from .checks import at_user_line
 from .errors import AnomalyError, DTypeError
 from .graph import Node, context, mark_data_changed, records_graph
 
@@ -294,7 +293,7 @@ def _as_number(data, where: str) -> float:
             return float(data.item())
     raise DTypeError(
         f"{where}: Value holds one number, got {type(data).__name__} {data!r:.60}; "
-        f"use tg.Tensor for arrays{at_user_line()}"
+        f"use tg.Tensor for arrays"
     )
 
 
@@ -306,9 +305,7 @@ def _as_value(x) -> Value:
         constant = Value.__new__(Value)  # Value(x, requires_grad=False), from an operator
         constant._setup(float(x), None, (), None, False, None, engine_callers=2)
         return constant
-    raise DTypeError(
-        f"cannot combine a Value with {type(x).__name__} ({x!r:.60}); use a number{at_user_line()}"
-    )
+    raise DTypeError(f"cannot combine a Value with {type(x).__name__} ({x!r:.60}); use a number")
 
 
 def _apply(op_class, *parents: Value) -> Value:

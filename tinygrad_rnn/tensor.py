@@ -23,7 +23,6 @@ from collections import namedtuple
 import numpy as np
 
 from . import numpy_protocol, ops
-from .checks import at_user_line
 from .errors import (
     AnomalyError,
     ArgumentError,
@@ -72,7 +71,7 @@ def _generator(seed, op_name: str) -> np.random.Generator:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ArgumentError(
             f"{op_name}: the seed must be a non-negative int or a np.random.Generator, got "
-            f"{seed!r:.40}{at_user_line()}"
+            f"{seed!r:.40}"
         )
     return np.random.default_rng(seed)
 
@@ -98,7 +97,7 @@ def _to_array(data, dtype=None) -> np.ndarray:
     except ValueError as error:  # rows of different lengths, or strings that are no numbers
         raise DTypeError(
             f"Tensor: cannot make an array of numbers from {type(data).__name__} "
-            f"{data!r:.60} ({error}){at_user_line()}"
+            f"{data!r:.60} ({error})"
         ) from None
     if dtype is None:
         if array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic)):
@@ -162,7 +161,7 @@ class Tensor(Node):
         if self.requires_grad and array.dtype.kind != "f":
             raise DTypeError(
                 f"Tensor.data: {self.describe()} requires grad, so its data must be "
-                f"floating-point, got {array.dtype}{at_user_line()}"
+                f"floating-point, got {array.dtype}"
             )
         self._data = array
 
@@ -289,7 +288,7 @@ class Tensor(Node):
     def half(self) -> Tensor:
         raise DTypeError(
             "half: float16 is not supported (numpy computes it slowly and gradient checks "
-            f"need float64); use x.float() for float32{at_user_line()}"
+            "need float64); use x.float() for float32"
         )
 
     # --- pickle and copy: a leaf is saved with its data, grad and label -----------------
@@ -335,7 +334,7 @@ class Tensor(Node):
             raise DTypeError(
                 f"backward: the gradient must be an array of numbers of shape {self.shape}, "
                 f"got {type(given).__name__} {given!r:.40} (for {self.describe()})"
-                f"{at_user_line()}"
+                f""
             )
         grad = grad.astype(self.dtype)  # a copy in the tensor's dtype
         if grad.shape != self.shape:
@@ -500,7 +499,7 @@ class Tensor(Node):
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= length:
             raise ShapeError(
                 f"topk: k must be an int from 0 to {length} (the length of axis {dim} of "
-                f"shape {self.shape}), got {k!r}{at_user_line()}"
+                f"shape {self.shape}), got {k!r}"
             )
         keys = -self._data if largest else self._data
         order = np.argsort(keys, axis=dim, kind="stable")
@@ -514,8 +513,7 @@ class Tensor(Node):
         for size in shape:
             if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < -1:
                 raise ShapeError(
-                    f"reshape: sizes must be ints (one of them may be -1), got {size!r} in "
-                    f"{shape}{at_user_line()}"
+                    f"reshape: sizes must be ints (one of them may be -1), got {size!r} in {shape}"
                 )
         return apply(ops.Reshape, self, shape=shape)
 
@@ -557,7 +555,7 @@ class Tensor(Node):
         if self.ndim > 2:
             raise ShapeError(
                 f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; use "
-                f"x.transpose(d0, d1) or x.permute(...){at_user_line()}"
+                f"x.transpose(d0, d1) or x.permute(...)"
             )
         return self.T
 
@@ -631,7 +629,7 @@ def _op_error(op_class, parents, params, error) -> Exception:
     if isinstance(error, TypeError):  # numpy refused the dtypes, not the shapes
         dtypes = ", ".join(str(parent.dtype) for parent in parents)
         reason = f"{error} (inputs of dtypes {dtypes}; convert with x.float())"
-    message = f"{op_class.name}: {reason}{at_user_line()}"
+    message = f"{op_class.name}: {reason}"
     if isinstance(error, TypeError):
         return DTypeError(message)
     if isinstance(error, IndexError) and not isinstance(error, np.exceptions.AxisError):
@@ -660,7 +658,7 @@ def _lift(other, like: Tensor) -> Tensor:
     if array.dtype.kind not in "fiub":
         raise DTypeError(
             f"cannot combine a Tensor with {type(other).__name__} ({other!r:.60}); use numbers, "
-            f"numeric arrays or Tensors{at_user_line()}"
+            f"numeric arrays or Tensors"
         )
     if like._data.dtype.kind == "f" and array.dtype != like._data.dtype:
         array = array.astype(like._data.dtype)
@@ -677,19 +675,19 @@ def _compared(op_name: str, x: Tensor, other, compare) -> Tensor:
     if np.asarray(other).dtype.kind not in "fiub":
         raise DTypeError(
             f"{op_name}: cannot compare a Tensor with {type(other).__name__} ({other!r:.40}); "
-            f"use numbers, numeric arrays or Tensors{at_user_line()}"
+            f"use numbers, numeric arrays or Tensors"
         )
     try:
         return _constant(compare(x._data, other))
     except ValueError as error:
-        raise ShapeError(f"{op_name}: {error}{at_user_line()}") from None
+        raise ShapeError(f"{op_name}: {error}") from None
 
 
 def _require_float(x: Tensor, op_name: str) -> Tensor:
     if x._data.dtype.kind != "f":
         raise DTypeError(
             f"{op_name}: needs a floating-point tensor, got {x.dtype} "
-            f"(shape {x.shape}) - convert it with x.float(){at_user_line()}"
+            f"(shape {x.shape}) - convert it with x.float()"
         )
     return x
 
@@ -699,8 +697,7 @@ def _check_axis(op_name: str, axis: int, ndim: int, shape: tuple) -> None:
     if -ndim <= axis < ndim:
         return
     raise ShapeError(
-        f"{op_name}: axis {axis} is out of range for shape {shape} (valid: {-ndim} .. "
-        f"{ndim - 1}){at_user_line()}"
+        f"{op_name}: axis {axis} is out of range for shape {shape} (valid: {-ndim} .. {ndim - 1})"
     )
 
 
@@ -737,7 +734,7 @@ def _index_item(item):
         kind = type(item).__name__ if array is None else f"array of {array.dtype}"
         raise TensorIndexError(
             f"getitem: an index must be an int, a slice, None, ... or an array of integers "
-            f"or booleans, got {kind} ({item!r:.60}){at_user_line()}"
+            f"or booleans, got {kind} ({item!r:.60})"
         )
     return array
 
@@ -748,8 +745,7 @@ def _check_single_axis(op_name: str, axis, shape: tuple) -> None:
         return
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise ShapeError(
-            f"{op_name}: dim must be one int, got {axis!r}; for several axes at once use "
-            f"amax/amin{at_user_line()}"
+            f"{op_name}: dim must be one int, got {axis!r}; for several axes at once use amax/amin"
         )
     _check_axis(op_name, axis, max(len(shape), 1), shape)
 
@@ -766,7 +762,6 @@ def _values_and_indices(x: Tensor, kind: str, axis: int, keepdims: bool):
     if x.shape[axis] == 0:
         raise ShapeError(
             f"{kind}: axis {axis} of shape {x.shape} is empty, so it has no {kind}imum"
-            f"{at_user_line()}"
         )
     pick = np.argmax if kind == "max" else np.argmin
     indices = pick(x._data, axis=axis, keepdims=True)  # (..., 1, ...)
@@ -800,7 +795,7 @@ def _as_dtype(dtype, op_name: str) -> np.dtype:
     except TypeError:
         raise DTypeError(
             f"{op_name}: {dtype!r} is not a dtype (use np.float32, np.float64, np.int64, "
-            f'"float32" ...){at_user_line()}'
+            f'"float32" ...)'
         ) from None
 
 
@@ -827,7 +822,7 @@ def _to_target(x: Tensor, args: tuple, kwargs: dict):
 
 def _argument_error(message: str) -> Exception:
     """An ArgumentError whose message ends with the user's line."""
-    return ArgumentError(f"{message}{at_user_line()}")
+    return ArgumentError(message)
 
 
 def _rebuild_leaf(cls, data, requires_grad, label, grad):
@@ -862,8 +857,7 @@ def _shape_args(shape, op_name: str = "zeros") -> tuple[int, ...]:
     for size in shape:
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
             raise ShapeError(
-                f"{op_name}: sizes must be non-negative ints, got {size!r} in shape "
-                f"{tuple(shape)}{at_user_line()}"
+                f"{op_name}: sizes must be non-negative ints, got {size!r} in shape {tuple(shape)}"
             )
     return tuple(int(size) for size in shape)
 
@@ -906,7 +900,7 @@ def cat(tensors, axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (`torch.cat`); `dim` is an alias of `axis`."""
     tensors = _tensor_list(tensors, "concat")
     if not tensors:
-        raise ShapeError(f"concat: got an empty list of tensors{at_user_line()}")
+        raise ShapeError("concat: got an empty list of tensors")
     axis = axis if dim is None else dim
     first = tensors[0] if isinstance(tensors[0], Tensor) else Tensor(tensors[0])
     return apply(ops.Concat, *[_lift(x, first) for x in tensors], axis=axis)
@@ -919,7 +913,7 @@ def stack(tensors, axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new axis (`torch.stack`)."""
     tensors = _tensor_list(tensors, "stack")
     if not tensors:
-        raise ShapeError(f"stack: got an empty list of tensors{at_user_line()}")
+        raise ShapeError("stack: got an empty list of tensors")
     axis = axis if dim is None else dim
     first = tensors[0] if isinstance(tensors[0], Tensor) else Tensor(tensors[0])
     return apply(ops.Stack, *[_lift(x, first) for x in tensors], axis=axis)
@@ -930,7 +924,6 @@ def _tensor_list(tensors, op_name: str) -> list:
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise ArgumentError(
             f"{op_name}: expects a list or tuple of tensors, got {type(tensors).__name__}"
-            f"{at_user_line()}"
         )
     return list(tensors)
 
@@ -950,7 +943,7 @@ def _as_mask(cond, op_name: str) -> np.ndarray:
     if array.dtype != bool:
         raise DTypeError(
             f"{op_name}: the condition must be boolean (a mask such as x > 0), got "
-            f"{type(cond).__name__} of dtype {array.dtype}{at_user_line()}"
+            f"{type(cond).__name__} of dtype {array.dtype}"
         )
     return array
 
@@ -983,7 +976,7 @@ def gather(weight: Tensor, indices) -> Tensor:
     """
     indices = np.array(_raw(indices))  # a copy: changing your array later changes no graph
     if indices.dtype.kind not in "iu":
-        raise DTypeError(f"gather: indices must be integers, got {indices.dtype}{at_user_line()}")
+        raise DTypeError(f"gather: indices must be integers, got {indices.dtype}")
     return apply(ops.Gather, weight, indices=indices)
 
 

@@ -128,7 +128,7 @@ def checked_timeout(timeout) -> float:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise ArgumentError(
             f"check_file: timeout must be a number of seconds > 0, got {timeout!r} "
-            f"({type(timeout).__name__}) — at {format_source(user_source())}"
+            f"({type(timeout).__name__})"
         )
     if not (math.isfinite(timeout) and timeout > 0):
         raise ArgumentError(

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ..checks import at_user_line, check_int, describe, is_int, is_number
+from ..checks import check_int, describe, is_int, is_number
 from .errors import DataError
 
 
@@ -43,8 +43,7 @@ def make_rng(seed, where: str) -> np.random.Generator:
         return np.random.default_rng()
     if not is_int(seed) or seed < 0:
         raise DataError(
-            f"{where}: seed must be an int >= 0 or a np.random.Generator, got "
-            f"{describe(seed)}{at_user_line()}"
+            f"{where}: seed must be an int >= 0 or a np.random.Generator, got {describe(seed)}"
         )
     return np.random.default_rng(int(seed))
 
@@ -52,17 +51,14 @@ def make_rng(seed, where: str) -> np.random.Generator:
 def check_path(path, where: str) -> None:
     """A file path must be a str or an os.PathLike (pathlib.Path), not None or a number."""
     if not isinstance(path, (str, os.PathLike)):
-        raise DataError(
-            f"{where}: the path must be a str or a pathlib.Path, got {describe(path)}"
-            f"{at_user_line()}"
-        )
+        raise DataError(f"{where}: the path must be a str or a pathlib.Path, got {describe(path)}")
 
 
 def check_iterable(value, wanted: str, where: str) -> None:
     """Raise DataError "<where>: <wanted>, got 2.5 (float)" unless `value` can be looped
     over. `wanted` says what was expected: "tokens must be a list of strings"."""
     if not isinstance(value, Iterable):
-        raise DataError(f"{where}: {wanted}, got {describe(value)}{at_user_line()}")
+        raise DataError(f"{where}: {wanted}, got {describe(value)}")
 
 
 def check_sized(items, name: str, where: str) -> Sequence:
@@ -74,17 +70,13 @@ def check_sized(items, name: str, where: str) -> Sequence:
     if isinstance(items, dict):
         raise DataError(
             f"{where}: {name} is a dict; pass list(d.values()) or list(d.items()) to say "
-            f"which you mean{at_user_line()}"
+            f"which you mean"
         )
     if isinstance(items, (str, bytes)) or items is None or is_number(items):
-        raise DataError(
-            f"{where}: {name} must be a list or array of items, got {describe(items)}"
-            f"{at_user_line()}"
-        )
+        raise DataError(f"{where}: {name} must be a list or array of items, got {describe(items)}")
     if isinstance(items, np.ndarray) and items.ndim == 0:
         raise DataError(
-            f"{where}: {name} must be a list or array of items, got a 0-d array "
-            f"({items!r}){at_user_line()}"
+            f"{where}: {name} must be a list or array of items, got a 0-d array ({items!r})"
         )
     if isinstance(items, (list, tuple, np.ndarray)):
         return items
@@ -95,7 +87,6 @@ def check_sized(items, name: str, where: str) -> Sequence:
     except TypeError:
         raise DataError(
             f"{where}: {name} must be a list or array of items, got {describe(items)}"
-            f"{at_user_line()}"
         ) from None
 
 

@@ -33,7 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..checks import at_user_line, check_int, describe
+from ..checks import check_int, describe
 from .checks import check_iterable, make_rng
 from .errors import DataError
 from .sequences import pad_sequences
@@ -81,13 +81,11 @@ TEMPLATE_FIELDS = (
 def format_date(day: datetime.date, template: str) -> str:
     """Write `day` with one of the DATE_FORMATS templates (English names, any locale)."""
     if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
-        raise DataError(
-            f"format_date: day must be a datetime.date, got {describe(day)}{at_user_line()}"
-        )
+        raise DataError(f"format_date: day must be a datetime.date, got {describe(day)}")
     if not isinstance(template, str):
         raise DataError(
             f"format_date: template must be a str such as '{{d}} {{month}} {{yyyy}}', got "
-            f"{describe(template)}{at_user_line()}"
+            f"{describe(template)}"
         )
     month = MONTHS[day.month - 1]
     weekday = WEEKDAYS[day.weekday()]  # Monday is 0
@@ -120,25 +118,25 @@ def _check_template(template, where: str) -> None:
     if not isinstance(template, str):
         raise DataError(
             f"{where}: every template must be a str such as '{{d}} {{month}} {{yyyy}}', got "
-            f"{describe(template)}{at_user_line()}"
+            f"{describe(template)}"
         )
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as error:  # a lone "{" or "}"
         raise DataError(
             f"{where}: template {template!r} is not a valid format string ({error}); write "
-            f"a literal brace as {{{{ or }}}}{at_user_line()}"
+            f"a literal brace as {{{{ or }}}}"
         ) from None
     for _, field, _, _ in parsed:
         if field == "" or (field is not None and field.isdigit()):
             raise DataError(
                 f"{where}: template {template!r} has a positional field {{{field}}}; name "
-                f"each field, e.g. '{{d}} {{month}} {{yyyy}}'{at_user_line()}"
+                f"each field, e.g. '{{d}} {{month}} {{yyyy}}'"
             )
         if field is not None and field not in TEMPLATE_FIELDS:
             raise DataError(
                 f"{where}: template {template!r} uses the field {{{field}}}, which is not "
-                f"one of {', '.join(TEMPLATE_FIELDS)}{at_user_line()}"
+                f"one of {', '.join(TEMPLATE_FIELDS)}"
             )
 
 
@@ -147,12 +145,12 @@ def _check_formats(formats, where: str) -> tuple[str, ...]:
     if isinstance(formats, str):
         raise DataError(
             f"{where}: formats must be a list of templates, got one str; for a single "
-            f"template write formats=({formats!r},){at_user_line()}"
+            f"template write formats=({formats!r},)"
         )
     check_iterable(formats, "formats must be a list of template strings", where)
     formats = tuple(formats)
     if len(formats) == 0:
-        raise DataError(f"{where}: formats is empty; pass at least one template{at_user_line()}")
+        raise DataError(f"{where}: formats is empty; pass at least one template")
     for template in formats:
         _check_template(template, where)
     return formats
@@ -164,11 +162,11 @@ def _check_date_range(start, end, where: str) -> int:
         if not isinstance(day, datetime.date) or isinstance(day, datetime.datetime):
             raise DataError(
                 f"{where}: {name} must be a datetime.date, e.g. datetime.date(2000, 1, 1), "
-                f"got {describe(day)}{at_user_line()}"
+                f"got {describe(day)}"
             )
     span = (end - start).days + 1
     if span < 1:
-        raise DataError(f"{where}: end {end} is before start {start}{at_user_line()}")
+        raise DataError(f"{where}: end {end} is before start {start}")
     return span
 
 
@@ -204,7 +202,7 @@ def date_pairs(
     if n > possible // 2:
         raise DataError(
             f"date_pairs: {n} distinct pairs is too many for {possible} possible "
-            f"(date, format) combinations; widen start..end or ask for fewer{at_user_line()}"
+            f"(date, format) combinations; widen start..end or ask for fewer"
         )
     rng = make_rng(seed, "date_pairs")
     pairs: dict[str, str] = {}  # source -> target, insertion-ordered
@@ -224,7 +222,7 @@ def date_pairs(
             raise DataError(
                 f"date_pairs: found only {len(pairs)} distinct source strings, {n} were "
                 f"asked for; these formats write too few different dates in {start}..{end}"
-                f"{at_user_line()}"
+                f""
             )
     return list(pairs.items())
 
@@ -296,14 +294,14 @@ def _check_date_vocabs(src_vocab, tgt_vocab) -> None:
         if not isinstance(vocab, CharVocab):
             raise DataError(
                 f"encode_date_pairs: {name} must be a CharVocab (see date_vocabs()), got "
-                f"{describe(vocab)}{at_user_line()}"
+                f"{describe(vocab)}"
             )
         missing = [f"<{special}>" for special in needed if vocab.stoi.get(f"<{special}>") is None]
         if missing:
             raise DataError(
                 f"encode_date_pairs: {name} has no {' or '.join(missing)}; build it with "
                 f"specials=SEQ2SEQ_SPECIALS, or pass the vocabularies in the order "
-                f"(src_vocab, tgt_vocab) = date_vocabs(){at_user_line()}"
+                f"(src_vocab, tgt_vocab) = date_vocabs()"
             )
 
 
@@ -312,11 +310,11 @@ def _check_pairs(pairs) -> list[tuple[str, str]]:
     if isinstance(pairs, str) or not isinstance(pairs, Iterable):
         raise DataError(
             f"encode_date_pairs: pairs must be a list of (source, target) string pairs, got "
-            f"{describe(pairs)}{at_user_line()}"
+            f"{describe(pairs)}"
         )
     pairs = list(pairs)
     if len(pairs) == 0:
-        raise DataError(f"encode_date_pairs: got no pairs{at_user_line()}")
+        raise DataError("encode_date_pairs: got no pairs")
     for k, pair in enumerate(pairs):
         if (
             not isinstance(pair, (tuple, list))
@@ -325,7 +323,7 @@ def _check_pairs(pairs) -> list[tuple[str, str]]:
         ):
             raise DataError(
                 f"encode_date_pairs: pair {k} must be a (source, target) pair of strings, "
-                f"got {describe(pair)}{at_user_line()}"
+                f"got {describe(pair)}"
             )
     return pairs
 
@@ -338,7 +336,7 @@ def _check_targets_known(pairs: list[tuple[str, str]], tgt_vocab: CharVocab) -> 
             raise DataError(
                 f"encode_date_pairs: target {k} {target!r} holds {unknown}, which the target "
                 f"vocabulary does not have (it writes ISO dates from "
-                f"{''.join(tgt_vocab.itos[len(tgt_vocab.specials) :])!r}){at_user_line()}"
+                f"{''.join(tgt_vocab.itos[len(tgt_vocab.specials) :])!r})"
             )
 
 
@@ -357,7 +355,7 @@ class DateTask:
             return self.train_pairs
         if split in ("val", "validation"):
             return self.val_pairs
-        raise DataError(f"DateTask: split must be 'train' or 'val', got {split!r}{at_user_line()}")
+        raise DataError(f"DateTask: split must be 'train' or 'val', got {split!r}")
 
     def arrays(self, split: str) -> DateArrays:
         """Padded index arrays of one split (see `encode_date_pairs`)."""
@@ -378,10 +376,7 @@ def date_translation_task(
     check_int(n_train, "n_train", "date_translation_task", error=DataError)
     check_int(n_val, "n_val", "date_translation_task", error=DataError)
     if n_train < 1 or n_val < 1:
-        raise DataError(
-            f"date_translation_task: need n_train, n_val >= 1, got {n_train}, {n_val}"
-            f"{at_user_line()}"
-        )
+        raise DataError(f"date_translation_task: need n_train, n_val >= 1, got {n_train}, {n_val}")
     pairs = date_pairs(n_train + n_val, seed=seed, formats=formats)
     src_vocab, tgt_vocab = date_vocabs(formats)
     return DateTask(pairs[:n_train], pairs[n_train:], src_vocab, tgt_vocab)

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..checks import at_user_line, check_flag, check_int
+from ..checks import check_flag, check_int
 from .checks import as_numpy, check_sized
 from .errors import DataError
 
@@ -71,7 +71,7 @@ def bag_of_words(
         if indices.ndim != 1:
             raise DataError(
                 f"bag_of_words: row {n} has shape {indices.shape}; each row must be a 1-D "
-                f"sequence of token indices{at_user_line()}"
+                f"sequence of token indices"
             )
         if ignore_index is not None:
             indices = indices[indices != ignore_index]  # padding is not a word
@@ -89,7 +89,7 @@ def _as_rows(token_index_lists) -> list:
         if token_index_lists.ndim != 2:
             raise DataError(
                 f"bag_of_words: a numpy input must be a padded (N, T) array, got shape "
-                f"{token_index_lists.shape}{at_user_line()}"
+                f"{token_index_lists.shape}"
             )
         return list(token_index_lists)
     return list(check_sized(token_index_lists, "token_index_lists", "bag_of_words"))
@@ -101,14 +101,14 @@ def _integer_array(indices, where: str) -> np.ndarray:
     except ValueError:  # a ragged list such as [[1, 2], [3]]
         raise DataError(
             f"{where}: indices must form a rectangular array, got rows of different lengths; "
-            f"pad them first with data.pad_sequences{at_user_line()}"
+            f"pad them first with data.pad_sequences"
         ) from None
     if array.size == 0 and array.dtype == np.float64:
         return array.astype(np.int64)  # [] arrives as float64
     if not np.issubdtype(array.dtype, np.integer):
         raise DataError(
             f"{where}: indices must be integers, got dtype {array.dtype}; convert with "
-            f".astype(np.int64) after checking they are whole numbers{at_user_line()}"
+            f".astype(np.int64) after checking they are whole numbers"
         )
     return array.astype(np.int64)
 
@@ -123,5 +123,5 @@ def _check_range(array: np.ndarray, size: int, where: str, size_name: str) -> No
         raise DataError(
             f"{where}: index {bad} is out of range for {size_name}={size} "
             f"(valid: 0..{size - 1}); is the vocabulary the one the indices came from?"
-            f"{at_user_line()}"
+            f""
         )

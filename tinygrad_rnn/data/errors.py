@@ -18,9 +18,13 @@ class DataError(TinygradError, ValueError):
 class DataNotFoundError(DataError, FileNotFoundError):
     """A data file or folder that does not exist (the message says how to point at one)."""
 
+    names_user_line = False  # a file's problem names the file, not a line
+
 
 class DataFormatError(DataError):
     """A file that exists but cannot be read: empty, binary, or a malformed `file:line`."""
+
+    names_user_line = False  # a file's problem names the file, not a line
 
 
 class UnknownTokenError(DataError, KeyError):

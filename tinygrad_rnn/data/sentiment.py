@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checks import at_user_line, describe
+from ..checks import describe
 from .checks import check_path
 from .errors import DataError, DataFormatError, DataNotFoundError
 from .files import read_text
@@ -50,7 +50,7 @@ def load_labelled_sentences(
     if not isinstance(pattern, str) or pattern == "":
         raise DataError(
             f"load_labelled_sentences: pattern must be a glob such as '*.txt', got "
-            f"{describe(pattern)}{at_user_line()}"
+            f"{describe(pattern)}"
         )
     path = Path(path)
     if not path.exists():

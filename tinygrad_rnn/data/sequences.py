@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from ..checks import at_user_line, check_flag, check_int, describe, is_int
+from ..checks import check_flag, check_int, describe, is_int
 from .checks import as_numpy, check_sized, make_rng
 from .errors import DataError
 
@@ -40,15 +40,13 @@ def pad_sequences(
     """
     sequences = check_sized(sequences, "sequences", "pad_sequences")
     if len(sequences) == 0:
-        raise DataError(
-            f"pad_sequences: got no sequences; pass a non-empty list of 1-D arrays{at_user_line()}"
-        )
+        raise DataError("pad_sequences: got no sequences; pass a non-empty list of 1-D arrays")
     if max_len is not None:
         check_int(max_len, "max_len", "pad_sequences", error=DataError, minimum=0)
     if not is_int(pad_value):
         raise DataError(
             f"pad_sequences: pad_value must be an int token index (e.g. vocab.pad_index), got "
-            f"{describe(pad_value)}{at_user_line()}"
+            f"{describe(pad_value)}"
         )
     check_flag(batch_first, "batch_first", "pad_sequences", error=DataError)
     rows = [_as_sequence(sequence, b) for b, sequence in enumerate(sequences)]
@@ -79,7 +77,7 @@ def lengths_to_mask(lengths, max_len: int | None = None) -> np.ndarray:
         raise DataError(
             f"lengths_to_mask: a length of {int(lengths.max())} does not fit max_len={width}; "
             f"the mask would silently cut that sequence short (pass a larger max_len, or "
-            f"truncate the sequences with pad_sequences(..., max_len=...) first){at_user_line()}"
+            f"truncate the sequences with pad_sequences(..., max_len=...) first)"
         )
     return np.arange(width)[None, :] < lengths[:, None]  # (B, T)
 
@@ -106,7 +104,7 @@ def iterate_minibatches(
     if len(labels) != n:
         raise DataError(
             f"iterate_minibatches: inputs has {n} items but labels has {len(labels)}; "
-            f"they must be aligned{at_user_line()}"
+            f"they must be aligned"
         )
     check_int(batch_size, "batch_size", where, error=DataError, minimum=1)
     check_flag(shuffle, "shuffle", where, error=DataError)
@@ -134,19 +132,13 @@ def _lengths_array(lengths) -> np.ndarray:
     """lengths as a 1-D int64 array of values >= 0, or a DataError."""
     array = as_numpy(lengths)  # a list, an array or an int Tensor
     if array.ndim != 1:
-        raise DataError(
-            f"lengths_to_mask: lengths must be 1-D (B,), got shape {array.shape}{at_user_line()}"
-        )
+        raise DataError(f"lengths_to_mask: lengths must be 1-D (B,), got shape {array.shape}")
     if array.size == 0:
         return array.astype(np.int64)
     if not np.issubdtype(array.dtype, np.integer):
-        raise DataError(
-            f"lengths_to_mask: lengths must be integers, got dtype {array.dtype}{at_user_line()}"
-        )
+        raise DataError(f"lengths_to_mask: lengths must be integers, got dtype {array.dtype}")
     if array.min() < 0:
-        raise DataError(
-            f"lengths_to_mask: lengths must be >= 0, got {int(array.min())}{at_user_line()}"
-        )
+        raise DataError(f"lengths_to_mask: lengths must be >= 0, got {int(array.min())}")
     return array.astype(np.int64)
 
 
@@ -158,6 +150,6 @@ def _as_sequence(sequence, b: int) -> np.ndarray:
         hint = "; encode text first, e.g. vocab.encode(text)" if array.dtype.kind == "U" else ""
         raise DataError(
             f"pad_sequences: sequence {b} must be a 1-D array of integer indices, got shape "
-            f"{array.shape} and dtype {array.dtype}{hint}{at_user_line()}"
+            f"{array.shape} and dtype {array.dtype}{hint}"
         )
     return array.astype(np.int64)

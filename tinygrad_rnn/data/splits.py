@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..checks import at_user_line, describe, is_int, is_number
+from ..checks import describe, is_int, is_number
 from .checks import check_sized, make_rng
 from .errors import DataError
 from .sequences import take
@@ -31,9 +31,7 @@ def split_indices(
     """Disjoint sorted int64 index arrays covering 0..n-1, one per fraction."""
     fractions = _check_fractions(fractions)
     if not is_int(n) or n < 0:
-        raise DataError(
-            f"split_indices: n must be a non-negative integer, got {describe(n)}{at_user_line()}"
-        )
+        raise DataError(f"split_indices: n must be a non-negative integer, got {describe(n)}")
     rng = make_rng(seed, "split")
     order = rng.permutation(n)
     cuts = np.rint(np.cumsum(fractions)[:-1] * n).astype(np.int64)  # (k-1,)
@@ -42,7 +40,7 @@ def split_indices(
         if n > 0 and len(part) == 0:
             raise DataError(
                 f"split: {n} items with fractions {tuple(fractions)} leave the part with "
-                f"fraction {fraction} empty; use more data or larger fractions{at_user_line()}"
+                f"fraction {fraction} empty; use more data or larger fractions"
             )
     return tuple(np.sort(part).astype(np.int64) for part in parts)
 
@@ -61,27 +59,23 @@ def train_val_test_split(
     """
     where = "train_val_test_split"
     if len(data) == 0:
-        raise DataError(
-            f"{where}: pass a number of items, or arrays/lists to split{at_user_line()}"
-        )
+        raise DataError(f"{where}: pass a number of items, or arrays/lists to split")
     if len(data) == 1 and is_int(data[0]):
         return split_indices(int(data[0]), fractions, seed)
     if len(data) == 1 and is_number(data[0]):
-        raise DataError(
-            f"{where}: the number of items must be an int, got {describe(data[0])}{at_user_line()}"
-        )
+        raise DataError(f"{where}: the number of items must be an int, got {describe(data[0])}")
     if len(data) > 1 and _looks_like_fractions(data[-1]):
         raise DataError(
             f"{where}: the last argument {data[-1]!r} looks like the fractions; pass them by "
             f"keyword, fractions={tuple(data[-1])!r} (a positional argument is one more array "
-            f"to split){at_user_line()}"
+            f"to split)"
         )
     data = tuple(check_sized(item, f"argument {k + 1}", where) for k, item in enumerate(data))
     lengths = [len(item) for item in data]
     if len(set(lengths)) != 1:
         raise DataError(
             f"{where}: the arrays have different lengths {lengths}; "
-            f"they must be aligned (one entry per item){at_user_line()}"
+            f"they must be aligned (one entry per item)"
         )
     parts = split_indices(lengths[0], fractions, seed)
     if len(data) == 1:
@@ -105,23 +99,20 @@ def _check_fractions(fractions: Sequence[float]) -> tuple[float, ...]:
     ):
         raise DataError(
             f"split: fractions must be a tuple of numbers such as (0.8, 0.2) or "
-            f"(0.8, 0.1, 0.1), got {describe(fractions)}{at_user_line()}"
+            f"(0.8, 0.1, 0.1), got {describe(fractions)}"
         )
     fractions = tuple(float(f) for f in fractions)
     if len(fractions) < 2:
-        raise DataError(
-            f"split: give at least two fractions, e.g. (0.8, 0.2); got {fractions}{at_user_line()}"
-        )
+        raise DataError(f"split: give at least two fractions, e.g. (0.8, 0.2); got {fractions}")
     if not all(np.isfinite(fractions)):
-        raise DataError(f"split: fractions must be finite numbers, got {fractions}{at_user_line()}")
+        raise DataError(f"split: fractions must be finite numbers, got {fractions}")
     if min(fractions) <= 0.0:
-        raise DataError(f"split: fractions must all be positive, got {fractions}{at_user_line()}")
+        raise DataError(f"split: fractions must all be positive, got {fractions}")
     if abs(sum(fractions) - 1.0) > 1e-6:
         hint = ""
         if abs(sum(fractions) - 100.0) <= 1e-6:
             hint = "; these look like percentages: divide them by 100"
         raise DataError(
             f"split: fractions must sum to 1, got {fractions} (sum {sum(fractions)}){hint}"
-            f"{at_user_line()}"
         )
     return fractions

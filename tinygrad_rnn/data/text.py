@@ -47,7 +47,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..checks import at_user_line, check_flag, check_int, describe, is_number
+from ..checks import check_flag, check_int, describe, is_number
 from .checks import as_numpy, check_path, make_rng
 from .errors import DataError
 from .files import read_text
@@ -70,19 +70,18 @@ def split_text(text, val_fraction: float = 0.1):
     if not is_number(val_fraction) or not 0.0 < val_fraction < 1.0:
         raise DataError(
             f"split_text: val_fraction must be a number between 0 and 1 (exclusive), got "
-            f"{describe(val_fraction)}{at_user_line()}"
+            f"{describe(val_fraction)}"
         )
     if not isinstance(text, (str, np.ndarray, list, tuple)):
         raise DataError(
-            f"split_text: text must be a str or a 1-D array of token indices, got "
-            f"{describe(text)}{at_user_line()}"
+            f"split_text: text must be a str or a 1-D array of token indices, got {describe(text)}"
         )
     n = len(text)
     n_train = int(round(n * (1.0 - val_fraction)))
     if n_train == 0 or n_train == n:
         raise DataError(
             f"split_text: a text of {n} tokens is too short to split with "
-            f"val_fraction={val_fraction} (one part would be empty){at_user_line()}"
+            f"val_fraction={val_fraction} (one part would be empty)"
         )
     return text[:n_train], text[n_train:]
 
@@ -100,7 +99,7 @@ def batchify(data, batch_size: int) -> np.ndarray:
         raise DataError(
             f"batchify: {len(data)} tokens cannot make {batch_size} streams of at least 2 "
             f"tokens (an input and its target); use a smaller batch_size or more text"
-            f"{at_user_line()}"
+            f""
         )
     return data[: batch_size * length].reshape(batch_size, length)  # (B, L)
 
@@ -125,7 +124,7 @@ class BPTTBatches:
             raise DataError(
                 f"bptt_batches: streams of {self.streams.shape[1]} tokens hold no full window "
                 f"of seq_len={seq_len} (drop_last=True); use a shorter seq_len or more text"
-                f"{at_user_line()}"
+                f""
             )
 
     def _window_starts(self) -> list[int]:
@@ -175,7 +174,6 @@ def random_windows(
     if batch_size < 1 or seq_len < 1:
         raise DataError(
             f"random_windows: batch_size and seq_len must be >= 1, got {batch_size}, {seq_len}"
-            f"{at_user_line()}"
         )
     if num_batches is not None:
         check_int(num_batches, "num_batches", "random_windows", error=DataError, minimum=0)
@@ -183,7 +181,7 @@ def random_windows(
     if n_starts < 1:
         raise DataError(
             f"random_windows: {len(data)} tokens are too few for seq_len={seq_len} "
-            f"(need at least seq_len + 1){at_user_line()}"
+            f"(need at least seq_len + 1)"
         )
     rng = make_rng(seed, "random_windows")
     offsets = np.arange(seq_len)  # (T,)
@@ -198,22 +196,15 @@ def random_windows(
 def _check_token_array(data, where: str) -> np.ndarray:
     """`data` as a 1-D numpy array of token indices (ints >= 0)."""
     if isinstance(data, str):
-        raise DataError(
-            f"{where}: got a str; encode it first, e.g. vocab.encode(text){at_user_line()}"
-        )
+        raise DataError(f"{where}: got a str; encode it first, e.g. vocab.encode(text)")
     array = as_numpy(data)  # a list, an array or an int Tensor
     if array.ndim != 1:
-        raise DataError(
-            f"{where}: expected a 1-D array of token indices, got shape {array.shape}"
-            f"{at_user_line()}"
-        )
+        raise DataError(f"{where}: expected a 1-D array of token indices, got shape {array.shape}")
     if array.size and not np.issubdtype(array.dtype, np.integer):
-        raise DataError(
-            f"{where}: token indices must be integers, got dtype {array.dtype}{at_user_line()}"
-        )
+        raise DataError(f"{where}: token indices must be integers, got dtype {array.dtype}")
     if array.size and array.min() < 0:
         raise DataError(
             f"{where}: token indices must be >= 0, got {int(array.min())}; an embedding "
-            f"would read a negative index as a row counted from the end{at_user_line()}"
+            f"would read a negative index as a row counted from the end"
         )
     return array

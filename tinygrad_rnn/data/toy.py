@@ -26,7 +26,7 @@ Read next: dates.py.
 
 import numpy as np
 
-from ..checks import at_user_line, check_int
+from ..checks import check_int
 from .checks import check_ints, make_rng
 from .errors import DataError
 
@@ -46,9 +46,7 @@ def adding_problem(n: int, T: int, seed: int = 0) -> tuple[np.ndarray, np.ndarra
     _check_count(n, "adding_problem")
     check_int(T, "T", "adding_problem", error=DataError)
     if T < 2:
-        raise DataError(
-            f"adding_problem: T must be >= 2 (two marked positions), got {T}{at_user_line()}"
-        )
+        raise DataError(f"adding_problem: T must be >= 2 (two marked positions), got {T}")
     rng = make_rng(seed, "adding_problem")
     values = rng.random((n, T))  # (N, T)
     first = rng.integers(0, T // 2, size=n)  # (N,)
@@ -78,7 +76,6 @@ def first_symbol_recall(
     if T < 1 or vocab < 2:
         raise DataError(
             f"first_symbol_recall: need T >= 1 and vocab >= 2, got T={T}, vocab={vocab}"
-            f"{at_user_line()}"
         )
     rng = make_rng(seed, "first_symbol_recall")
     inputs = rng.integers(0, vocab, size=(n, T)).astype(np.int64)  # (N, T)
@@ -104,7 +101,6 @@ def copy_task(
     if seq_len < 1 or delay < 1 or vocab < 1:
         raise DataError(
             f"copy_task: need seq_len, delay, vocab >= 1, got {seq_len}, {delay}, {vocab}"
-            f"{at_user_line()}"
         )
     rng = make_rng(seed, "copy_task")
     total = 2 * seq_len + delay
@@ -134,7 +130,6 @@ def next_symbol_tagging(
     if T < 1 or vocab < 2:
         raise DataError(
             f"next_symbol_tagging: need T >= 1 and vocab >= 2, got T={T}, vocab={vocab}"
-            f"{at_user_line()}"
         )
     rng = make_rng(seed, "next_symbol_tagging")
     inputs = rng.integers(0, vocab, size=(n, T)).astype(np.int64)  # (N, T)
@@ -159,7 +154,7 @@ def appears_later_tagging(
     if T < 1 or vocab < 2 or not 0 <= symbol < vocab:
         raise DataError(
             f"appears_later_tagging: need T >= 1, vocab >= 2, 0 <= symbol < vocab; got "
-            f"T={T}, vocab={vocab}, symbol={symbol}{at_user_line()}"
+            f"T={T}, vocab={vocab}, symbol={symbol}"
         )
     rng = make_rng(seed, "appears_later_tagging")
     inputs = rng.integers(0, vocab, size=(n, T)).astype(np.int64)  # (N, T)
@@ -174,6 +169,4 @@ def appears_later_tagging(
 def _check_count(n: int, where: str) -> None:
     check_int(n, "n", where, error=DataError)
     if n < 1:
-        raise DataError(
-            f"{where}: n (the number of examples) must be >= 1, got {n}{at_user_line()}"
-        )
+        raise DataError(f"{where}: n (the number of examples) must be >= 1, got {n}")

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checks import at_user_line, check_flag, check_int, describe
+from ..checks import check_flag, check_int, describe
 from .checks import as_numpy, check_iterable, check_path
 from .errors import DataError, DataFormatError, UnknownTokenError
 from .files import read_text, write_text_atomic
@@ -63,7 +63,7 @@ def tokenize_words(text: str) -> list[str]:
     non-space character is its own token; whitespace separates and is dropped.
     """
     if not isinstance(text, str):
-        raise DataError(f"tokenize_words: text must be a str, got {describe(text)}{at_user_line()}")
+        raise DataError(f"tokenize_words: text must be a str, got {describe(text)}")
     return WORD_PATTERN.findall(text.lower())
 
 
@@ -100,12 +100,12 @@ class Vocab:
         if not isinstance(token, str):
             raise DataError(
                 f"{type(self).__name__}: tokens must be strings, got {type(token).__name__} "
-                f"{token!r}{at_user_line()}"
+                f"{token!r}"
             )
         if token in self.stoi:
             raise DataError(
                 f"{type(self).__name__}: token {token!r} is listed twice (index "
-                f"{self.stoi[token]} already); pass each token once{at_user_line()}"
+                f"{self.stoi[token]} already); pass each token once"
             )
         token = str(token)  # a plain str, also for numpy's np.str_ (JSON, repr, ==)
         self.stoi[token] = len(self.itos)
@@ -137,7 +137,7 @@ class Vocab:
         if max_size is not None and max_size < len(specials):
             raise DataError(
                 f"{where}: max_size={max_size} leaves no room for the "
-                f"{len(specials)} special tokens {specials}{at_user_line()}"
+                f"{len(specials)} special tokens {specials}"
             )
         counts = count_tokens(_token_iterable(tokens, cls, where), where)
         for special in specials:
@@ -201,9 +201,7 @@ class Vocab:
             hint = ""
             if isinstance(token, (int, np.integer)) and not isinstance(token, bool):
                 hint = f"; the token of index {token} is vocab.itos[{token}]"
-            raise DataError(
-                f"{name}: tokens are strings, got {describe(token)}{hint}{at_user_line()}"
-            )
+            raise DataError(f"{name}: tokens are strings, got {describe(token)}{hint}")
         self._check_unknown_token(token)
         if self.unk_index is not None:
             return self.unk_index
@@ -211,7 +209,7 @@ class Vocab:
             f"{name}: token {token!r} is not in the vocabulary of "
             f"{len(self)} tokens and there is no {UNK!r} to map it to; build the vocabulary "
             f"with specials including {UNK!r}, or from text that contains {token!r}"
-            f"{at_user_line()}"
+            f""
         )
 
     def _check_unknown_token(self, token: str) -> None:
@@ -249,7 +247,7 @@ class Vocab:
         if flat.ndim != 1:
             raise DataError(
                 f"{where}: expected one sequence (1-D), got shape "
-                f"{flat.shape}; decode each row of a batch separately{at_user_line()}"
+                f"{flat.shape}; decode each row of a batch separately"
             )
         tokens = []
         eos = self.eos_index
@@ -257,7 +255,7 @@ class Vocab:
             if index < 0 or index >= len(self.itos):
                 raise DataError(
                     f"{where}: index {index} is out of range for a "
-                    f"vocabulary of {len(self)} tokens (valid: 0..{len(self) - 1}){at_user_line()}"
+                    f"vocabulary of {len(self)} tokens (valid: 0..{len(self) - 1})"
                 )
             if until_eos and index == eos:
                 break
@@ -271,7 +269,7 @@ class Vocab:
         if index is None:
             raise DataError(
                 f"{type(self).__name__}.encode({option}=True): the vocabulary has no "
-                f"{special!r}; build it with specials=SEQ2SEQ_SPECIALS{at_user_line()}"
+                f"{special!r}; build it with specials=SEQ2SEQ_SPECIALS"
             )
         return index
 
@@ -320,7 +318,7 @@ class Vocab:
         if Path(path).is_dir():
             raise DataError(
                 f"{type(self).__name__}.save: {str(path)!r} is a folder; pass a file path "
-                f"such as {str(Path(path) / 'vocab.json')!r}{at_user_line()}"
+                f"such as {str(Path(path) / 'vocab.json')!r}"
             )
         text = json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
         return write_text_atomic(path, text + "\n")
@@ -375,7 +373,7 @@ class CharVocab(Vocab):
         if len(token) != 1:
             raise DataError(
                 f"CharVocab: {token!r} is {len(token)} characters, but a CharVocab maps single "
-                f"characters; encode a text with vocab.encode({token!r}){at_user_line()}"
+                f"characters; encode a text with vocab.encode({token!r})"
             )
 
 
@@ -403,7 +401,7 @@ def count_tokens(tokens: Iterable, where: str = "count_tokens") -> Counter:
         else:
             raise DataError(
                 f"{where}: tokens must be strings, or lists of strings (one list per "
-                f"sentence), got {describe(item)}{at_user_line()}"
+                f"sentence), got {describe(item)}"
             )
     return counts
 
@@ -413,7 +411,6 @@ def _check_all_strings(tokens: Sequence, where: str) -> None:
         if not isinstance(token, str):
             raise DataError(
                 f"{where}: tokens must be strings, got {describe(token)} in a token list"
-                f"{at_user_line()}"
             )
 
 
@@ -427,7 +424,7 @@ def _token_iterable(tokens, cls, where: str) -> Iterable:
         raise DataError(
             f"{where}: got one str as the list of tokens, which would make every character a "
             f"token; pass a list of tokens, or build from text with {cls.__name__}.from_text"
-            f"{at_user_line()}"
+            f""
         )
     _refuse_bytes(tokens, where)
     check_iterable(tokens, "tokens must be a list of strings", where)
@@ -444,7 +441,7 @@ def _texts(texts, where: str) -> list[str]:
             raise DataError(
                 f"{where}: text must be a str or a list of str, got a list holding "
                 f"{describe(text)}; for lists of tokens use {where.split('.')[0]}.build"
-                f"{at_user_line()}"
+                f""
             )
     return texts
 
@@ -459,28 +456,25 @@ def _tokens_to_encode(tokens, where: str) -> list:
 def _refuse_bytes(value, where: str) -> None:
     """bytes are an iterable of small ints, not of tokens: ask for a decoded str."""
     if isinstance(value, (bytes, bytearray)):
-        raise DataError(
-            f"{where}: got bytes; decode them first, e.g. data.decode('utf-8'){at_user_line()}"
-        )
+        raise DataError(f"{where}: got bytes; decode them first, e.g. data.decode('utf-8')")
 
 
 def _check_specials(specials: Sequence[str]) -> tuple[str, ...]:
     if isinstance(specials, str):
         raise DataError(
             f"specials must be a sequence of strings, e.g. ({specials!r},), not a string"
-            f"{at_user_line()}"
         )
     if not isinstance(specials, Iterable):
         raise DataError(
             f"specials must be a sequence of strings such as ('<pad>', '<unk>'), or () for "
-            f"none; got {describe(specials)}{at_user_line()}"
+            f"none; got {describe(specials)}"
         )
     specials = tuple(specials)
     for special in specials:
         if not isinstance(special, str):
-            raise DataError(f"special tokens must be strings, got {special!r}{at_user_line()}")
+            raise DataError(f"special tokens must be strings, got {special!r}")
     if len(set(specials)) != len(specials):
-        raise DataError(f"special tokens must be distinct, got {specials}{at_user_line()}")
+        raise DataError(f"special tokens must be distinct, got {specials}")
     return specials
 
 
@@ -513,9 +507,7 @@ def _as_index_array(indices, where: str) -> np.ndarray:
     if array.size == 0:
         return array.astype(np.int64)
     if not np.issubdtype(array.dtype, np.integer):
-        raise DataError(
-            f"{where}: indices must be integers, got dtype {array.dtype}{at_user_line()}"
-        )
+        raise DataError(f"{where}: indices must be integers, got dtype {array.dtype}")
     return array.astype(np.int64)
 
 

@@ -158,7 +158,7 @@ class Attention(Module):
         if keys.ndim != 3 or keys.shape[2] != self.key_size or keys.shape[1] == 0:
             raise ShapeError(
                 f"{self!r}: keys must have shape (B, T, {self.key_size}) with T >= 1, got "
-                f"{keys.shape} — at {format_source(user_source())}"
+                f"{keys.shape}"
             )
         return keys
 
@@ -166,7 +166,7 @@ class Attention(Module):
         if query.shape != (keys.shape[0], self.hidden_size):
             raise ShapeError(
                 f"{self!r}: query must have shape (B, {self.hidden_size}) with the keys' batch "
-                f"B = {keys.shape[0]}, got {query.shape} — at {format_source(user_source())}"
+                f"B = {keys.shape[0]}, got {query.shape}"
             )
 
     def extra_repr(self) -> str:

@@ -284,7 +284,7 @@ class CellBase(Module):
         if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
             raise ShapeError(
                 f"{self!r}: expected input of shape (batch, {self.input_size}) or "
-                f"({self.input_size},), got {x.shape} — at {format_source(user_source())}"
+                f"({self.input_size},), got {x.shape}"
             )
         return x
 
@@ -300,7 +300,7 @@ class CellBase(Module):
         if state.shape != expected:
             raise ShapeError(
                 f"{self!r}: the state {name} must have shape {expected} for an input of "
-                f"shape {x.shape}, got {state.shape}.{hint} — at {format_source(user_source())}"
+                f"shape {x.shape}, got {state.shape}.{hint}"
             )
         return state
 
@@ -320,7 +320,7 @@ def state_pair(hx, owner: str, names: str) -> tuple:
     if isinstance(hx, (tuple, list)):
         raise ShapeError(
             f"{owner}: the state must be the pair {names}, got a {type(hx).__name__} of "
-            f"{len(hx)} item(s) — at {where_}"
+            f"{len(hx)} item(s)"
         )
     shape = f" of shape {hx.shape}" if hasattr(hx, "shape") else ""
     raise TypeError(

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import at_user_line, describe, is_flag, is_int, is_number
+from ..checks import describe, is_flag, is_int, is_number
 from ..errors import ArgumentError, DTypeError
 from ..graph import is_engine_file
 
@@ -56,7 +56,7 @@ def layer_name(layer) -> str:
 
 def fail(owner: str, message: str):
     """Raise the ArgumentError "<owner>: <message> — at file.py:LINE"."""
-    raise ArgumentError(f"{owner}: {message}{at_user_line()}")
+    raise ArgumentError(f"{owner}: {message}")
 
 
 def user_stacklevel() -> int:
@@ -226,7 +226,7 @@ def check_float_input(owner: str, x, what: str = "input"):
         f"{owner}: the {what} must be floating point - {short} expects float input, got "
         f"{x.dtype} (shape {x.shape}) - did you mean to pass it through an nn.Embedding "
         f"first? (Token ids go through an embedding; other numbers: x.float().)"
-        f"{at_user_line()}"
+        f""
     )
 
 
@@ -237,7 +237,7 @@ def check_float_state(owner: str, name: str, state):
     raise DTypeError(
         f"{owner}: the state {name} must be floating point, got {state.dtype} of shape "
         f"{state.shape}; create it with tg.zeros(...) or convert with .float()"
-        f"{at_user_line()}"
+        f""
     )
 
 

@@ -47,8 +47,7 @@ def check_last_axis(layer: Module, x: Tensor, expected: int, what: str) -> None:
     if x.ndim >= 1 and x.shape[-1] == expected:
         return
     raise ShapeError(
-        f"{layer!r}: expected an input whose last axis has {expected} {what}, got shape "
-        f"{x.shape} — at {format_source(user_source())}"
+        f"{layer!r}: expected an input whose last axis has {expected} {what}, got shape {x.shape}"
     )
 
 

@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from ..errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
-from ..graph import format_source, scope, user_source
+from ..graph import scope
 from ..tensor import Tensor, stack, zeros
 from .checks import check_flag, check_float_input, check_float_state, check_sizes, layer_name
 from .layers import as_tensor
@@ -42,7 +42,7 @@ def check_sequence(model: Module, x, input_size: int) -> tuple[Tensor, bool]:
     if x.ndim not in (2, 3) or x.shape[-1] != input_size or x.shape[0] == 0:
         raise ShapeError(
             f"{type(model).__name__}: expected x of shape (T, B, {input_size}) or "
-            f"(T, {input_size}), got {x.shape} — at {format_source(user_source())}"
+            f"(T, {input_size}), got {x.shape}"
         )
     if x.ndim == 2:
         return x.reshape(x.shape[0], 1, x.shape[1]), False  # (T, 1, D)
@@ -101,7 +101,7 @@ class ElmanRNN(Module):
             if h.shape not in allowed:
                 raise ShapeError(
                     f"ElmanRNN: h0 must have shape ({B}, {self.hidden_size}) for an input of "
-                    f"batch {B}, got {h.shape} — at {format_source(user_source())}"
+                    f"batch {B}, got {h.shape}"
                 )
             h = h.reshape(B, self.hidden_size).named("h_0")  # (B, H)
         hidden = []
@@ -213,28 +213,25 @@ class OutputToHiddenRNN(Module):
     def check_targets(self, targets, T: int, B: int, batched: bool) -> np.ndarray:
         """targets as an int array (T, B); a clear error if they are missing or wrong."""
         name = type(self).__name__
-        where_ = format_source(user_source())
         if targets is None:
             raise ArgumentError(
                 f"{name}: teacher forcing feeds the true previous outputs, so pass "
                 f"targets=(T, B) class indices, or call with teacher_forcing=False to let "
-                f"the model feed back its own predictions — at {where_}"
+                f"the model feed back its own predictions"
             )
         targets = np.asarray(targets.data if isinstance(targets, Tensor) else targets)
         if targets.dtype.kind not in "iu":
-            raise DTypeError(
-                f"{name}: targets must be integer classes, got {targets.dtype} — at {where_}"
-            )
+            raise DTypeError(f"{name}: targets must be integer classes, got {targets.dtype}")
         expected = (T, B) if batched else (T,)
         if targets.shape != expected:
             raise ShapeError(
                 f"{name}: targets must have shape {expected} (one class per step), got "
-                f"{targets.shape} — at {where_}"
+                f"{targets.shape}"
             )
         if targets.min() < 0 or targets.max() >= self.output_size:
             raise TensorIndexError(
                 f"{name}: targets must be classes 0..{self.output_size - 1}, got values "
-                f"from {targets.min()} to {targets.max()} — at {where_}"
+                f"from {targets.min()} to {targets.max()}"
             )
         return targets.reshape(T, B)
 

@@ -38,7 +38,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..checks import at_user_line, describe
+from ..checks import describe
 from ..errors import ArgumentError, DTypeError, StateDictError
 from ..graph import scope
 from ..tensor import Tensor, default_rng, get_default_dtype
@@ -82,13 +82,13 @@ def parameter_array(data) -> np.ndarray:
         array = np.asarray(data)
     except ValueError as error:  # ragged nested lists
         raise DTypeError(
-            f"nn.Parameter: cannot make an array of numbers from the data ({error}){at_user_line()}"
+            f"nn.Parameter: cannot make an array of numbers from the data ({error})"
         ) from None
     if array.dtype.kind not in "fiub":
         raise DTypeError(
             f"nn.Parameter: the data must be real numbers, got {type(data).__name__} of "
             f"dtype {array.dtype}; a weight is a float array (e.g. np.zeros((3, 4)))"
-            f"{at_user_line()}"
+            f""
         )
     return array.astype(get_default_dtype())
 
@@ -155,7 +155,7 @@ class Module:
                 raise ArgumentError(
                     f"{type(self).__name__}.{name} is a Parameter; assign an nn.Parameter "
                     f"(or None), not {type(value).__name__}. To change its numbers in "
-                    f"place write `{name}.data[...] = new_values`{at_user_line()}"
+                    f"place write `{name}.data[...] = new_values`"
                 )
             del parameters[name]
         elif name in modules:

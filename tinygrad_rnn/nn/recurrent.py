@@ -40,7 +40,7 @@ import numpy as np
 
 from .. import functional as F
 from ..errors import DTypeError, ShapeError
-from ..graph import format_source, scope, user_source
+from ..graph import scope
 from ..tensor import Tensor, addmm, cat, stack, where, zeros
 from .cells import NONLINEARITIES, gru_step, lstm_step, lstm_variant_step, rnn_step, state_pair
 from .checks import (
@@ -224,12 +224,11 @@ class RecurrentBase(Module):
     def check_input(self, x) -> Tensor:
         x = as_tensor(x)
         name = type(self).__name__
-        where_ = format_source(user_source())
         check_float_input(name, x)
         if x.ndim not in (2, 3):
             raise ShapeError(
                 f"{name}: expected a 3-D input {self.layout()} or an unbatched 2-D input "
-                f"(T, input_size), got shape {x.shape} — at {where_}"
+                f"(T, input_size), got shape {x.shape}"
             )
         if x.shape[-1] != self.input_size:
             hint = ""
@@ -240,10 +239,10 @@ class RecurrentBase(Module):
                 )
             raise ShapeError(
                 f"{name}: expected input_size={self.input_size} features in the last axis, "
-                f"got shape {x.shape}.{hint} — at {where_}"
+                f"got shape {x.shape}.{hint}"
             )
         if x.shape[0] == 0 or (x.ndim == 3 and x.shape[1] == 0):
-            raise ShapeError(f"{name}: got an empty input of shape {x.shape} — at {where_}")
+            raise ShapeError(f"{name}: got an empty input of shape {x.shape}")
         return x
 
     def initial_states(self, hx: tuple, B: int, batched: bool) -> list[tuple[Tensor, ...]]:
@@ -284,7 +283,7 @@ class RecurrentBase(Module):
                 )
         raise ShapeError(
             f"{type(self).__name__}: {name} must have shape {layout} = {expected}, got "
-            f"{given.shape}.{hint} — at {format_source(user_source())}"
+            f"{given.shape}.{hint}"
         )
 
     def length_mask(self, lengths, T: int, B: int, batched: bool) -> np.ndarray | None:
@@ -292,14 +291,12 @@ class RecurrentBase(Module):
         if lengths is None:
             return None
         name = type(self).__name__
-        where_ = format_source(user_source())
         if not batched:
-            raise ShapeError(f"{name}: lengths needs a batched input {self.layout()} — at {where_}")
+            raise ShapeError(f"{name}: lengths needs a batched input {self.layout()}")
         lengths = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
         if lengths.size and lengths.dtype.kind not in "iu":  # [] is float64 to numpy
             raise DTypeError(
                 f"{name}: lengths must be integers, got {lengths.dtype} {lengths.tolist()[:8]}"
-                f" — at {where_}"
             )
         if lengths.shape != (B,):
             hint = ""
@@ -309,7 +306,7 @@ class RecurrentBase(Module):
                 )
             raise ShapeError(
                 f"{name}: lengths must hold one length per sequence, shape ({B},), got "
-                f"{lengths.shape}.{hint} — at {where_}"
+                f"{lengths.shape}.{hint}"
             )
         if lengths.min() < 0 or lengths.max() > T:
             hint = ""
@@ -317,7 +314,7 @@ class RecurrentBase(Module):
                 hint = " (is the input batch-first? then pass batch_first=True)"
             raise ShapeError(
                 f"{name}: lengths must be between 0 and the padded length T={T}, got "
-                f"{lengths.tolist()}{hint} — at {where_}"
+                f"{lengths.tolist()}{hint}"
             )
         steps = np.arange(1, T + 1)[:, np.newaxis]  # (T, 1)
         valid = steps <= lengths[np.newaxis, :]  # (T, B)

@@ -39,7 +39,7 @@ import numpy as np
 from .. import functional as F
 from ..checks import describe, is_int
 from ..errors import DTypeError, ShapeError
-from ..graph import current_time_step, format_source, no_grad, scope, user_source
+from ..graph import current_time_step, no_grad, scope
 from ..tensor import Tensor, cat, default_rng, stack
 from .attention import KINDS, Attention
 from .beam import beam_search, select_rows
@@ -522,31 +522,26 @@ class Seq2Seq(Module):
 
     def check_tokens(self, tokens, name: str, batch: int | None = None) -> np.ndarray:
         array = tokens.data if isinstance(tokens, Tensor) else np.asarray(tokens)
-        where_ = format_source(user_source())
         if array.dtype.kind not in "iu":
-            raise DTypeError(
-                f"Seq2Seq: {name} must hold token ids (integers), got {array.dtype} — at {where_}"
-            )
+            raise DTypeError(f"Seq2Seq: {name} must hold token ids (integers), got {array.dtype}")
         if array.ndim != 2 or (batch is not None and array.shape[0] != batch):
             expected = "(B, T)" if batch is None else f"({batch}, T)"
             raise ShapeError(
-                f"Seq2Seq: {name} must have shape {expected} (batch first), got "
-                f"{array.shape} — at {where_}"
+                f"Seq2Seq: {name} must have shape {expected} (batch first), got {array.shape}"
             )
         return array.astype(np.int64, copy=False)
 
     def check_source(self, src, src_lengths) -> tuple[np.ndarray, np.ndarray]:
         src = self.check_tokens(src, "src")
         lengths = np.asarray(src_lengths.data if isinstance(src_lengths, Tensor) else src_lengths)
-        where_ = format_source(user_source())
         if lengths.dtype.kind not in "iu" or lengths.shape != src.shape[:1]:
             raise ShapeError(
                 f"Seq2Seq: src_lengths must be integers of shape ({src.shape[0]},) for src "
-                f"{src.shape}, got {lengths.dtype} {lengths.shape} — at {where_}"
+                f"{src.shape}, got {lengths.dtype} {lengths.shape}"
             )
         if lengths.min() < 1 or lengths.max() > src.shape[1]:
             raise ShapeError(
                 f"Seq2Seq: src_lengths must be between 1 and S={src.shape[1]}, got "
-                f"{lengths.tolist()[:8]} — at {where_}"
+                f"{lengths.tolist()[:8]}"
             )
         return src, lengths.astype(np.int64)

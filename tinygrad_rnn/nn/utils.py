@@ -59,7 +59,7 @@ def _with_grads(parameters, name: str) -> list[Tensor]:
     if callable(getattr(parameters, "parameters", None)):
         raise ArgumentError(
             f"{name}: got the model itself ({type(parameters).__name__}); pass its "
-            f"parameters: {name}(model.parameters(), ...){at_user_line()}"
+            f"parameters: {name}(model.parameters(), ...)"
         )
     if isinstance(parameters, (Mapping, str, bytes)) or not isinstance(parameters, Iterable):
         fail(

@@ -1,0 +1,75 @@
+"""roles.py: the structured meaning of a node, and the error type that names the user's line."""
+
+import inspect
+import pickle
+
+import pytest
+
+import tinygrad_rnn as tg
+from tinygrad_rnn import roles
+from tinygrad_rnn.errors import ShapeError
+from tinygrad_rnn.graph import ancestors
+
+
+@pytest.mark.parametrize(
+    "label, scope, expected",
+    [
+        ("h_3", (), roles.Role("state", "h")),
+        ("c_0", (), roles.Role("state", "c")),
+        ("h'", (), roles.Role("state", "h")),
+        ("h_2[1]", (), roles.Role("state", "h", unit="[1]")),
+        ("f_3", ("lstm", "gates"), roles.Role("gate", "f")),
+        ("f", ("gates",), roles.Role("gate", "f")),
+        ("o_3", (), None),  # lesson 2's output: a gate letter outside a "gates" scope
+        ("fc", ("gates",), None),
+        ("W", (), None),
+        ("hidden_3", (), None),
+    ],
+)
+def test_role_from_label(label, scope, expected):
+    assert roles.role_from_label(label, scope) == expected
+
+
+def test_mark_formats_the_label_and_reads_the_cell_context():
+    x = tg.randn(2, 3, requires_grad=True)
+    with roles.cell_context("gru", layer=1, reverse=True), tg.scope(t=4):
+        z = roles.mark(x.sigmoid(), "gate", "z")
+    assert z.label == "z_4"
+    assert z.role == roles.Role("gate", "z", cell="gru", layer=1, reverse=True)
+    new_state = roles.mark(x.tanh(), "state", "h")  # outside any time step: h prime
+    assert new_state.label == "h'" and new_state.role.cell is None
+
+
+def test_named_and_label_assignment_set_the_role():
+    h = tg.Value(1.0).tanh().named("h_1")
+    assert h.role == roles.Role("state", "h")
+    h.label = "output"
+    assert h.role is None
+
+
+@pytest.mark.parametrize(
+    "names, cell",
+    [({"i", "f", "g", "o"}, "lstm"), ({"r", "z", "n"}, "gru"), (set(), "rnn"), ({"f"}, None)],
+)
+def test_cell_of_guesses_a_hand_written_cell(names, cell):
+    found = [roles.Role("gate", name) for name in names]
+    if not names:
+        found = [roles.Role("state", "h")]
+    assert roles.cell_of(found) == cell
+
+
+def test_ancestors_lists_every_node_once_in_creation_order():
+    a = tg.Value(2.0)
+    b = a * a + a  # a is reached three times
+    found = ancestors(b)
+    assert [node.id for node in found] == sorted(node.id for node in found)
+    assert len(found) == len({id(node) for node in found}) == 3  # a, a*a and b
+    assert found[-1] is b and found[0] is a
+
+
+def test_an_error_names_the_users_line_once():
+    line = inspect.currentframe().f_lineno + 1
+    error = ShapeError("matmul: shapes (2, 3) and (4, 5)")
+    assert str(error) == f"matmul: shapes (2, 3) and (4, 5) — at test_roles.py:{line}"
+    assert str(ShapeError(str(error))) == str(error)  # already located: not appended again
+    assert pickle.loads(pickle.dumps(error)).args == error.args
