@@ -22,7 +22,8 @@ import numpy as np
 
 from .checks import check_flag, check_int, describe, is_int
 from .errors import ArgumentError, DTypeError, ShapeError, TensorIndexError
-from .graph import context, current_time_step, scope
+from .graph import context, scope
+from .roles import mark
 from .tensor import Tensor, default_rng, where
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -759,13 +760,6 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True, rng=None) -> Tenso
 MASKED_SCORE = -1e9
 
 
-def step_label(name: str, t: int | None = None) -> str:
-    """ "alpha_3" inside `tg.scope(t=3)` (the decoder's step 3), plain "alpha" outside."""
-    if t is None:
-        t = current_time_step()
-    return f"{name}_{t}" if t is not None else name
-
-
 def _attention_scope() -> str | None:
     """ "attention" - unless the innermost scope already is "attention" (an nn.Attention
     registered as `self.attention`), so the scope reads (..., "attention"), not twice."""
@@ -888,9 +882,9 @@ def _attend(scores: Tensor, values: Tensor, mask, name: str) -> tuple[Tensor, Te
         )
     keep = _check_mask(mask, scores, name)
     B, T = scores.shape
-    alpha = _masked_softmax(scores, keep, 1, name).named(step_label("alpha"))  # (B, T)
+    alpha = mark(_masked_softmax(scores, keep, 1, name), "step", "alpha")  # (B, T)
     weighted = alpha.reshape(B, 1, T) @ values  # (B, 1, T) @ (B, T, H_v) -> (B, 1, H_v)
-    context_vector = weighted.reshape(B, values.shape[2]).named(step_label("context"))
+    context_vector = mark(weighted.reshape(B, values.shape[2]), "step", "context")
     return context_vector, alpha
 
 
@@ -921,5 +915,5 @@ def attention(query: Tensor, keys: Tensor, values: Tensor, mask=None) -> tuple[T
     B, T, H = keys.shape
     with scope(_attention_scope()):
         scores = keys @ query.reshape(B, H, 1)  # (B, T, H) @ (B, H, 1) -> (B, T, 1)
-        scores = scores.reshape(B, T).named(step_label("score"))  # e_i = s · h_i
+        scores = mark(scores.reshape(B, T), "step", "score")  # e_i = s · h_i
         return _attend(scores, values, mask, "attention")

@@ -2,8 +2,7 @@
 
 A node made by nn.LSTM at time step 3 of layer 0 carries, besides its label "f_3":
 
-    node.role       Role(kind="gate", name="f", cell="lstm", layer=0, reverse=False)
-    node.time_step  3
+    node.role       Role(kind="gate", name="f", t=3, cell="lstm", layer=0, reverse=False)
 
 nn writes these fields through `mark` (the one place labels are formatted), and viz,
 the gradient-flow plots and the player read the fields: nothing parses a label back,
@@ -49,6 +48,7 @@ class Role:
 
     kind     "state", "gate" or "step"
     name     "h", "c", "f", "z", "o", "alpha" ...
+    t        the time step in the label: 3 for "f_3", 0 for "h_0", None for "f" and "h'"
     cell     "rnn", "lstm", "gru", or None when unknown (a hand-written cell)
     layer    0, 1, ... for a node of a stacked layer; None outside nn.RNN/LSTM/GRU
     reverse  True in the reverse direction of a bidirectional layer
@@ -57,6 +57,7 @@ class Role:
 
     kind: str
     name: str
+    t: int | None = None
     cell: str | None = None
     layer: int | None = None
     reverse: bool = False
@@ -82,21 +83,23 @@ def label_for(kind: str, name: str, t: int | None) -> str:
     return f"{name}'" if kind == "state" else name
 
 
-def mark(node, kind: str, name: str, t: int | None = None):
+def mark(node, kind: str, name: str, *, cell: str | None = None, t: int | None = None):
     """Give `node` a role and its label, and return it:
 
         f = roles.mark(a_f.sigmoid(), "gate", "f")      # "f_3" inside tg.scope(t=3)
 
     The time step is the node's own (`tg.scope(t=...)`), unless `t` is given (t=0 for
-    an initial state h_0 made before the loop). Cell, layer and direction come from the
-    enclosing `cell_context`.
+    an initial state h_0 made before the loop). The step functions name their `cell`
+    ("lstm"); otherwise it, the layer and the direction come from the enclosing
+    `cell_context`.
     """
     if kind not in KINDS:
         raise ValueError(f"roles.mark: kind must be one of {KINDS}, got {kind!r}")
     if t is None:
         t = node.time_step
     node._label = label_for(kind, name, t)
-    node.role = Role(kind, name, context.cell, context.layer, context.reverse)
+    cell = cell or context.cell
+    node.role = Role(kind, name, t, cell, context.layer, context.reverse)
     return node
 
 
@@ -130,11 +133,15 @@ def role_from_label(label: str | None, scope: tuple = ()) -> Role | None:
         return None
     match = _STATE_LABEL.match(label)
     if match:
-        return Role("state", match.group(1), unit=match.group(3) or "")
+        return Role("state", match.group(1), _step(match.group(2)), unit=match.group(3) or "")
     match = _GATE_LABEL.match(label)
     if match and "gates" in scope:
-        return Role("gate", match.group(1), unit=match.group(3) or "")
+        return Role("gate", match.group(1), _step(match.group(2)), unit=match.group(3) or "")
     return None
+
+
+def _step(digits: str | None) -> int | None:
+    return None if digits is None else int(digits)
 
 
 def cell_of(roles: list[Role]) -> str | None:

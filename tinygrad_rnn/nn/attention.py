@@ -35,6 +35,7 @@ import math
 from .. import functional as F
 from ..errors import ShapeError
 from ..graph import format_source, scope, user_source
+from ..roles import mark
 from ..tensor import Tensor
 from .checks import check_choice, check_float_input, check_int, check_optional_int, fail, layer_name
 from .layers import as_tensor
@@ -129,7 +130,7 @@ class Attention(Module):
             H = self.hidden_size
             scores = projected_keys @ query.reshape(B, H, 1)  # (B, T, H) @ (B, H, 1)
             scores = scores.reshape(B, T)  # (B, T)
-        return scores.named(F.step_label("score"))
+        return mark(scores, "step", "score")
 
     # --- forward ------------------------------------------------------------------------
     def forward(self, query, keys, values=None, mask=None, projected_keys=None):

@@ -31,7 +31,8 @@ from __future__ import annotations
 import math
 
 from ..errors import ShapeError
-from ..graph import context, current_time_step, format_source, scope, user_source
+from ..graph import context, format_source, scope, user_source
+from ..roles import mark
 from ..tensor import Tensor, addmm, zeros
 from .checks import (
     check_choice,
@@ -47,19 +48,6 @@ from .layers import as_tensor
 from .module import Module, uniform_parameter
 
 NONLINEARITIES = ("tanh", "relu")
-
-
-# --------------------------------------------------------------------------------------
-# Labels
-# --------------------------------------------------------------------------------------
-def gate_label(name: str, t: int | None) -> str:
-    """ "f_3" inside time step 3, plain "f" outside any time step."""
-    return f"{name}_{t}" if t is not None else name
-
-
-def state_label(name: str, t: int | None) -> str:
-    """ "h_3" inside time step 3, "h'" (the new state) outside any time step."""
-    return f"{name}_{t}" if t is not None else f"{name}'"
 
 
 # --------------------------------------------------------------------------------------
@@ -82,7 +70,6 @@ def rnn_step(
     bias_hh      (H,)    b_hh, or None when the caller folded it into x_proj
     Returns h_t (B, H), labelled "h_t".
     """
-    t = current_time_step()
     a = addmm(x_proj, h, weight_hh_T)  # (B, H): x_proj + h W_hhᵀ, one node
     if bias_hh is not None:
         a = a + bias_hh
@@ -92,7 +79,7 @@ def rnn_step(
         h_new = a.relu()
     else:  # anything else is a mistake: this raises ArgumentError
         check_choice("rnn_step", "nonlinearity", nonlinearity, NONLINEARITIES)
-    return h_new.named(state_label("h", t))
+    return mark(h_new, "state", "h", cell="rnn")
 
 
 def lstm_step(
@@ -121,18 +108,17 @@ def lstm_step(
     The cell-state path c_{t-1} -> c_t is one multiply by f_t and one add: no matmul,
     no squashing, so dL/dc_{t-1} = dL/dc_t ⊙ f_t (+ what arrives through h_{t-1}).
     """
-    t = current_time_step()
     H = h.shape[-1]
     gates = addmm(x_proj, h, weight_hh_T)  # (B, 4H): x_proj + h W_hhᵀ, the four gates side by side
     if bias_hh is not None:
         gates = gates + bias_hh
     with scope("gates"):
-        i = gates[..., 0 * H : 1 * H].sigmoid().named(gate_label("i", t))  # (B, H)
-        f = gates[..., 1 * H : 2 * H].sigmoid().named(gate_label("f", t))  # (B, H)
-        g = gates[..., 2 * H : 3 * H].tanh().named(gate_label("g", t))  # (B, H)
-        o = gates[..., 3 * H : 4 * H].sigmoid().named(gate_label("o", t))  # (B, H)
-    c_new = (f * c + i * g).named(state_label("c", t))  # (B, H)
-    h_new = (o * c_new.tanh()).named(state_label("h", t))  # (B, H)
+        i = mark(gates[..., 0 * H : 1 * H].sigmoid(), "gate", "i", cell="lstm")  # (B, H)
+        f = mark(gates[..., 1 * H : 2 * H].sigmoid(), "gate", "f", cell="lstm")  # (B, H)
+        g = mark(gates[..., 2 * H : 3 * H].tanh(), "gate", "g", cell="lstm")  # (B, H)
+        o = mark(gates[..., 3 * H : 4 * H].sigmoid(), "gate", "o", cell="lstm")  # (B, H)
+    c_new = mark(f * c + i * g, "state", "c", cell="lstm")  # (B, H)
+    h_new = mark(o * c_new.tanh(), "state", "h", cell="lstm")  # (B, H)
     return h_new, c_new
 
 
@@ -169,7 +155,6 @@ def lstm_variant_step(
             "coupled=True has no input gate (i = 1 - f), so weight_ci would be ignored; "
             "pass weight_ci=None",
         )
-    t = current_time_step()
     H = h.shape[-1]
     gates = addmm(x_proj, h, weight_hh_T)  # (B, 4H) rows i, f, g, o; (B, 3H) f, g, o if coupled
     if bias_hh is not None:
@@ -186,20 +171,20 @@ def lstm_variant_step(
             a_o = gates[..., 3 * H : 4 * H]
         if weight_cf is not None:
             a_f = a_f + weight_cf * c  # peephole: f_t sees c_{t-1}
-        f = a_f.sigmoid().named(gate_label("f", t))
+        f = mark(a_f.sigmoid(), "gate", "f", cell="lstm")
         if coupled:
-            i = (1.0 - f).named(gate_label("i", t))
+            i = mark(1.0 - f, "gate", "i", cell="lstm")
         else:
             if weight_ci is not None:
                 a_i = a_i + weight_ci * c  # peephole: i_t sees c_{t-1}
-            i = a_i.sigmoid().named(gate_label("i", t))
-        g = a_g.tanh().named(gate_label("g", t))
-    c_new = (f * c + i * g).named(state_label("c", t))  # (B, H)
+            i = mark(a_i.sigmoid(), "gate", "i", cell="lstm")
+        g = mark(a_g.tanh(), "gate", "g", cell="lstm")
+    c_new = mark(f * c + i * g, "state", "c", cell="lstm")  # (B, H)
     with scope("gates"):
         if weight_co is not None:
             a_o = a_o + weight_co * c_new  # peephole: o_t sees c_t
-        o = a_o.sigmoid().named(gate_label("o", t))
-    h_new = (o * c_new.tanh()).named(state_label("h", t))  # (B, H)
+        o = mark(a_o.sigmoid(), "gate", "o", cell="lstm")
+    h_new = mark(o * c_new.tanh(), "state", "h", cell="lstm")  # (B, H)
     return h_new, c_new
 
 
@@ -222,7 +207,6 @@ def gru_step(
     bias_hh      (3H,)    b_hh. It cannot be folded into x_proj: b_hn sits inside r_t ⊙ (...).
     Returns h_t (B, H).
     """
-    t = current_time_step()
     H = h.shape[-1]
     if bias_hh is not None:
         h_proj = addmm(bias_hh, h, weight_hh_T)  # (B, 3H): h W_hhᵀ + b_hh, one node
@@ -230,12 +214,12 @@ def gru_step(
         h_proj = h @ weight_hh_T  # (B, 3H)
     with scope("gates"):
         a_r = x_proj[..., 0 * H : 1 * H] + h_proj[..., 0 * H : 1 * H]  # (B, H)
-        r = a_r.sigmoid().named(gate_label("r", t))
+        r = mark(a_r.sigmoid(), "gate", "r", cell="gru")
         a_z = x_proj[..., 1 * H : 2 * H] + h_proj[..., 1 * H : 2 * H]  # (B, H)
-        z = a_z.sigmoid().named(gate_label("z", t))
+        z = mark(a_z.sigmoid(), "gate", "z", cell="gru")
         a_n = x_proj[..., 2 * H : 3 * H] + r * h_proj[..., 2 * H : 3 * H]  # (B, H)
-        n = a_n.tanh().named(gate_label("n", t))
-    h_new = ((1.0 - z) * n + z * h).named(state_label("h", t))  # (B, H)
+        n = mark(a_n.tanh(), "gate", "n", cell="gru")
+    h_new = mark((1.0 - z) * n + z * h, "state", "h", cell="gru")  # (B, H)
     return h_new
 
 

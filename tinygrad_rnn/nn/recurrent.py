@@ -41,6 +41,7 @@ import numpy as np
 from .. import functional as F
 from ..errors import DTypeError, ShapeError
 from ..graph import scope
+from ..roles import cell_context, mark
 from ..tensor import Tensor, addmm, cat, stack, where, zeros
 from .cells import NONLINEARITIES, gru_step, lstm_step, lstm_variant_step, rnn_step, state_pair
 from .checks import (
@@ -64,6 +65,7 @@ class RecurrentBase(Module):
     and the loop over layers, directions and time steps. Subclasses set `gate_count`,
     `state_names`, `fold_hidden_bias` and `cell_step`."""
 
+    kind = "rnn"  # the cell kind its nodes' roles name: "rnn", "lstm", "gru"
     gate_count = 1  # G: stacked gates in weight_ih / weight_hh (RNN 1, LSTM 4, GRU 3)
     state_names: tuple[str, ...] = ("h",)  # ("h", "c") for the LSTM
     fold_hidden_bias = True  # add b_hh into x_proj before the loop (not for the GRU)
@@ -152,7 +154,8 @@ class RecurrentBase(Module):
             for direction, suffix in enumerate(self.direction_suffixes()):
                 key = f"l{layer}{suffix}"
                 state = initial[layer * self.num_directions + direction]
-                with scope(key):
+                with scope(key), cell_context(self.kind, layer, reverse=direction == 1):
+                    state = mark_initial(state, self.state_names, self.kind)
                     output, final = self.run_direction(layer_input, key, state, valid, direction)
                 outputs.append(output)  # (T, B, H)
                 finals.append(final)
@@ -343,10 +346,17 @@ def carry_past_end(valid: np.ndarray, new_state: tuple, old_state: tuple) -> tup
     """
     kept = []
     for new, old in zip(new_state, old_state):
-        label = new.label
-        new.label = f"{label} (unmasked)"
-        kept.append(where(valid, new, old).named(label))  # (B, H)
+        label, role = new.label, new.role
+        new.label = f"{label} (unmasked)"  # (and no role: it is not the state carried on)
+        state = where(valid, new, old)  # (B, H)
+        state.label, state.role = label, role
+        kept.append(state)
     return tuple(kept)
+
+
+def mark_initial(state: tuple, names: tuple, kind: str) -> tuple:
+    """Give the initial states h_0 (c_0) of one layer-direction their role, t = 0."""
+    return tuple(mark(s, "state", name, cell=kind, t=0) for s, name in zip(state, names))
 
 
 class RNN(RecurrentBase):
@@ -406,6 +416,7 @@ class LSTM(RecurrentBase):
     gate rows (f, g, o). Both are extensions: PyTorch has neither.
     """
 
+    kind = "lstm"
     state_names = ("h", "c")
 
     def __init__(
@@ -479,6 +490,7 @@ class GRU(RecurrentBase):
     forward(x, h0=None, lengths=None) -> (output, h_n), shapes as for nn.RNN.
     """
 
+    kind = "gru"
     gate_count = 3
     fold_hidden_bias = False  # b_hn is multiplied by r_t, so b_hh stays inside the step
 

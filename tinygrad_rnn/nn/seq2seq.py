@@ -39,7 +39,8 @@ import numpy as np
 from .. import functional as F
 from ..checks import describe, is_int
 from ..errors import DTypeError, ShapeError
-from ..graph import current_time_step, no_grad, scope
+from ..graph import no_grad, scope
+from ..roles import mark
 from ..tensor import Tensor, cat, default_rng, stack
 from .attention import KINDS, Attention
 from .beam import beam_search, select_rows
@@ -212,7 +213,6 @@ class Decoder(Module):
         y_prev (B,) int, state (s_{t-1},) or (s_{t-1}, c_{t-1}) each (B, H).
         Returns (o_t (B, V), new state, α_t (B, S) or None).
         """
-        t = current_time_step()
         x = self.embedding(y_prev)  # (B, E)
         if self.cell_kind == "lstm":
             state = self.cell(x, state)  # (h_t, c_t)
@@ -227,8 +227,8 @@ class Decoder(Module):
                 s, memory.keys, mask=memory.mask, projected_keys=memory.projected
             )  # (B, H), (B, S)
             combined = self.combine(cat([context, s], axis=1))  # (B, 2H) -> (B, H)
-        s_tilde = combined.tanh().named(F.step_label("s_tilde", t))  # (B, H)
-        logits = self.out(s_tilde).named(F.step_label("o", t))  # (B, V)
+        s_tilde = mark(combined.tanh(), "step", "s_tilde")  # (B, H)
+        logits = mark(self.out(s_tilde), "step", "o")  # (B, V)
         return logits, state, weights
 
     def forward(
