@@ -24,12 +24,12 @@ network must remember what came before: that is what the recurrence h_{t-1} -> h
     python examples/02_hello.py                  # a second or two
     python examples/02_hello.py --hidden 3 --steps 400
 
-`tinygrad-rnn demo` (what `make demo` runs) is a different program on the same task, a
-quick showcase rather than this lesson: it trains with Adam instead of the gradient
-descent written out here, with H = 3 so that its graph fits on a slide, until every
-prediction is right, and draws pictures into demo-out/ (the unrolled RNN with its
-gradients, the LSTM's cell state, the RNN/GRU/LSTM gradient flow). Its code is
-tinygrad_rnn/commands/demo.py.
+`tinygrad-rnn demo` (what `make demo` runs) is a quick showcase of this lesson's two
+models - it imports init_params, rnn_scores, HelloLSTM and one_hot_rows from this file -
+trained with Adam instead of the gradient descent written out here, with H = 3 so that
+its graph fits on a slide, until every prediction is right; it draws pictures into
+demo-out/ (the unrolled RNN with its gradients, the LSTM's cell state, the RNN/GRU/LSTM
+gradient flow). Its code is tinygrad_rnn/commands/demo.py.
 
 Read next: examples/03_bptt_by_hand.py (the gradients this script gets from backward(),
 derived by hand).
@@ -62,11 +62,11 @@ def parse_args() -> argparse.Namespace:
 
 
 # %%
-def one_hot(char: str) -> tg.Tensor:
+def one_hot(char: str, t: int) -> tg.Tensor:
     """x_t: a column of zeros with a 1 at the character's index, shape (4,)."""
     x = np.zeros(len(VOCAB))
     x[VOCAB.index(char)] = 1.0
-    return tg.tensor(x, label=f"x({char})")
+    return tg.tensor(x, label=f"x_{t}")
 
 
 def log_softmax(o: tg.Tensor) -> tg.Tensor:
@@ -87,20 +87,33 @@ def init_params(hidden: int, rng: np.random.Generator) -> dict:
     }
 
 
-def forward(params: dict, inputs: str, targets: str):
-    """Unroll the RNN over the characters; returns (J, list of o_t)."""
+def rnn_scores(params: dict, inputs: str) -> list:
+    """Unroll the RNN over the characters; returns the scores o_t of every step."""
     U, W, V, b, c = (params[name] for name in "UWVbc")
     h = tg.zeros(W.shape[0], label="h_0")
-    loss = tg.tensor(0.0)
     scores = []
-    for t, (char, target) in enumerate(zip(inputs, targets), start=1):
+    for t, char in enumerate(inputs, start=1):
         with tg.scope(t=t):
-            x = one_hot(char)
+            x = one_hot(char, t)
             h = (U @ x + W @ h + b).tanh().named(f"h_{t}")  # (H,)
             o = (V @ h + c).named(f"o_{t}")  # (4,)
+        scores.append(o)
+    return scores
+
+
+def summed_loss(scores: list, targets: str) -> tg.Tensor:
+    """J = Σ_t -log ŷ_t[target_t], each term in its step's scope."""
+    loss = tg.tensor(0.0)
+    for t, (o, target) in enumerate(zip(scores, targets), start=1):
+        with tg.scope(t=t):
             loss = loss - log_softmax(o)[VOCAB.index(target)]
-            scores.append(o)
-    return loss.named("J"), scores
+    return loss.named("J")
+
+
+def forward(params: dict, inputs: str, targets: str):
+    """The RNN and its loss; returns (J, list of o_t)."""
+    scores = rnn_scores(params, inputs)
+    return summed_loss(scores, targets), scores
 
 
 def train_textbook_rnn(args: argparse.Namespace) -> list:

@@ -3,10 +3,10 @@
     tinygrad-rnn demo                 # a few seconds; pictures in ./demo-out/
     tinygrad-rnn demo --out slides/   # somewhere else
 
-1. The textbook vanilla RNN, θ = {U, W, V, b, c}, written with raw Tensor ops, learns to
-   read "hell" and predict the next character at every step: "ello". Vocabulary h, e, l,
-   o as one-hot vectors; H = 3 hidden units, as in the lesson's picture.
-2. The same task for an LSTM (nn.LSTM + nn.Linear).
+1. Lesson 2's textbook vanilla RNN, θ = {U, W, V, b, c}, written with raw Tensor ops,
+   learns to read "hell" and predict the next character at every step: "ello".
+   Vocabulary h, e, l, o as one-hot vectors; H = 3 hidden units, as in the lesson's picture.
+2. The same task for lesson 2's LSTM (nn.LSTM + nn.Linear).
    For both: the loss per training step as a sparkline, and what the model predicts at
    every step, with the probabilities.
 3. Pictures, written into --out:
@@ -18,10 +18,13 @@
 
 No data download, nothing to install beyond the package (graphviz-pure renders).
 
-This is not lesson 2 (examples/02_hello.py, `tinygrad-rnn lesson 2`), though the task is
-the same: the lesson is the script to read and change - plain gradient descent written
-out by hand, H = 8, a fixed 200 steps, no pictures; the demo is a quick showcase - Adam,
-H = 3 so the graph fits on a slide, training until every prediction is right, pictures.
+The models are lesson 2's own (examples/02_hello.py, `tinygrad-rnn lesson 2`): the demo
+imports the lesson as a module (lesson.import_lesson) and uses its VOCAB, INPUTS,
+TARGETS, init_params, rnn_scores, HelloLSTM and one_hot_rows, so the hello RNN is written
+once. What differs is the training: the lesson writes plain gradient descent out by hand,
+H = 8, a fixed 200 steps, no pictures; the demo is a quick showcase - Adam, the mean
+cross-entropy, H = 3 so the graph fits on a slide, training until every prediction is
+right, pictures.
 
 Read next: examples/02_hello.py (lesson 2: the same task as a script to read and change).
 """
@@ -34,18 +37,17 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import functional as F
-from tinygrad_rnn import nn, optim
+from tinygrad_rnn import optim
 
 from .common import CommandError, nonnegative_int, positive_int
+from .lesson import import_lesson
 
-VOCAB = ("h", "e", "l", "o")
-INPUTS = "hell"
-TARGETS = "ello"
 GOOD_ENOUGH = 0.1  # stop once every prediction is right and J < 0.1 nats/char (p ≈ 0.9)
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -80,17 +82,10 @@ def add_command(subparsers) -> None:
 
 
 # --------------------------------------------------------------------------------------
-# The two models
+# The two models: lesson 2's, with what the demo asks of them
 # --------------------------------------------------------------------------------------
-def one_hot(char: str, t: int):
-    """x_t: the one-hot column of a character, shape (4,)."""
-    x = np.zeros(len(VOCAB))
-    x[VOCAB.index(char)] = 1.0
-    return tg.tensor(x, label=f"x_{t}")
-
-
 class TextbookRNN:
-    """The lessons' RNN with raw Tensor ops, one column vector per step:
+    """Lesson 2's RNN (init_params, rnn_scores), one column vector per step:
 
     h_t = tanh(U x_t + W h_{t-1} + b)      U (H, 4), W (H, H), b (H,), h_0 = 0
     o_t = V h_t + c                         V (4, H), c (4,)
@@ -98,32 +93,17 @@ class TextbookRNN:
 
     kind = "vanilla RNN"
 
-    def __init__(self, hidden: int, rng: np.random.Generator) -> None:
-        D = len(VOCAB)
+    def __init__(self, lesson: ModuleType, hidden: int, seed: int) -> None:
+        self.lesson = lesson  # examples/02_hello.py
         self.hidden = hidden
-        self.params = {
-            "U": tg.tensor(rng.normal(0, 0.5, (hidden, D)), requires_grad=True, label="U"),
-            "W": tg.tensor(rng.normal(0, 0.5, (hidden, hidden)), requires_grad=True, label="W"),
-            "V": tg.tensor(rng.normal(0, 0.5, (D, hidden)), requires_grad=True, label="V"),
-            "b": tg.zeros(hidden, requires_grad=True, label="b"),
-            "c": tg.zeros(D, requires_grad=True, label="c"),
-        }
+        self.params = lesson.init_params(hidden, np.random.default_rng(seed))
 
     def parameters(self) -> list:
         return list(self.params.values())
 
     def scores(self, inputs: str):
         """o_t for every step, stacked: (T, 4)."""
-        U, W, V, b, c = (self.params[name] for name in "UWVbc")
-        h = tg.zeros(self.hidden, label="h_0")
-        scores = []
-        for t, char in enumerate(inputs, start=1):
-            with tg.scope(t=t):
-                x = one_hot(char, t)
-                h = (U @ x + W @ h + b).tanh().named(f"h_{t}")  # (H,)
-                o = (V @ h + c).named(f"o_{t}")  # (4,)
-            scores.append(o)
-        return tg.stack(scores)  # (T, 4)
+        return tg.stack(self.lesson.rnn_scores(self.params, inputs))  # (T, 4)
 
     def describe(self) -> str:
         count = sum(p.data.size for p in self.parameters())
@@ -133,49 +113,48 @@ class TextbookRNN:
         )
 
 
-class HelloLSTM(nn.Module):
-    """nn.LSTM(4, H) followed by nn.Linear(H, 4):
+class LessonLSTM:
+    """Lesson 2's HelloLSTM, nn.LSTM(4, H) followed by nn.Linear(H, 4), made after
+    tg.manual_seed(seed):
 
     c_t = f_t⊙c_{t-1} + i_t⊙g_t,   h_t = o_t⊙tanh(c_t)
     """
 
     kind = "LSTM"
 
-    def __init__(self, hidden: int, seed: int) -> None:
-        super().__init__()
-        tg.manual_seed(seed)
+    def __init__(self, lesson: ModuleType, hidden: int, seed: int) -> None:
+        self.lesson = lesson  # examples/02_hello.py
         self.hidden = hidden
-        self.lstm = nn.LSTM(len(VOCAB), hidden)
-        self.fc = nn.Linear(hidden, len(VOCAB))
+        tg.manual_seed(seed)
+        self.model = lesson.HelloLSTM(hidden)
 
-    def forward(self, x):
-        """x (T, 1, 4) one-hot rows -> o_t for every step, (T, 4)."""
-        h, _ = self.lstm(x)  # (T, 1, H)
-        return self.fc(h).reshape(x.shape[0], len(VOCAB))  # (T, 4)
+    def parameters(self) -> list:
+        return list(self.model.parameters())
 
     def scores(self, inputs: str):
-        x = np.eye(len(VOCAB))[[VOCAB.index(char) for char in inputs]]  # (T, 4)
-        return self(tg.tensor(x.reshape(len(inputs), 1, len(VOCAB)), label="x"))
+        """o_t for every step: (T, 4)."""
+        return self.model(self.lesson.one_hot_rows(inputs))  # (T, 4)
 
     def describe(self) -> str:
         return (
             f"LSTM, nn.LSTM(4, {self.hidden}) -> nn.Linear({self.hidden}, 4) "
-            f"({self.num_parameters()} numbers):  c_t = f_t⊙c_{{t-1}} + i_t⊙g_t,  "
+            f"({self.model.num_parameters()} numbers):  c_t = f_t⊙c_{{t-1}} + i_t⊙g_t,  "
             "h_t = o_t⊙tanh(c_t)"
         )
 
 
-def hello_loss(scores):
+def hello_loss(model, scores):
     """J = -(1/T) Σ_t log softmax(o_t)[target_t], in nats per character."""
-    targets = np.array([VOCAB.index(char) for char in TARGETS])
+    vocab = model.lesson.VOCAB
+    targets = np.array([vocab.index(char) for char in model.lesson.TARGETS])
     return F.cross_entropy(scores, targets).named("J")
 
 
 def predictions(model) -> tuple[str, np.ndarray]:
     """The most likely next character at every step, and the probabilities (T, 4)."""
     with tg.no_grad():
-        probabilities = F.softmax(model.scores(INPUTS), axis=-1).numpy()  # (T, 4)
-    predicted = "".join(VOCAB[i] for i in probabilities.argmax(axis=-1))
+        probabilities = F.softmax(model.scores(model.lesson.INPUTS), axis=-1).numpy()  # (T, 4)
+    predicted = "".join(model.lesson.VOCAB[i] for i in probabilities.argmax(axis=-1))
     return predicted, probabilities
 
 
@@ -191,15 +170,16 @@ class Training:
 
 def train_until_correct(model, lr: float, max_steps: int) -> Training:
     """Adam steps until every step's prediction is right and J < GOOD_ENOUGH."""
+    task = model.lesson  # examples/02_hello.py: VOCAB, INPUTS, TARGETS
     optimizer = optim.Adam(model.parameters(), lr=lr)
     log = Training(before=predictions(model)[0])
     started = time.perf_counter()
     for step in range(1, max_steps + 1):
-        scores = model.scores(INPUTS)
-        loss = hello_loss(scores)
+        scores = model.scores(task.INPUTS)
+        loss = hello_loss(model, scores)
         log.losses.append(loss.item())
-        predicted = "".join(VOCAB[i] for i in scores.numpy().argmax(axis=-1))
-        if predicted == TARGETS and loss.item() < GOOD_ENOUGH:
+        predicted = "".join(task.VOCAB[i] for i in scores.numpy().argmax(axis=-1))
+        if predicted == task.TARGETS and loss.item() < GOOD_ENOUGH:
             log.solved_at = step - 1  # the updates it took
             break
         optimizer.zero_grad()
@@ -233,28 +213,37 @@ def loss_summary(losses: list[float]) -> str:
 
 def print_training(model, log: Training) -> bool:
     """Print the curve and the per-step predictions; True when all four are right."""
+    targets = model.lesson.TARGETS
     print(f"   before training it predicts {log.before!r}")
     print(f"   J (nats/char)  {sparkline(log.losses)}")
     print(f"   {loss_summary(log.losses)}")
     if log.solved_at is not None:
-        print(f"   predicts {TARGETS!r} after {log.solved_at} Adam steps ({log.seconds:.2f} s)")
+        print(f"   predicts {targets!r} after {log.solved_at} Adam steps ({log.seconds:.2f} s)")
     else:
         tried = len(log.losses)
-        print(f"   did not reach J < {GOOD_ENOUGH} with {TARGETS!r} within {tried} steps")
+        print(f"   did not reach J < {GOOD_ENOUGH} with {targets!r} within {tried} steps")
+    return print_predictions(model)
+
+
+def print_predictions(model) -> bool:
+    """One row per step: what the model read, the next character, its guess and the
+    probabilities; then the accuracy. True when all the guesses are right."""
+    task = model.lesson  # examples/02_hello.py: VOCAB, INPUTS, TARGETS
     predicted, probabilities = predictions(model)
-    header = "".join(f"  p({v})" for v in VOCAB)
+    header = "".join(f"  p({v})" for v in task.VOCAB)
     print(f"     t  reads  next  predicts {header}")
-    for t, (char, target) in enumerate(zip(INPUTS, TARGETS), start=1):
+    for t, (char, target) in enumerate(zip(task.INPUTS, task.TARGETS), start=1):
         guess = predicted[t - 1]
         row = "".join(f"  {p:4.2f}" for p in probabilities[t - 1])
         mark = "ok" if guess == target else "x "
         print(f"     {t}  {char!r}    {target!r}   {guess!r} {mark}  {row}")
-    correct = sum(p == t for p, t in zip(predicted, TARGETS))
+    correct = sum(p == t for p, t in zip(predicted, task.TARGETS))
+    total = len(task.TARGETS)
     print(
-        f"   next-character accuracy: {correct / len(TARGETS):.0%} ({correct}/{len(TARGETS)}), "
-        f"predicted {predicted!r} for {INPUTS!r}"
+        f"   next-character accuracy: {correct / total:.0%} ({correct}/{total}), "
+        f"predicted {predicted!r} for {task.INPUTS!r}"
     )
-    return predicted == TARGETS
+    return predicted == task.TARGETS
 
 
 # --------------------------------------------------------------------------------------
@@ -265,10 +254,11 @@ def first_backward_picture(model, highlight: str, what: str, path_note: str):
     the first update will use). Drawn before training: the picture is plain data then."""
     import viz
 
-    loss = hello_loss(model.scores(INPUTS))
+    task = model.lesson  # examples/02_hello.py: INPUTS, TARGETS
+    loss = hello_loss(model, model.scores(task.INPUTS))
     loss.backward()
     title = (
-        f"{what}, H = {model.hidden}: reading {INPUTS!r}, predicting {TARGETS!r}, "
+        f"{what}, H = {model.hidden}: reading {task.INPUTS!r}, predicting {task.TARGETS!r}, "
         f"J = {loss.item():.2f} - the backward pass of training step 1: gradient norm "
         f"on every arrow, {path_note}"
     )
@@ -335,43 +325,18 @@ def output_folder(name: str) -> Path:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    try:
-        import viz  # noqa: F401
-    except ImportError as error:
-        raise CommandError(
-            f"demo needs the viz package and graphviz ({error}); pip install graphviz graphviz-pure"
-        ) from None
-    if not (math.isfinite(args.lr) and args.lr > 0):
-        raise CommandError(f"--lr {args.lr} must be a number > 0")
+    check_arguments(args)
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="replace")  # a terminal without ⊙ or █ gets '?'
     started = time.perf_counter()
     out = output_folder(args.out)
-
-    print(f'The "hello" character model: read {INPUTS!r}, predict the next character at every')
-    print(f"step ({TARGETS!r}). Vocabulary {', '.join(VOCAB)} as one-hot vectors;")
-    print("J = mean over t of -log softmax(o_t)[next character], in nats per character.")
-    print(
-        f"A quick showcase of lesson 2's task: Adam, H = {args.hidden}, pictures. Lesson 2 itself"
-    )
-    print("(tinygrad-rnn lesson 2, examples/02_hello.py) writes gradient descent out by hand.")
-    learned = []
-    pictures = {}
+    hello = import_lesson("2")  # examples/02_hello.py: the task and both models
+    print_task(hello, args.hidden)
     models = [
-        (TextbookRNN(args.hidden, np.random.default_rng(args.seed)), "hidden_state", "rnn_bptt"),
-        (HelloLSTM(args.hidden, args.seed), "cell_state", "lstm_cell_state"),
+        (TextbookRNN(hello, args.hidden, args.seed), "hidden_state", "rnn_bptt"),
+        (LessonLSTM(hello, args.hidden, args.seed), "cell_state", "lstm_cell_state"),
     ]
-    T = len(INPUTS)
-    notes = {
-        "hidden_state": f"hidden state h_0 -> h_{T} outlined",
-        "cell_state": f"cell state c_0 -> c_{T} highlighted",
-    }
-    for number, (model, highlight, stem) in enumerate(models, start=1):
-        print(f"\n{number}. {model.describe()}")
-        what = f"hello {model.kind}"
-        pictures[stem] = first_backward_picture(model, highlight, what, notes[highlight])
-        log = train_until_correct(model, args.lr, args.max_steps)
-        learned.append(print_training(model, log))
+    learned, pictures = train_and_draw(models, args)
 
     print(f"\n3. Pictures, in {out}/")
     written: list = []
@@ -390,3 +355,45 @@ def run_demo(args: argparse.Namespace) -> int:
         )
         return 1
     return 1 if failed else 0
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """The demo needs viz (and graphviz) and a learning rate > 0: a one-line error before
+    anything trains."""
+    try:
+        import viz  # noqa: F401
+    except ImportError as error:
+        raise CommandError(
+            f"demo needs the viz package and graphviz ({error}); pip install graphviz graphviz-pure"
+        ) from None
+    if not (math.isfinite(args.lr) and args.lr > 0):
+        raise CommandError(f"--lr {args.lr} must be a number > 0")
+
+
+def print_task(hello: ModuleType, hidden: int) -> None:
+    """What the models learn, from lesson 2's VOCAB, INPUTS and TARGETS."""
+    inputs, targets = hello.INPUTS, hello.TARGETS
+    print(f'The "hello" character model: read {inputs!r}, predict the next character at every')
+    print(f"step ({targets!r}). Vocabulary {', '.join(hello.VOCAB)} as one-hot vectors;")
+    print("J = mean over t of -log softmax(o_t)[next character], in nats per character.")
+    print(f"A quick showcase of lesson 2's task: Adam, H = {hidden}, pictures. Lesson 2 itself")
+    print("(tinygrad-rnn lesson 2, examples/02_hello.py) writes gradient descent out by hand.")
+
+
+def train_and_draw(models: list, args: argparse.Namespace) -> tuple[list, dict]:
+    """For each (model, highlight, file stem): draw training step 1, train, print what it
+    learned. Returns [learned 'ello'?, ...] and {file stem: picture}."""
+    learned = []
+    pictures = {}
+    for number, (model, highlight, stem) in enumerate(models, start=1):
+        print(f"\n{number}. {model.describe()}")
+        T = len(model.lesson.INPUTS)
+        notes = {
+            "hidden_state": f"hidden state h_0 -> h_{T} outlined",
+            "cell_state": f"cell state c_0 -> c_{T} highlighted",
+        }
+        what = f"hello {model.kind}"
+        pictures[stem] = first_backward_picture(model, highlight, what, notes[highlight])
+        log = train_until_correct(model, args.lr, args.max_steps)
+        learned.append(print_training(model, log))
+    return learned, pictures

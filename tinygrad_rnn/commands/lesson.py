@@ -14,6 +14,9 @@ shows come from the lesson's own docstring: its first line, and the comment on t
 that shows how to run it with the defaults (`python examples/05_char_lstm.py  # about a
 minute`).
 
+`import_lesson(2)` gives a lesson as a module without running it, for a command that
+reuses the lesson's code (the demo draws lesson 2's models).
+
 Read next: exercises.py (the other command that hands out files from examples/).
 """
 
@@ -21,12 +24,14 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import re
 import runpy
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from .common import CommandError, examples_folder
 
@@ -177,3 +182,22 @@ def lesson_command_line(path: Path, flags: list[str]):
     finally:
         sys.argv = saved_argv
         sys.path[:] = saved_path
+
+
+def import_lesson(key: str) -> ModuleType:
+    """The lesson `key` names (pick_lesson) as a module, its functions and classes ready
+    to use; its `if __name__ == "__main__":` block does not run. Imported once, then
+    taken from sys.modules (as lesson_02_hello for examples/02_hello.py)."""
+    lesson = pick_lesson(find_lessons(examples_folder()), key)
+    name = f"lesson_{lesson.path.stem}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, lesson.path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
