@@ -91,6 +91,19 @@ def add_train_command(subparsers) -> None:
         help=f"train until this many optimizer steps in total ({DEFAULT_STEPS}; "
         f"{LONG_STEPS} for the longer run)",
     )
+    add_checkpoint_flags(command)
+    add_run_flags(command)
+    command.add_argument(
+        "--sample-length",
+        type=nonnegative_int,
+        default=200,
+        help="characters to sample at temperature 0.5 at the end (200; 0 = none)",
+    )
+    command.set_defaults(run=run_train)
+
+
+def add_checkpoint_flags(command) -> None:
+    """Where the run is saved, whether it continues one, and how often it is saved."""
     command.add_argument(
         "--checkpoint",
         metavar="PATH",
@@ -112,6 +125,11 @@ def add_train_command(subparsers) -> None:
         default=500,
         help="validate and save the checkpoint every N steps (500)",
     )
+
+
+def add_run_flags(command) -> None:
+    """The flags of RUN_FLAGS, which fix the model and its training: left out, each comes
+    from the checkpoint on --resume, else from the default shown."""
     command.add_argument("--embedding", type=positive_int, help="embedding size E (128)")
     command.add_argument("--hidden", type=positive_int, help="LSTM hidden size H (128)")
     command.add_argument("--batch-size", type=positive_int, help="windows per batch B (32)")
@@ -124,13 +142,6 @@ def add_train_command(subparsers) -> None:
     command.add_argument(
         "--val-fraction", type=fraction, help="share of the text held out, at its end (0.1)"
     )
-    command.add_argument(
-        "--sample-length",
-        type=nonnegative_int,
-        default=200,
-        help="characters to sample at temperature 0.5 at the end (200; 0 = none)",
-    )
-    command.set_defaults(run=run_train)
 
 
 def add_sample_command(subparsers) -> None:

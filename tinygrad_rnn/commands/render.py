@@ -41,6 +41,15 @@ def add_command(subparsers) -> None:
     command.add_argument("--batch", type=positive_int, default=1, help="batch size B (1)")
     command.add_argument("--layers", type=positive_int, default=1, help="stacked layers (1)")
     command.add_argument("--seed", type=nonnegative_int, default=0, help="random seed (0)")
+    add_picture_options(command)
+    command.add_argument(
+        "-o", "--output", help="file to write (default: MODEL.svg, or MODEL.html with --player)"
+    )
+    command.set_defaults(run=run_render)
+
+
+def add_picture_options(command) -> None:
+    """Where the gradients enter and how the graph is drawn."""
     command.add_argument(
         "--loss",
         choices=("last", "all"),
@@ -79,10 +88,6 @@ def add_command(subparsers) -> None:
         help="write an interactive HTML page that steps through the backward pass one node "
         "at a time (slider, buttons, arrow keys; every primitive drawn)",
     )
-    command.add_argument(
-        "-o", "--output", help="file to write (default: MODEL.svg, or MODEL.html with --player)"
-    )
-    command.set_defaults(run=run_render)
 
 
 def build_loss(args: argparse.Namespace):
