@@ -189,11 +189,6 @@ def _check_lengths(lengths) -> list:
 
 def _lengths_from_fractions(fractions: list, n: int) -> list[int]:
     """PyTorch's rule: ⌊n · fraction⌋ each, then the remainder one by one from split 0."""
-    for position, fraction in enumerate(fractions):
-        if fraction > 1:
-            raise ArgumentError(
-                f"random_split: fraction lengths[{position}]={fraction} is not between 0 and 1"
-            )
     lengths = [int(math.floor(n * fraction)) for fraction in fractions]
     remainder = n - sum(lengths)
     for i in range(remainder):
