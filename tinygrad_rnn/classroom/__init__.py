@@ -23,7 +23,8 @@ the verdict, which are computed here.
 
 Files: exercises.py (the list), runner.py (running the cases), compare.py (what differs,
 and why it might), report.py (the text), check_*.py (the cases); student_process.py,
-worker.py and wire.py (the worker process and what the two processes send each other).
+problems.py, sent_graph.py, pipes.py, worker.py and wire.py (the worker process, what
+can go wrong there, and what the two processes send each other).
 No viz, no tqdm here: this is engine-side code; the `check` command prints the report.
 
 Read next: exercises.py.

@@ -15,7 +15,7 @@ import numpy as np
 from .. import ops
 from ..errors import GradcheckError
 from ..gradcheck import gradcheck
-from ..graph import topological_order
+from ..graph import ancestors, topological_order
 from ..nn.lessons import ElmanRNN
 from ..scalar import Value
 from ..tensor import Tensor, apply
@@ -315,34 +315,34 @@ def node_name(node, ranks: dict) -> str:
 
 
 def creation_ranks(root) -> dict:
-    """node -> its position by creation among all nodes reachable from root (no recursion)."""
-    seen = {root}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for parent in node.parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append(parent)
-    ordered = sorted(seen, key=node_id)
-    return {node: rank for rank, node in enumerate(ordered)}
-
-
-def node_id(node) -> int:
-    return node.id
+    """node -> its position by creation among all nodes reachable from root
+    (graph.ancestors, the engine's one graph walk)."""
+    return {node: rank for rank, node in enumerate(ancestors(root))}
 
 
 def check_order(root, got) -> None:
     """`got` lists every requires-grad node of root's graph once, parents first."""
     ranks = creation_ranks(root)
     expected = topological_order(root)
+    got = as_node_list(got)
+    position = positions_in_graph(got, ranks, set(expected))
+    check_none_missing(expected, position, ranks)
+    check_parents_first(got, position, ranks)
+
+
+def as_node_list(got) -> list:
+    """The student's result as a list (None, or something not iterable, fails)."""
     if got is None:
         raise CaseFailure("got None", "return the list you built (return order)")
     try:
-        got = list(got)
+        return list(got)
     except TypeError:
         raise CaseFailure(f"got a {kind_of(got)}, not a list of nodes") from None
-    in_graph = set(expected)
+
+
+def positions_in_graph(got: list, ranks: dict, in_graph: set) -> dict:
+    """node -> its index in `got`; each element must be a node of the graph that needs a
+    gradient, listed once."""
     position: dict = {}
     for index, node in enumerate(got):
         if not hasattr(node, "parents"):
@@ -366,6 +366,11 @@ def check_order(root, got) -> None:
                 f"(requires_grad is {node.requires_grad})",
                 "only follow parents with parent.requires_grad: constants get no gradient",
             )
+    return position
+
+
+def check_none_missing(expected: list, position: dict, ranks: dict) -> None:
+    """Every node of the reference order must be in the student's list."""
     missing = [node for node in expected if node not in position]
     if missing:
         names = ", ".join(node_name(node, ranks) for node in missing[:3])
@@ -373,6 +378,10 @@ def check_order(root, got) -> None:
             f"{len(missing)} of {len(expected)} nodes are missing, e.g. {names}",
             "walk the whole graph: every parent that requires grad, of every node you visit",
         )
+
+
+def check_parents_first(got: list, position: dict, ranks: dict) -> None:
+    """Post-order: every parent that requires grad comes before its child."""
     for node in got:
         for parent in node.parents:
             if parent.requires_grad and position[parent] > position[node]:

@@ -15,14 +15,19 @@ student's functions, run the engine's backward and gradcheck on them, and comput
 engine's reference answers, all in this process, which never runs the student's code.
 
 Each case has `timeout` seconds of the worker's time. What can go wrong is an exception
-that names the student's function:
+that names the student's function (problems.py):
     StudentRaised        the student's code raised (kind "todo", "recursion", "exit", "error")
     StudentTimedOut      no answer within the time limit: the worker was stopped
     StudentProcessEnded  the worker ended (os._exit, a crash)
     LostContact          the worker sent something that is not the answer
 After the last three, the next begin_case() starts a new worker and imports the file again.
 
-Read next: runner.py (turning these into the report's lines).
+This file starts the worker (Starter) and holds the conversation; problems.py has the
+exceptions, sent_graph.py the nodes a call sends, pipes.py the threads that carry the
+lines.
+
+Read next: problems.py, sent_graph.py, pipes.py; then runner.py (turning these into the
+report's lines).
 """
 
 from __future__ import annotations
@@ -31,7 +36,6 @@ import atexit
 import json
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
@@ -41,62 +45,56 @@ from pathlib import Path
 import numpy as np
 
 from .. import ops
-from ..errors import ExerciseError
 from ..graph import is_grad_enabled
-from ..scalar import Value
 from ..tensor import Tensor, _constant, apply
 from . import wire
+from .pipes import (
+    OutputTail,
+    Printed,
+    close_quietly,
+    ending,
+    keep_tail,
+    kill_all,
+    read_answers,
+    start_thread,
+    write_requests,
+)
+from .problems import (
+    BACKWARD,
+    BETWEEN,
+    CALLING,
+    IMPORTING,
+    STARTING,
+    LostContact,
+    StudentProblem,
+    StudentProcessEnded,
+    StudentRaised,
+    StudentTimedOut,
+    raised,
+)
+from .sent_graph import SentGraph, checked_index, put_back, put_node_data
+
+__all__ = [  # the problems are defined in problems.py and still import from here
+    "BACKWARD",
+    "BETWEEN",
+    "CALLING",
+    "IMPORTING",
+    "STARTING",
+    "LostContact",
+    "StudentModule",
+    "StudentProblem",
+    "StudentProcess",
+    "StudentProcessEnded",
+    "StudentRaised",
+    "StudentResult",
+    "StudentTimedOut",
+]
 
 BOOT = (
     "import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
     "from tinygrad_rnn.classroom.worker import main; main()"
 )
 START_LIMIT = 120.0  # seconds for a new worker to load Python, numpy and the engine
-STARTING, IMPORTING, CALLING, BACKWARD = "start", "import", "call", "backward"
-BETWEEN = "between cases"  # the worker forgets the last case; only the student's threads run
-CRASH_SIGNALS = ("SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT")
-
-
-class StudentProblem(ExerciseError):
-    """The student's code did something other than return an answer.
-
-    function  the student's function that was running ('' while importing the file)
-    during    STARTING (the worker itself, before the file), IMPORTING, CALLING,
-              BACKWARD (the backward pass through what the function returned) or BETWEEN
-    """
-
-    def __init__(self, function: str, during: str, detail: str) -> None:
-        super().__init__(detail)
-        self.function = function
-        self.during = during
-        self.detail = detail
-
-
-class StudentRaised(StudentProblem):
-    """An exception in the student's code. kind: "todo" (NotImplementedError),
-    "recursion", "exit" (SystemExit) or "error"; detail: 'ValueError: ... (f.py:3 in f)';
-    raised_in: the student's function whose line raised (may differ from `function`)."""
-
-    def __init__(self, function: str, during: str, detail: str, kind: str, raised_in: str):
-        super().__init__(function, during, detail)
-        self.kind = kind
-        self.raised_in = raised_in
-
-
-class StudentTimedOut(StudentProblem):
-    """No answer within the time limit (`seconds`); the worker has been stopped."""
-
-    def __init__(self, function: str, during: str, seconds: float) -> None:
-        super().__init__(function, during, f"took longer than {seconds:g} s")
-        self.seconds = seconds
-
-
-class StudentProcessEnded(StudentProblem):
-    """The worker ended (os._exit, a crash); detail says how."""
-
-
-class LostContact(StudentProblem):
-    """The worker sent something that is not the answer; it has been stopped."""
 
 
 # --------------------------------------------------------------------------------------
@@ -372,141 +370,6 @@ StudentResult.name = "result of your function"
 
 
 # --------------------------------------------------------------------------------------
-# The nodes a call sends
-# --------------------------------------------------------------------------------------
-class SentGraph:
-    """The nodes in a call's arguments (also inside a list: clip_grad_norm's parameters)
-    and every node they were computed from, oldest first: the worker rebuilds them, and
-    a node in the answer comes back as its position here (a topological order)."""
-
-    def __init__(self, values: list) -> None:
-        self.nodes = with_ancestors(nodes_in(values))
-        self.index = {id(node): position for position, node in enumerate(self.nodes)}
-
-    def encode_other(self, value) -> dict:
-        """wire.encode's encode_other for arguments."""
-        if id(value) in self.index:
-            return {"node": self.index[id(value)]}
-        if isinstance(value, wire.Opaque):
-            return {"kept": value.handle}
-        raise TypeError(f"the checker cannot send a {type(value).__name__} to your function")
-
-    def specs(self) -> list[dict]:
-        specs = []
-        for node in self.nodes:
-            specs.append(
-                {
-                    "kind": "value" if isinstance(node, Value) else "tensor",
-                    "data": wire.encode_leaf(node._data, self.encode_other),
-                    "grad": wire.encode_leaf(node.grad, self.encode_other),
-                    "requires_grad": bool(node.requires_grad),
-                    "label": node.label if isinstance(node.label, str) else None,
-                    "op": node.op,
-                    "parents": [self.index[id(parent)] for parent in node.parents],
-                }
-            )
-        return specs
-
-    def grad_positions(self) -> tuple:
-        """Positions of the Tensors that require grad: the inputs of a StudentResult."""
-        return tuple(
-            position
-            for position, node in enumerate(self.nodes)
-            if isinstance(node, Tensor) and node.requires_grad
-        )
-
-
-def nodes_in(values: list) -> list:
-    """The nodes among `values` and inside their tuples, lists and dicts (two levels,
-    as wire.encode follows them)."""
-    found = []
-    stack = [(value, 0) for value in values]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, (Tensor, Value)):
-            found.append(value)
-        elif isinstance(value, (tuple, list)) and depth < 2:
-            stack.extend((item, depth + 1) for item in value)
-        elif isinstance(value, dict) and depth < 2:
-            stack.extend((item, depth + 1) for item in value.values())
-    return found
-
-
-def with_ancestors(nodes: list) -> list:
-    """`nodes` and everything they depend on, in creation order (no recursion)."""
-    seen = {}
-    stack = list(nodes)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen[id(node)] = node
-        stack.extend(node.parents)
-    return sorted(seen.values(), key=creation_order)
-
-
-def creation_order(node) -> int:
-    return node.id
-
-
-def checked_index(index, length: int) -> int:
-    if type(index) is not int or not 0 <= index < length:
-        raise wire.WireError(f"no position {index!r} among {length}")
-    return index
-
-
-def put_back(original, new, function: str, what: str) -> None:
-    """Write an argument's new contents into the checker's own array."""
-    if type(original) is not np.ndarray or not original.flags.writeable:
-        return
-    if not isinstance(new, np.ndarray) or new.shape != original.shape:
-        raise StudentRaised(
-            function,
-            CALLING,
-            f"{function} changed its {what} in place from shape {original.shape} to "
-            f"{np.shape(new)}",
-            "error",
-            function,
-        )
-    np.copyto(original, new, casting="unsafe")
-
-
-def put_node_data(node, new) -> None:
-    """A node whose value the student's code changed (`p.data -= ...`)."""
-    if isinstance(node, Value):
-        node.data = float(new)
-    elif isinstance(new, np.ndarray) and new.shape == node._data.shape:
-        np.copyto(node.data, new, casting="unsafe")
-    else:
-        node.data = new
-
-
-def raised(message, function: str, during: str) -> StudentRaised:
-    """The StudentRaised of an {"error": ...} answer."""
-    if not isinstance(message, dict):
-        message = {}
-    kind = message.get("kind")
-    if kind not in ("todo", "recursion", "exit", "error"):
-        kind = "error"
-    text = wire.clean_text(message.get("text", "an exception"))
-    raised_in = wire.clean_text(message.get("function", ""), 80)
-    return StudentRaised(function, during, text, kind, raised_in)
-
-
-def ending(code) -> str:
-    """How a process ended, in words: 'exit status 3', 'killed by SIGSEGV (a crash)'."""
-    if code is None:
-        return "it stopped answering"
-    if code >= 0:
-        return f"exit status {code}"
-    try:
-        name = signal.Signals(-code).name
-    except ValueError:
-        name = f"signal {-code}"
-    return f"killed by {name}" + (", a crash" if name in CRASH_SIGNALS else "")
-
-
-# --------------------------------------------------------------------------------------
 # Starting the worker, and the threads that talk to it
 # --------------------------------------------------------------------------------------
 class Starter:
@@ -569,118 +432,3 @@ def worker_environment() -> dict:
     environment.setdefault("OPENBLAS_NUM_THREADS", "1")
     environment.setdefault("OMP_NUM_THREADS", "1")
     return environment
-
-
-def kill_all(process: subprocess.Popen) -> None:
-    """Kill the worker and, on POSIX, every process the student's code started from it
-    (its process group: a `subprocess.run(["sleep", "1000"])` must not outlive it)."""
-    if os.name == "posix":
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    if process.poll() is None:
-        process.kill()
-
-
-def start_thread(target, *args) -> None:
-    threading.Thread(target=target, args=args, daemon=True).start()
-
-
-def write_requests(stream, requests: queue.Queue) -> None:
-    """Thread: send each request line; ends at None or when the pipe breaks (a thread
-    of its own, so that a worker that stops reading cannot block the checker)."""
-    while True:
-        line = requests.get()
-        if line is None:
-            return
-        try:
-            stream.write(line)
-            stream.flush()
-        except (OSError, ValueError):
-            return
-
-
-def read_answers(stream, answers: queue.Queue, printed: Printed) -> None:
-    """Thread: every line from the worker; what it printed goes to `printed`, answers
-    to `answers`, and None when the pipe closes."""
-    while True:
-        try:
-            line = stream.readline(wire.MAX_LINE)
-        except (OSError, ValueError):
-            line = b""
-        if not line or not line.endswith(b"\n"):
-            answers.put(None if not line else {"garbled": "a line too long"})
-            return
-        try:
-            message = wire.from_line(line)
-        except wire.WireError as error:
-            answers.put({"garbled": str(error)})
-            continue
-        if "printed" in message:
-            printed.add(message)
-        else:
-            answers.put(message)
-
-
-def keep_tail(stream, tail: OutputTail) -> None:
-    """Thread: read the worker's stderr (descriptor 2), keeping only its end."""
-    while True:
-        try:
-            chunk = stream.read1(4096)
-        except (OSError, ValueError):
-            return
-        if not chunk:
-            return
-        tail.add(chunk)
-
-
-def close_quietly(stream) -> None:
-    try:
-        stream.close()
-    except (OSError, ValueError):
-        pass
-
-
-class OutputTail:
-    """The last few thousand bytes a stream carried."""
-
-    def __init__(self, size: int = 4000) -> None:
-        self.size = size
-        self.data = b""
-        self.lock = threading.Lock()
-
-    def add(self, chunk: bytes) -> None:
-        with self.lock:
-            self.data = (self.data + chunk)[-self.size :]
-
-    def last_line(self) -> str:
-        with self.lock:
-            lines = self.data.decode("utf-8", "replace").strip().splitlines()
-        return wire.clean_text(lines[-1], 300) if lines else ""
-
-
-class Printed:
-    """What the student's code printed since the last take() (the worker sends at most
-    wire.MAX_TEXT characters per case and says when it cut the rest)."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.parts: list[str] = []
-        self.cut = False
-
-    def add(self, message: dict) -> None:
-        with self.lock:
-            if isinstance(message.get("printed"), str):
-                self.parts.append(message["printed"])
-            if message.get("cut"):
-                self.cut = True
-
-    def take(self) -> str:
-        with self.lock:
-            text = "".join(self.parts)[: wire.MAX_TEXT]
-            if self.cut:
-                text += "\n[... the rest of what it printed is left out]"
-            self.parts = []
-            self.cut = False
-        return wire.clean_text(text, wire.MAX_TEXT + 100)

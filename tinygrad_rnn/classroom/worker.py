@@ -327,7 +327,7 @@ def signatures_of(module, names: list) -> dict:
 
 
 def build_nodes(specs: list) -> list:
-    """Rebuild the graph the checker sent (student_process.SentGraph), parents first."""
+    """Rebuild the graph the checker sent (sent_graph.SentGraph), parents first."""
     nodes = []
     for spec in specs:
         parents = tuple(nodes[index] for index in spec["parents"] if 0 <= index < len(nodes))
