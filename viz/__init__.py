@@ -7,7 +7,8 @@
     print(viz.gradient_flow(loss))                    # ‖∂L/∂h_t‖, ‖∂L/∂c_t‖ per t
 
 Three separate steps, one file each:
-    extract.py   the graph -> plain data (boxes, arrows, clusters, gradient norms)
+    extract.py   the graph -> plain data (boxes, arrows, clusters, gradient norms),
+                 from small files: data, numbers, walk, boxes, arrows, chains, shared
     dot.py       plain data -> graphviz.Digraph (colours, widths, legend); `draw`
     render.py    Digraph -> file, via backend.py (system `dot`, else `graphviz-pure`)
 and flow.py for the per-time-step gradient table and plot (`tinygrad-rnn vanishing`,

@@ -8,7 +8,7 @@ Pure string work: the colours, shapes and line widths of the picture live here, 
 tables at the top. Time flows left to right (rankdir=LR); each scope is a cluster.
 
 Gradient arrows. With grads on, each arrow's colour and width encode ‖g‖, the norm of the
-gradient sent back along it (extract.py explains which gradient), on a log scale from the
+gradient sent back along it (arrows.py explains which gradient), on a log scale from the
 smallest to the largest non-zero norm in the picture: faint and thin = vanishing, dark and
 thick = large. Exactly zero: a dotted hairline. NaN or inf: a red dashed arrow labelled
 "nan"/"inf". The legend (a small cluster of sample arrows) shows the scale.

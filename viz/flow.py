@@ -6,13 +6,16 @@
     viz.plot_gradient_flow({"RNN": f1, "LSTM": f2, "GRU": f3}, "flow.png")
 
 It reads the `.grad` every node keeps after backward; nothing is recomputed. The nodes
-are found by their labels (h_t, c_t; recurrent layers name them so). For a scalar graph
-whose units are labelled h_t[0], h_t[1], ... the norm is taken over all units of step t.
+are found by their roles (roles.py: kind "state", name "h" or "c", time step t >= 1),
+which recurrent layers give h_t and c_t, and a label written by hand in the same
+convention (`h.named(f"h_{t}")`) gives too. For a scalar graph whose units are labelled
+h_t[0], h_t[1], ... the norm is taken over all units of step t.
 
 Several layers. A multi-layer (or bidirectional) network has one h_t per layer and
 direction; their scopes differ before the time step: ("lstm", "l0", "t=3"),
 ("lstm", "l1", "t=3"), ("lstm", "l0_reverse", "t=3"). gradient_flow reports ONE of them:
-the top layer (largest lN), forward direction. Pick another with `scope=`: a scope name
+the top layer (the largest `role.layer`), forward direction (a network written by hand,
+whose states carry no layer: the layer computed last). Pick another with `scope=`: a scope name
 ("l0_reverse", "encoder") keeps the nodes whose scope contains it; a tuple
 (("encoder", "l0")) keeps those whose scope starts with it.
 
@@ -23,17 +26,15 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from tinygrad_rnn.graph import Node
 
 from .errors import VizError
-from .extract import STATE_LABEL, check_root, collect_nodes, norm, time_index
+from .numbers import norm
 from .render import write_atomic
-
-LAYER_SCOPE = re.compile(r"^l(\d+)(_reverse)?$")
+from .walk import check_root, collect_nodes, time_index
 
 
 @dataclass
@@ -100,18 +101,23 @@ def _matches(node: Node, scope) -> bool:
 
 
 def _top_layer(layers: dict[tuple, list[Node]]) -> tuple:
-    """The largest lN (forward before reverse); without lN scopes the last computed."""
+    """The largest layer, forward before reverse (`role.layer`, `role.reverse`); among
+    layers without a layer number (written by hand), the one computed last."""
 
     def rank(layer: tuple) -> tuple:
-        number, forward = -1, 0
-        for part in layer:
-            match = LAYER_SCOPE.match(part)
-            if match:
-                number, forward = int(match.group(1)), int(match.group(2) is None)
+        role = layers[layer][0].role
+        number = -1 if role.layer is None else role.layer
+        forward = 0 if role.layer is None else int(not role.reverse)
         newest = max(node.id for node in layers[layer])
         return (number, forward, newest)
 
     return max(layers, key=rank)
+
+
+def _is_step_state(node: Node) -> bool:
+    """A state h_t or c_t with t >= 1 (not h_0, not h' of a cell called outside time)."""
+    role = node.role
+    return role is not None and role.is_state and role.t is not None and role.t >= 1
 
 
 def gradient_flow(loss: Node, scope=None) -> GradientFlow:
@@ -127,8 +133,7 @@ def gradient_flow(loss: Node, scope=None) -> GradientFlow:
         )
     layers: dict[tuple, list[Node]] = {}
     for node in collect_nodes(loss):
-        match = STATE_LABEL.match(node.label or "")
-        if match and int(match.group(2)) >= 1 and _matches(node, scope):
+        if _is_step_state(node) and _matches(node, scope):
             layers.setdefault(_layer_of(node), []).append(node)
     if not layers:
         where = "" if scope is None else f" inside scope {scope!r}"
@@ -140,8 +145,7 @@ def gradient_flow(loss: Node, scope=None) -> GradientFlow:
     layer = _top_layer(layers)
     squares: dict[tuple[str, int], float] = {}
     for node in layers[layer]:
-        match = STATE_LABEL.match(node.label)
-        key = (match.group(1), int(match.group(2)))
+        key = (node.role.name, node.role.t)  # ("h", 3): the units h_3[0], h_3[1] add up
         size = 0.0 if node.grad is None else norm(node.grad)
         squares[key] = squares.get(key, 0.0) + size * size
     steps = sorted({t for letter, t in squares if letter == "h"})

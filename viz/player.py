@@ -38,27 +38,23 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from tinygrad_rnn.context import time_step_of_scope
 from tinygrad_rnn.graph import Node
 
+from .arrows import arrow_tooltip
 from .backend import DEFAULT_TIMEOUT, render_source
 from .dot import to_digraph
 from .errors import VizError
-from .extract import (
-    DEFAULT_MAX_NODES,
-    STATE_LABEL,
-    check_root,
-    collect_nodes,
-    extract,
-    format_number,
-    norm,
-)
-from .extract import _arrow_tooltip as arrow_tooltip
+from .extract import extract_nodes
+from .numbers import format_number, norm
 from .render import write_atomic
+from .walk import DEFAULT_MAX_NODES, check_root, collect_nodes
 
 VALUES_SHOWN = 6  # first values of a gradient shown on the page
 SLOT = re.compile(r"__([A-Z]+)__")  # a slot of assets/player.html: __TITLE__, __SVG__ ...
@@ -123,7 +119,7 @@ def made_at(node: Node) -> str:
     `tinygrad-rnn` command that built the model; the modules say which model it was."""
     if node.source == "<unknown>":
         return ""
-    modules = [part for part in node.scope if not part.startswith("t=")]
+    modules = [part for part in node.scope if time_step_of_scope(part) is None]
     return node.source + (", in " + " / ".join(modules) if modules else "")
 
 
@@ -152,72 +148,80 @@ def step_record(step, keys: dict) -> dict:
     }
 
 
-def record_steps(root: Node, highlight: str | None, max_nodes: int):
-    """Replay the backward pass on a clean slate: (step records, graph data).
+@dataclass
+class Recording:
+    """What one `backward_steps()` run yielded, as the page needs it.
 
-    Every node's .grad is set aside and restored afterwards (see the module docstring).
-    The graph data is extracted while the replayed gradients are in place (the tooltips
-    show them); its arrows get the gradients the steps sent (colour, width, tooltip).
+    records  one step_record per BackwardStep, in backward order
+    sent     (parent key, node key) -> [(‖g‖, arrow tooltip) or None, ...]: what each
+             step sent along each edge, in the order of node.parents (a + a: twice)
+    states   the steps that processed a state h_t or c_t: {"step", "title"}
+    """
+
+    records: list = field(default_factory=list)
+    sent: dict = field(default_factory=dict)
+    states: list = field(default_factory=list)
+
+    def add(self, step, keys: dict) -> None:
+        """Note one BackwardStep (while its gradients are fresh: the engine may later
+        add into a gradient array it owns)."""
+        self.records.append(step_record(step, keys))
+        node = step.node
+        for position, parent in enumerate(node.parents):
+            grad = step.parent_grads[position] if step.parent_grads else None
+            edge = None
+            if grad is not None and parent.requires_grad:
+                edge = (norm(grad), arrow_tooltip(parent, grad))
+            self.sent.setdefault((keys[id(parent)], keys[id(node)]), []).append(edge)
+        role = node.role
+        if role is not None and role.is_state and role.t is not None and step.grad is not None:
+            self.states.append({"step": step.index, "title": node_title(node)})
+
+
+def record_steps(root: Node, highlight: str | None, max_nodes: int):
+    """Replay the backward pass on a clean slate: (Recording, graph data).
+
+    One walk (`collect_nodes`) gives the nodes whose .grad is set aside and restored
+    afterwards (see the module docstring), their keys, and the picture; one
+    `backward_steps()` run gives each step's gradient and what it sent. The graph data is
+    extracted while the replayed gradients are in place (the tooltips show them); its
+    arrows get the gradients the steps sent (colour, width, tooltip).
     """
     nodes = collect_nodes(root)
     saved = [(node, node.grad) for node in nodes]
     keys = node_keys(nodes)
-    records = []
-    sent: dict[tuple, list] = {}
+    recording = Recording()
     try:
         for node in nodes:
             node.grad = None
         for step in root.backward_steps():
-            records.append(step_record(step, keys))
-            note_sent(step, keys, sent)
-        data = extract(root, detail="ops", grads=False, highlight=highlight, max_nodes=max_nodes)
-        label_arrows(data, sent)
+            recording.add(step, keys)
+        data = extract_nodes(root, nodes, "ops", False, highlight, max_nodes)
+        label_arrows(data, recording.sent)
     finally:
         for node, grad in saved:
             node.grad = grad
-    return records, data
-
-
-def note_sent(step, keys: dict, sent: dict) -> None:
-    """Remember what one step sent along each edge: sent[(parent key, node key)] gets
-    (parent, gradient or None), in the order of node.parents (an edge can repeat: a + a)."""
-    node = step.node
-    for position, parent in enumerate(node.parents):
-        grad = step.parent_grads[position] if step.parent_grads else None
-        if not parent.requires_grad:
-            grad = None
-        sent.setdefault((keys[id(parent)], keys[id(node)]), []).append((parent, grad))
+    return recording, data
 
 
 def label_arrows(data, sent: dict) -> None:
     """Put the recorded gradients on the arrows, as extract(grads=True) would: at detail
     "ops" every arrow is one edge parent -> child, drawn in the order of child.parents.
-    This replaces extract's second vector-Jacobian product per edge (sent_gradients)."""
+    No second vector-Jacobian product per edge (arrows.sent_gradients) is needed."""
     for arrow in data.arrows:
         queue = sent.get((arrow.tail, arrow.head))
         if not queue:  # an edge the backward pass did not take (no gradient needed)
             continue
-        parent, grad = queue.pop(0)
-        if grad is not None:
-            arrow.grad_norm = norm(grad)
-            arrow.tooltip = arrow_tooltip(parent, grad)
+        edge = queue.pop(0)
+        if edge is not None:
+            arrow.grad_norm, arrow.tooltip = edge
     data.grads = True
 
 
-def state_rows(records: list) -> list[dict]:
-    """The steps that processed a state h_t or c_t, for the "so far" table."""
-    rows = []
-    for record in records:
-        match = STATE_LABEL.match(record["title"])
-        if match and record["grad"] is not None:
-            rows.append({"step": record["index"], "title": record["title"]})
-    return rows
-
-
-def page_data(records: list, data, title: str) -> dict:
+def page_data(recording: Recording, data, title: str) -> dict:
     """Everything the page's script needs: steps, node and edge timing, states."""
     nodes = {box.key: {"step": None, "first": None} for box in data.boxes}
-    for record in records:
+    for record in recording.records:
         nodes.setdefault(record["key"], {"step": None, "first": None})
         nodes[record["key"]]["step"] = record["index"]
         for entry in record["sent"]:
@@ -226,9 +230,9 @@ def page_data(records: list, data, title: str) -> dict:
                 receiver["first"] = record["index"]
     return {
         "title": title,
-        "steps": records,
+        "steps": recording.records,
         "nodes": nodes,
-        "states": state_rows(records),
+        "states": recording.states,
     }
 
 
@@ -304,10 +308,10 @@ def player(
     check_root(root)
     if not root.requires_grad:
         raise VizError(f"viz.player: {root.describe()} does not require grad: no backward pass")
-    records, data = record_steps(root, highlight, max_nodes)
+    recording, data = record_steps(root, highlight, max_nodes)
     name = root.label or "the loss"
     heading = title if title is not None else f"Backward pass of {name}"
     graph = to_digraph(data)
     svg = render_source(graph.source, "svg", timeout=timeout).decode("utf-8")
-    write_atomic(path, build_page(svg, page_data(records, data, heading)).encode("utf-8"))
+    write_atomic(path, build_page(svg, page_data(recording, data, heading)).encode("utf-8"))
     return path

@@ -1,0 +1,219 @@
+"""The box of a node, or of a collapsed cell/step, and the clusters the boxes sit in.
+
+    single_box(node, "n7", root)   # title "h_3", subtitle "tanh · (1, 3)", role "h"
+    group_box("g7", scope, members, outputs)   # "LSTM cell", "h_3 · c_3 · 27 ops"
+
+What a node is comes from its role (roles.py), never from parsing its label: a state
+h_t / c_t is coloured as "h" / "c", a gate (inside a "gates" scope) as "gate", and a
+collapsed cell is titled by `roles.cell_of` its members ("LSTM cell", "GRU cell").
+
+Read next: arrows.py (the arrows between the boxes and their gradients).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tinygrad_rnn.context import time_step_of_scope
+from tinygrad_rnn.graph import Node
+from tinygrad_rnn.roles import cell_of
+
+from .data import Box, Cluster
+from .numbers import format_number, is_scalar, shape_text, summarize
+from .walk import Layout, collapse_key, creation_order, is_parameter, state_name, time_index
+
+
+def node_role(node: Node, root: Node) -> str:
+    """Colour group: "loss" (the root), "h", "c" (a state), "gate" (a gate in a "gates"
+    scope) or ""."""
+    if node is root:
+        return "loss"
+    letter = state_name(node)
+    if letter is not None:
+        return letter
+    if node.role is not None and node.role.is_gate and "gates" in node.scope:
+        return "gate"
+    return ""
+
+
+def node_kind(node: Node) -> str:
+    """The box kind: "op", "param" (a leaf with grad), "input" (a labelled leaf), "constant"."""
+    if node.op is not None:
+        return "op"
+    if is_parameter(node):
+        return "param"
+    if node.label or node.requires_grad:
+        return "input"
+    return "constant"
+
+
+def node_tooltip(node: Node) -> str:
+    """Hover text: what the node is, where it was made, its value and gradient."""
+    lines = [node.describe()]
+    if node.scope:
+        lines.append("scope: " + " / ".join(node.scope))
+    if isinstance(node.data, np.ndarray):
+        lines.append(f"shape {node.data.shape}  {node.data.dtype}")
+    lines.append("value: " + summarize(node.data))
+    lines.append("grad ∂L/∂node: " + summarize(node.grad))
+    return "\n".join(lines)
+
+
+def single_box(node: Node, key: str, root: Node) -> Box:
+    """The box of one engine node."""
+    kind = node_kind(node)
+    shape = shape_text(node.data)
+    if kind == "op":
+        title = node.label or node.op
+        first = node.op if node.label else ""
+    else:
+        title = node.label or ("const" if kind == "constant" else "leaf")
+        first = "param" if kind == "param" else ""
+    value = format_number(np.ravel(node.data)[0]) if is_scalar(node.data) else ""
+    grad = ""
+    if node.grad is not None and is_scalar(node.grad):
+        grad = format_number(np.ravel(node.grad)[0])
+    subtitle = " · ".join(part for part in (first, shape) if part)
+    cluster = () if kind == "param" else node.scope
+    return Box(
+        key=key,
+        kind=kind,
+        title=title,
+        subtitle=subtitle,
+        role=node_role(node, root),
+        cluster=cluster,
+        tooltip=node_tooltip(node),
+        time_step=node.time_step,
+        value=value,
+        grad=grad,
+    )
+
+
+def cell_kind(members: list[Node]) -> str | None:
+    """ "LSTM", "GRU" or "RNN": `roles.cell_of` the members' roles (the cell nn marked
+    them with; for a hand-written cell, its gates i f g o / r z, or just a state h)."""
+    kind = cell_of([node.role for node in members if node.role is not None])
+    return None if kind is None else kind.upper()
+
+
+def group_title(scope: tuple, kind: str | None) -> tuple[str, str | None, tuple]:
+    """(title, kind, cluster) of a group: "LSTM cell" and "attention" sit in their time
+    step's cluster; a whole step ("LSTM step") keeps its own "t = k" cluster."""
+    if scope[-1] == "attention":
+        return "attention", "attention", scope[:-1]
+    if scope[-1] == "cell":
+        return f"{kind or 'RNN'} cell", kind, scope[:-1]
+    return (f"{kind} step" if kind else "step ops"), kind, scope
+
+
+def group_box(key: str, scope: tuple, members: list[Node], outputs: list[Node]) -> Box:
+    """The box of a collapsed cell step ("LSTM cell") or time step ("LSTM step").
+
+    Both sit inside the cluster "t = k" of their step (for a whole step, that cluster
+    holds just the box: it keeps one cluster per step at every detail, and dot lays out
+    a long row of clusters far faster than a long row of loose boxes).
+    """
+    title, kind, cluster = group_title(scope, cell_kind(members))
+    out_labels = []
+    for node in outputs:
+        if node.label and node.label not in out_labels:
+            out_labels.append(node.label)
+    ops = sum(node.op is not None for node in members)
+    shown = " · ".join(out_labels[:4] + (["…"] if len(out_labels) > 4 else []))
+    tooltip = "\n".join(
+        [
+            f"{title}: {len(members)} nodes collapsed ({ops} ops)",
+            "scope: " + " / ".join(scope),
+            "outputs: " + (", ".join(out_labels) or "-"),
+            "first node created at " + members[0].source,
+        ]
+    )
+    return Box(
+        key=key,
+        kind="group",
+        title=title,
+        subtitle=" · ".join(part for part in (shown, f"{ops} ops") if part),
+        role=(kind or "step").lower(),
+        cluster=cluster,
+        tooltip=tooltip,
+        time_step=next((n.time_step for n in members if n.time_step is not None), None),
+        members=len(members),
+    )
+
+
+def lane_of(cluster: tuple) -> tuple:
+    """The cluster of a cell-state chain box: its layer, outside the time steps.
+
+    Each c_t is made at the end of step t and read near the end of step t+1, so an arrow
+    c_t -> c_{t+1} inside the step clusters would have to bend around them. Lifted out of
+    the steps, the chain runs as one straight line along them (the LSTM "conveyor belt").
+    """
+    where = time_index(cluster, innermost=False)
+    return cluster if where is None else cluster[:where]
+
+
+def make_boxes(nodes, layout: Layout, root, detail, outputs, on_chain, notes, lane) -> list[Box]:
+    """One box per node drawn alone and per group, in creation order of their first node.
+
+    outputs  group key -> its members with arrows leaving the group (the subtitle)
+    on_chain ids of the nodes on the highlighted chain;  lane: lift them out of the steps
+    notes    id -> "t = 1..24" for shared nodes whose arrows are left out
+    """
+    boxes: list[Box] = []
+    done: set[str] = set()
+    for node in nodes:
+        key = layout.box_of.get(id(node))
+        if key is None or key in done:
+            continue
+        done.add(key)
+        if id(node) in layout.grouped:
+            scope = collapse_key(node, detail)
+            members = layout.groups[scope]
+            box = group_box(key, scope, members, unique(outputs.get(key, [])))
+            box.highlight = any(id(member) in on_chain for member in members)
+        else:
+            box = single_box(node, key, root)
+            box.highlight = id(node) in on_chain
+            if id(node) in notes:  # say what the missing arrows did
+                box.subtitle += " · " + notes[id(node)]
+        box.order = layout.rank[id(node)]
+        if box.highlight and lane and box.kind != "group":
+            box.cluster = lane_of(box.cluster)
+        boxes.append(box)
+    return boxes
+
+
+def unique(nodes: list[Node]) -> list[Node]:
+    """The nodes once each, in creation order."""
+    seen: set[int] = set()
+    out = []
+    for node in sorted(nodes, key=creation_order):
+        if id(node) not in seen:
+            seen.add(id(node))
+            out.append(node)
+    return out
+
+
+def cluster_kind(part: str) -> tuple[str, str]:
+    """(kind, label) of the cluster for one scope element: "t=3" -> ("time", "t = 3")."""
+    t = time_step_of_scope(part)
+    if t is not None:
+        return "time", f"t = {t}"
+    if part in ("cell", "gates", "attention"):
+        return part, part
+    return "module", part
+
+
+def build_clusters(boxes: list[Box]) -> list[Cluster]:
+    """Every scope prefix that holds a box, parents before children, in box order."""
+    clusters: list[Cluster] = []
+    known: set[tuple] = set()
+    for box in boxes:
+        for end in range(1, len(box.cluster) + 1):
+            path = box.cluster[:end]
+            if path in known:
+                continue
+            known.add(path)
+            kind, label = cluster_kind(path[-1])
+            clusters.append(Cluster(path, f"cluster_{len(clusters)}", kind, label))
+    return clusters

@@ -1,0 +1,194 @@
+"""Which nodes a picture draws, and which box each one goes to.
+
+    nodes = collect_nodes(loss)             # graph.ancestors: the one shared walk
+    layout = assign_boxes(nodes, "cells")   # node -> box key ("n7" or "g7")
+
+Where things go. A node's `scope` tuple, e.g. ("lstm", "l0", "t=3", "cell", "gates"), is
+its cluster path: module "lstm" > layer "l0" > time step "t = 3" > "cell" > "gates".
+Parameters (leaves that require grad) are shared by every time step, so they are drawn
+once, outside all clusters.
+
+Detail levels. "ops" draws every engine node. "cells" collapses the nodes of one cell
+step (scope prefix ending in "cell", same t) into one box, and the other ops of a time
+step into one box per step. "steps" collapses each time step into one box. Leaves
+(parameters, inputs, h_0) and nodes outside any time step are always drawn one by one;
+unlabelled constants only at "ops".
+
+What a node is comes from its role (`node.role`, tinygrad_rnn/roles.py): a state h_t or
+c_t, a gate, ... - viz reads those fields and never parses a label.
+
+Read next: boxes.py (the box of a node or a group: title, subtitle, colour).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tinygrad_rnn.context import time_step_of_scope
+from tinygrad_rnn.graph import Node, ancestors
+
+from .errors import VizError
+
+DETAILS = ("ops", "cells", "steps")
+# scopes that get their own box at detail="cells": a cell step, a decoder step's attention
+GROUPED_SCOPES = ("cell", "attention")
+DEFAULT_MAX_NODES = 2000
+
+
+def check_root(root) -> None:
+    """A graph to draw needs a node that some op produced (not a leaf)."""
+    if not isinstance(root, Node):
+        raise VizError(
+            f"viz: expected a tinygrad_rnn Tensor or Value (e.g. the loss), "
+            f"got {type(root).__name__}"
+        )
+    if root.op is None:
+        reason = (
+            "it was computed inside tg.no_grad(), detached, or from tensors that do not "
+            "require grad"
+            if not root.requires_grad
+            else "it is an input or parameter itself"
+        )
+        raise VizError(
+            f"viz: nothing to draw - the root is a leaf ({root.describe()}), so there is no "
+            f"graph behind it ({reason}). Pass the output of a computation, e.g. the loss."
+        )
+
+
+def collect_nodes(root: Node) -> list[Node]:
+    """Every node the root depends on (constants included), sorted by creation order:
+    `graph.ancestors(root)`, the walk viz, the player and the classroom share."""
+    return ancestors(root)
+
+
+def creation_order(node: Node) -> int:
+    """Sort key: nodes in the order they were made (node.id)."""
+    return node.id
+
+
+def time_index(scope: tuple, innermost: bool = True) -> int | None:
+    """Position of the innermost (or outermost) "t=k" element in a scope path, or None."""
+    positions = [i for i, part in enumerate(scope) if time_step_of_scope(part) is not None]
+    if not positions:
+        return None
+    return positions[-1] if innermost else positions[0]
+
+
+def state_name(node: Node) -> str | None:
+    """'h' or 'c' for a state (role kind "state": h_3, c_0, h', h_2[1]); else None."""
+    role = node.role
+    if role is None or not role.is_state:
+        return None
+    return role.name
+
+
+def is_parameter(node: Node) -> bool:
+    """A leaf that requires grad and is not an initial state h_0/c_0: drawn once, on top."""
+    return node.op is None and node.requires_grad and state_name(node) is None
+
+
+def node_step(node: Node) -> int | None:
+    """The time step a node is drawn in (None outside every step)."""
+    return None if time_index(node.scope) is None else node.time_step
+
+
+def collapse_key(node: Node, detail: str) -> tuple | None:
+    """The scope prefix of the box `node` is collapsed into at `detail`, or None.
+
+    cells: the prefix up to the first "cell" or "attention" after the innermost time step
+           (a decoder step's attention is one box beside its cell), else the prefix up
+           to the time step (the rest of the step); steps: up to the outermost
+           time step. Leaves (parameters, inputs, h_0) and nodes outside any time step
+           are never collapsed.
+    """
+    if detail == "ops" or node.op is None:
+        return None
+    scope = node.scope
+    if detail == "steps":
+        where = time_index(scope, innermost=False)
+        return None if where is None else scope[: where + 1]
+    where = time_index(scope, innermost=True)
+    if where is None:
+        return None
+    for position in range(where + 1, len(scope)):
+        if scope[position] in GROUPED_SCOPES:
+            return scope[: position + 1]
+    return scope[: where + 1]
+
+
+def is_hidden(node: Node, detail: str) -> bool:
+    """Unlabelled constants (numbers mixed in, sliced inputs) are left out of the coarse
+    pictures: they carry no gradient and would only add a box per step."""
+    return detail != "ops" and node.op is None and not node.requires_grad and not node.label
+
+
+def count_boxes(nodes: list[Node], detail: str) -> int:
+    """How many boxes the graph has at `detail` (cheap: no drawing)."""
+    groups = set()
+    singles = 0
+    for node in nodes:
+        if is_hidden(node, detail):
+            continue
+        key = collapse_key(node, detail)
+        if key is None:
+            singles += 1
+        else:
+            groups.add(key)
+    return singles + len(groups)
+
+
+def check_size(nodes: list[Node], detail: str, max_nodes: int) -> None:
+    """Refuse (with advice) to draw more than `max_nodes` boxes: dot would take ages."""
+    count = count_boxes(nodes, detail)
+    if count <= max_nodes:
+        return
+    coarser = DETAILS[DETAILS.index(detail) + 1 :]
+    options = [f"detail={d!r} ({count_boxes(nodes, d):,} boxes)" for d in coarser]
+    advice = "draw it with " + " or ".join(options) + ", or " if options else ""
+    raise VizError(
+        f"viz: the graph has {count:,} boxes at detail={detail!r} ({len(nodes):,} nodes), "
+        f"more than max_nodes={max_nodes:,}; {advice}"
+        f"raise max_nodes (Graphviz slows down a lot beyond a few thousand boxes)."
+    )
+
+
+@dataclass
+class Layout:
+    """Which box each node is drawn in.
+
+    rank     id(node) -> its position in creation order (the n in "n7")
+    box_of   id(node) -> box key: "n7" for a node drawn alone, "g7" for a group whose
+             first member is node 7; hidden constants have none
+    groups   collapse scope -> the nodes of that group (two or more)
+    grouped  ids of the nodes that sit in a group
+    """
+
+    rank: dict[int, int]
+    box_of: dict[int, str]
+    groups: dict[tuple, list[Node]]
+    grouped: set[int]
+
+
+def assign_boxes(nodes: list[Node], detail: str) -> Layout:
+    """Put every drawn node in its box: alone ("n" + rank) or in the group of its
+    collapse scope ("g" + rank of the group's first node). A group of one op is drawn
+    as that op."""
+    rank = {id(node): position for position, node in enumerate(nodes)}
+    box_of: dict[int, str] = {}
+    groups: dict[tuple, list[Node]] = {}
+    for node in nodes:
+        if is_hidden(node, detail):
+            continue
+        key = collapse_key(node, detail)
+        if key is None:
+            box_of[id(node)] = f"n{rank[id(node)]}"
+            continue
+        members = groups.setdefault(key, [])
+        members.append(node)
+        box_of[id(node)] = f"g{rank[id(members[0])]}"
+    for key, members in list(groups.items()):
+        if len(members) == 1:
+            box_of[id(members[0])] = f"n{rank[id(members[0])]}"
+            del groups[key]
+    grouped = {id(node) for members in groups.values() for node in members}
+    return Layout(rank, box_of, groups, grouped)
