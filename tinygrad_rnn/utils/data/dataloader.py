@@ -114,8 +114,14 @@ class DataLoader:
                 yield self.collate_fn(self.dataset[index])
             return
         for indices in self.batch_sampler:
-            samples = [self.dataset[index] for index in indices]
-            yield self.collate_fn(samples)
+            yield self.collate_fn(self._fetch(indices))
+
+    def _fetch(self, indices: list) -> list:
+        """The samples at `indices`: [dataset[i] for i in indices], or in one call if the
+        dataset defines PyTorch's `__getitems__(indices)` (a batch read at once)."""
+        if getattr(self.dataset, "__getitems__", None):
+            return self.dataset.__getitems__(indices)
+        return [self.dataset[index] for index in indices]
 
     def _stream_batches(self):
         """Batches of an IterableDataset: the next `batch_size` samples of the stream."""
