@@ -1,17 +1,23 @@
 """One time step of a vanilla RNN, an LSTM and a GRU - the cells - built from primitives.
 
-Two layers of code, so the same arithmetic serves a hand-written loop and nn.LSTM:
+Three layers of code, so the same arithmetic serves a hand-written loop, nn.LSTMCell and
+nn.LSTM:
 
-1. Step functions (`rnn_step`, `lstm_step`, `lstm_variant_step`, `gru_step`): plain
-   functions of tensors. They take the input projection x_t W_ihᵀ + b_ih already
-   computed, because nn.RNN/LSTM/GRU compute it for all time steps in one matmul
-   before the loop; a cell module computes it for its one step.
-2. Cell modules (`RNNCell`, `LSTMCell`, `GRUCell`): own the weights (PyTorch's names,
-   shapes and initialisation) and call the step function once.
+1. Step functions (`rnn_step`, `lstm_step`, `gru_step`): plain functions of tensors.
+   They take the input projection x_t W_ihᵀ + b_ih already computed, because
+   nn.RNN/LSTM/GRU compute it for all time steps in one matmul before the loop; a cell
+   module computes it for its one step.
+2. Cell kinds (`RNNKind`, `LSTMKind`, `GRUKind`): the ONE definition of each kind - its
+   gates, its states, its options (relu; peephole, coupled), its parameters (PyTorch's
+   names, shapes and initialisation) and which step function runs. The cell module and
+   the layer of a kind both ask it.
+3. Cell modules (`RNNCell`, `LSTMCell`, `GRUCell`): own one set of weights and call the
+   kind's step once.
 
 The gate matmuls are fused, as in PyTorch: weight_hh stacks the four LSTM gates' rows
 (i, f, g, o) into one (4H, H) matrix, so one matmul gives all four pre-activations,
-which are then sliced apart. Every gate is still its own node, labelled for the lessons:
+which are then sliced apart. Every gate is still its own node, marked with its role
+(roles.mark) and labelled for the lessons:
 
     LSTM  i_t, f_t, g_t, o_t (after sigmoid/tanh), c_t, h_t      GRU  r_t, z_t, n_t, h_t
 
@@ -20,8 +26,9 @@ labels are i, f, g, o, r, z, n for the gates and h', c' for the new state. The g
 nonlinearities run inside `tg.scope("gates")`; a cell module's step runs inside
 `tg.scope("cell")`.
 
-Shapes: B batch, D input size, H hidden size. The step functions also accept unbatched
-vectors ((H,) instead of (B, H)) because they slice the last axis with `[..., a:b]`.
+Shapes: B batch, D input size, H hidden size, G the number of stacked gates. The step
+functions also accept unbatched vectors ((H,) instead of (B, H)) because they slice the
+last axis with `[..., a:b]`.
 
 Read next: recurrent.py (the layers that loop these cells over time).
 """
@@ -29,23 +36,14 @@ Read next: recurrent.py (the layers that loop these cells over time).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
-from ..errors import ShapeError
-from ..graph import context, format_source, scope, user_source
+from ..graph import context, scope
 from ..roles import mark
 from ..tensor import Tensor, addmm, zeros
-from .checks import (
-    check_choice,
-    check_flag,
-    check_float_input,
-    check_float_state,
-    check_sizes,
-    fail,
-    layer_name,
-    state_pair_hint,
-)
-from .layers import as_tensor
+from .checks import check_choice, check_flag, check_sizes, fail, layer_name
 from .module import Module, uniform_parameter
+from .recurrent_checks import check_cell_input, check_cell_state, state_pair
 
 NONLINEARITIES = ("tanh", "relu")
 
@@ -88,6 +86,10 @@ def lstm_step(
     c: Tensor,
     weight_hh_T: Tensor,
     bias_hh: Tensor | None = None,
+    weight_ci: Tensor | None = None,
+    weight_cf: Tensor | None = None,
+    weight_co: Tensor | None = None,
+    coupled: bool = False,
 ) -> tuple[Tensor, Tensor]:
     """One step of the LSTM, PyTorch's LSTMCell (gate rows in the order i, f, g, o):
 
@@ -107,19 +109,62 @@ def lstm_step(
 
     The cell-state path c_{t-1} -> c_t is one multiply by f_t and one add: no matmul,
     no squashing, so dL/dc_{t-1} = dL/dc_t ⊙ f_t (+ what arrives through h_{t-1}).
+
+    Two variants (neither is in PyTorch):
+    Peepholes (Gers & Schmidhuber, 2000): pass weight_ci, weight_cf, weight_co (each
+    (H,), one weight per unit) and the gates also look at the cell state:
+        i_t = σ(a_i + w_ci ⊙ c_{t-1}),  f_t = σ(a_f + w_cf ⊙ c_{t-1}),
+        o_t = σ(a_o + w_co ⊙ c_t)       o sees the *new* cell state
+    Coupled input and forget gates ("CIFG", Greff et al., 2017), coupled=True:
+    i_t = 1 - f_t, so the cell writes exactly as much as it forgets. There is no input
+    gate to compute, so the gate rows are f, g, o: x_proj is (B, 3H), weight_hh_T is
+    (H, 3H), and weight_ci must be None.
     """
+    check_no_input_peephole("lstm_step", coupled, weight_ci)
     H = h.shape[-1]
-    gates = addmm(x_proj, h, weight_hh_T)  # (B, 4H): x_proj + h W_hhᵀ, the four gates side by side
+    gates = addmm(x_proj, h, weight_hh_T)  # (B, 4H) rows i, f, g, o; (B, 3H) f, g, o if coupled
     if bias_hh is not None:
         gates = gates + bias_hh
+    first = 0 if coupled else 1  # the block of rows where f starts: (f, g, o) or (i, f, g, o)
     with scope("gates"):
-        i = mark(gates[..., 0 * H : 1 * H].sigmoid(), "gate", "i", cell="lstm")  # (B, H)
-        f = mark(gates[..., 1 * H : 2 * H].sigmoid(), "gate", "f", cell="lstm")  # (B, H)
-        g = mark(gates[..., 2 * H : 3 * H].tanh(), "gate", "g", cell="lstm")  # (B, H)
-        o = mark(gates[..., 3 * H : 4 * H].sigmoid(), "gate", "o", cell="lstm")  # (B, H)
+        if not coupled:
+            i = lstm_gate(gate_block(gates, 0, H), "i", c, weight_ci)  # (B, H)
+        f = lstm_gate(gate_block(gates, first, H), "f", c, weight_cf)  # (B, H)
+        if coupled:
+            i = mark(1.0 - f, "gate", "i", cell="lstm")  # i_t = 1 - f_t
+        g = mark(gate_block(gates, first + 1, H).tanh(), "gate", "g", cell="lstm")  # (B, H)
+        if weight_co is None:
+            o = lstm_gate(gate_block(gates, first + 2, H), "o")  # (B, H)
     c_new = mark(f * c + i * g, "state", "c", cell="lstm")  # (B, H)
+    if weight_co is not None:  # the output gate's peephole looks at the new c_t
+        with scope("gates"):
+            o = lstm_gate(gate_block(gates, first + 2, H), "o", c_new, weight_co)  # (B, H)
     h_new = mark(o * c_new.tanh(), "state", "h", cell="lstm")  # (B, H)
     return h_new, c_new
+
+
+def gate_block(gates: Tensor, k: int, H: int) -> Tensor:
+    """The k-th block of H columns of the stacked gates: gate k's pre-activation (B, H)."""
+    return gates[..., k * H : (k + 1) * H]
+
+
+def lstm_gate(
+    a: Tensor, name: str, c: Tensor | None = None, peephole: Tensor | None = None
+) -> Tensor:
+    """σ(a), or σ(a + w ⊙ c) with a peephole weight w: the LSTM gate `name`."""
+    if peephole is not None:
+        a = a + peephole * c  # (B, H): the gate also sees the cell state
+    return mark(a.sigmoid(), "gate", name, cell="lstm")
+
+
+def check_no_input_peephole(owner: str, coupled: bool, weight_ci) -> None:
+    """A coupled LSTM has no input gate, so an input-gate peephole would be ignored."""
+    if coupled and weight_ci is not None:
+        fail(
+            owner,
+            "coupled=True has no input gate (i = 1 - f), so weight_ci would be ignored; "
+            "pass weight_ci=None",
+        )
 
 
 def lstm_variant_step(
@@ -133,59 +178,9 @@ def lstm_variant_step(
     weight_co: Tensor | None = None,
     coupled: bool = False,
 ) -> tuple[Tensor, Tensor]:
-    """`lstm_step` with peephole connections and/or a coupled input-forget gate.
-
-    Peepholes (Gers & Schmidhuber, 2000): the gates also look at the cell state,
-    through diagonal weights (vectors, one weight per unit):
-        i_t = σ(a_i + w_ci ⊙ c_{t-1})
-        f_t = σ(a_f + w_cf ⊙ c_{t-1})
-        o_t = σ(a_o + w_co ⊙ c_t)           o sees the *new* cell state
-    Pass weight_ci, weight_cf, weight_co (each (H,)) to switch them on.
-
-    Coupled input and forget gates ("CIFG", Greff et al., 2017): i_t = 1 - f_t, so
-    the cell writes exactly as much as it forgets. There is no input gate to compute,
-    so the gate rows are f, g, o: x_proj is (B, 3H), weight_hh_T is (H, 3H), and
-    weight_ci is not used (pass None).
-
-        c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t,    h_t = o_t ⊙ tanh(c_t)    as in lstm_step
-    """
-    if coupled and weight_ci is not None:
-        fail(
-            "lstm_variant_step",
-            "coupled=True has no input gate (i = 1 - f), so weight_ci would be ignored; "
-            "pass weight_ci=None",
-        )
-    H = h.shape[-1]
-    gates = addmm(x_proj, h, weight_hh_T)  # (B, 4H) rows i, f, g, o; (B, 3H) f, g, o if coupled
-    if bias_hh is not None:
-        gates = gates + bias_hh
-    with scope("gates"):
-        if coupled:
-            a_f = gates[..., 0 * H : 1 * H]  # (B, H)
-            a_g = gates[..., 1 * H : 2 * H]
-            a_o = gates[..., 2 * H : 3 * H]
-        else:
-            a_i = gates[..., 0 * H : 1 * H]  # (B, H)
-            a_f = gates[..., 1 * H : 2 * H]
-            a_g = gates[..., 2 * H : 3 * H]
-            a_o = gates[..., 3 * H : 4 * H]
-        if weight_cf is not None:
-            a_f = a_f + weight_cf * c  # peephole: f_t sees c_{t-1}
-        f = mark(a_f.sigmoid(), "gate", "f", cell="lstm")
-        if coupled:
-            i = mark(1.0 - f, "gate", "i", cell="lstm")
-        else:
-            if weight_ci is not None:
-                a_i = a_i + weight_ci * c  # peephole: i_t sees c_{t-1}
-            i = mark(a_i.sigmoid(), "gate", "i", cell="lstm")
-        g = mark(a_g.tanh(), "gate", "g", cell="lstm")
-    c_new = mark(f * c + i * g, "state", "c", cell="lstm")  # (B, H)
-    with scope("gates"):
-        if weight_co is not None:
-            a_o = a_o + weight_co * c_new  # peephole: o_t sees c_t
-        o = mark(a_o.sigmoid(), "gate", "o", cell="lstm")
-    h_new = mark(o * c_new.tanh(), "state", "h", cell="lstm")  # (B, H)
-    return h_new, c_new
+    """`lstm_step` under its older name, for code that calls it for the variants."""
+    check_no_input_peephole("lstm_variant_step", coupled, weight_ci)
+    return lstm_step(x_proj, h, c, weight_hh_T, bias_hh, weight_ci, weight_cf, weight_co, coupled)
 
 
 def gru_step(
@@ -223,94 +218,199 @@ def gru_step(
     return h_new
 
 
+def input_projection(x: Tensor, weight_ih: Tensor, bias: Tensor | None) -> Tensor:
+    """x W_ihᵀ + b: (N, D) -> (N, G*H), one node (addmm) when there is a bias."""
+    if bias is None:
+        return x @ weight_ih.T  # (N, D) @ (D, G*H)
+    return addmm(bias, x, weight_ih.T)  # (N, G*H)
+
+
+# --------------------------------------------------------------------------------------
+# Cell kinds: one definition each, shared by the cell module and the layer
+# --------------------------------------------------------------------------------------
+class StepWeights(NamedTuple):
+    """What one step reads besides x_proj (which already holds W_ih and b_ih)."""
+
+    weight_hh_T: Tensor  # (H, G*H): W_hhᵀ, transposed once by the caller
+    bias_hh: Tensor | None  # (G*H,), or None when a layer folded it into x_proj
+    extra: dict  # the kind's own weights by name (the LSTM's peepholes), else {}
+
+
+class CellKind:
+    """One kind of recurrent cell, defined once for its cell module and its layer.
+
+        name              the cell that node roles name: "rnn", "lstm", "gru"
+        gates             the blocks of rows stacked in weight_ih and weight_hh (G of them)
+        state_names       ("h",), or ("h", "c") for the LSTM
+        extra_names       weights beyond PyTorch's four, each (H,): the LSTM's peepholes
+        fold_hidden_bias  may a layer add b_hh into x_proj before its loop? (not the GRU)
+        step()            one time step: the new state tuple from x_proj and the old one
+
+    Parameters, in PyTorch's names and order: weight_ih (G*H, D), weight_hh (G*H, H),
+    bias_ih (G*H,), bias_hh (G*H,), then the extras; all drawn from uniform(-1/√H, 1/√H).
+    """
+
+    name = ""
+    gates: tuple[str, ...] = ()
+    state_names: tuple[str, ...] = ("h",)
+    extra_names: tuple[str, ...] = ()
+    fold_hidden_bias = True
+    # every parameter a module of this kind may have (absent ones are None on a cell)
+    parameter_names: tuple[str, ...] = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+    def gate_rows(self, hidden_size: int) -> int:
+        """G*H: rows of weight_ih and weight_hh."""
+        return len(self.gates) * hidden_size
+
+    def parameter_shapes(self, input_size: int, hidden_size: int, bias: bool) -> dict:
+        """{name: shape} of the parameters, in PyTorch's order."""
+        rows = self.gate_rows(hidden_size)
+        shapes = {"weight_ih": (rows, input_size), "weight_hh": (rows, hidden_size)}
+        if bias:
+            shapes["bias_ih"] = (rows,)
+            shapes["bias_hh"] = (rows,)
+        for name in self.extra_names:
+            shapes[name] = (hidden_size,)
+        return shapes
+
+    def make_parameters(self, input_size: int, hidden_size: int, bias: bool) -> dict:
+        """{name: Parameter} drawn from uniform(-1/√H, 1/√H) in that order (PyTorch's init)."""
+        bound = 1.0 / math.sqrt(hidden_size)
+        shapes = self.parameter_shapes(input_size, hidden_size, bias)
+        return {name: uniform_parameter(shape, bound) for name, shape in shapes.items()}
+
+    def step(self, x_proj: Tensor, state: tuple, weights: StepWeights) -> tuple:
+        """The new state tuple, (h_t,) or (h_t, c_t), from x_proj (B, G*H) and the old."""
+        raise NotImplementedError
+
+    def options_repr(self) -> str:
+        """The options a repr shows after the sizes, e.g. ", nonlinearity='relu'"."""
+        return ""
+
+
+class RNNKind(CellKind):
+    """The vanilla RNN: h_t = tanh(x_proj + h_{t-1} W_hhᵀ + b_hh), or relu (`rnn_step`)."""
+
+    name = "rnn"
+    gates = ("h",)  # one block of rows: the new state's pre-activation
+
+    def __init__(self, owner: str, nonlinearity: str = "tanh") -> None:
+        self.nonlinearity = check_choice(owner, "nonlinearity", nonlinearity, NONLINEARITIES)
+
+    def step(self, x_proj: Tensor, state: tuple, weights: StepWeights) -> tuple:
+        (h,) = state
+        return (rnn_step(x_proj, h, weights.weight_hh_T, weights.bias_hh, self.nonlinearity),)
+
+    def options_repr(self) -> str:
+        return "" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity!r}"
+
+
+class LSTMKind(CellKind):
+    """The LSTM (`lstm_step`): gates i, f, g, o; states h and c.
+
+    peephole=True adds weight_ci, weight_cf, weight_co (each (H,)); coupled=True sets
+    i = 1 - f, so the gate rows are f, g, o (3H) and there is no weight_ci.
+    """
+
+    name = "lstm"
+    state_names = ("h", "c")
+    parameter_names = CellKind.parameter_names + ("weight_ci", "weight_cf", "weight_co")
+
+    def __init__(self, owner: str, peephole: bool = False, coupled: bool = False) -> None:
+        self.peephole = check_flag(owner, "peephole", peephole)
+        self.coupled = check_flag(owner, "coupled", coupled)
+        self.gates = ("f", "g", "o") if self.coupled else ("i", "f", "g", "o")
+        self.extra_names = ()
+        if self.peephole and self.coupled:
+            self.extra_names = ("weight_cf", "weight_co")
+        elif self.peephole:
+            self.extra_names = ("weight_ci", "weight_cf", "weight_co")
+
+    def step(self, x_proj: Tensor, state: tuple, weights: StepWeights) -> tuple:
+        h, c = state
+        return lstm_step(
+            x_proj,
+            h,
+            c,
+            weights.weight_hh_T,
+            weights.bias_hh,
+            weight_ci=weights.extra.get("weight_ci"),
+            weight_cf=weights.extra.get("weight_cf"),
+            weight_co=weights.extra.get("weight_co"),
+            coupled=self.coupled,
+        )
+
+    def options_repr(self) -> str:
+        text = ""
+        if self.peephole:
+            text += ", peephole=True"
+        if self.coupled:
+            text += ", coupled=True"
+        return text
+
+
+class GRUKind(CellKind):
+    """The GRU (`gru_step`): gates r, z, n; b_hh stays inside the step (b_hn is scaled by r)."""
+
+    name = "gru"
+    gates = ("r", "z", "n")
+    fold_hidden_bias = False
+
+    def step(self, x_proj: Tensor, state: tuple, weights: StepWeights) -> tuple:
+        (h,) = state
+        return (gru_step(x_proj, h, weights.weight_hh_T, weights.bias_hh),)
+
+
 # --------------------------------------------------------------------------------------
 # Cell modules
 # --------------------------------------------------------------------------------------
-class CellBase(Module):
-    """What the three cells share: PyTorch's weights for `gate_count` stacked gates.
+class Cell(Module):
+    """What RNNCell, LSTMCell and GRUCell share: the weights of one `kind` (see CellKind)
+    and one step of it, inside tg.scope("cell")."""
 
-        weight_ih (G*H, D), weight_hh (G*H, H), bias_ih (G*H,), bias_hh (G*H,)
-    all drawn from uniform(-1/√H, 1/√H), as in PyTorch.
-    """
-
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, gate_count: int) -> None:
+    def __init__(self, kind: CellKind, input_size: int, hidden_size: int, bias: bool) -> None:
         super().__init__()
         owner = layer_name(self)
         sizes = {"input_size": input_size, "hidden_size": hidden_size}
         input_size, hidden_size = check_sizes(owner, sizes, minimum=1)
-        bias = check_flag(owner, "bias", bias)
+        self.bias = check_flag(owner, "bias", bias)
+        self.kind = kind
         self.input_size = input_size
         self.hidden_size = hidden_size
-        self.bias = bias
-        rows = gate_count * hidden_size
-        self.weight_ih = uniform_parameter((rows, input_size), self.init_bound())
-        self.weight_hh = uniform_parameter((rows, hidden_size), self.init_bound())
-        if bias:
-            self.bias_ih = uniform_parameter((rows,), self.init_bound())
-            self.bias_hh = uniform_parameter((rows,), self.init_bound())
-        else:
-            self.bias_ih = None
-            self.bias_hh = None
+        parameters = kind.make_parameters(input_size, hidden_size, self.bias)
+        for name in kind.parameter_names:
+            self.register_parameter(name, parameters.get(name))  # None: bias=False, no peephole
 
-    def init_bound(self) -> float:
-        """1/√H: PyTorch's bound for every weight of a recurrent cell or layer."""
-        return 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
+    def run_step(self, x, hx) -> tuple:
+        """Check x and hx, then one step of the kind: the new state tuple."""
+        x = check_cell_input(repr(self), x, self.input_size)
+        state = self.start_state(x, hx)
+        with scope(cell_scope_name()):
+            x_proj = input_projection(x, self.weight_ih, self.bias_ih)  # (B, G*H)
+            return self.kind.step(x_proj, state, self.step_weights())
 
-    def project_input(self, x: Tensor) -> Tensor:
-        """x W_ihᵀ + b_ih: (B, D) -> (B, G*H)."""
-        if self.bias_ih is None:
-            return x @ self.weight_ih.T  # (B, D) @ (D, G*H)
-        return addmm(self.bias_ih, x, self.weight_ih.T)  # (B, G*H), one node
+    def start_state(self, x: Tensor, hx) -> tuple:
+        """hx as a state tuple, (h,) or (h, c), checked; zeros "h_0" ("c_0") when None."""
+        names = self.kind.state_names
+        H = self.hidden_size
+        if hx is None:
+            shape = x.shape[:-1] + (H,)  # (B, H), or (H,) for an unbatched x
+            dtype = self.weight_hh.dtype
+            return tuple(zeros(shape, dtype=dtype, label=f"{name}_0") for name in names)
+        if len(names) == 1:
+            return (check_cell_state(repr(self), x, hx, "hx", H),)
+        hx = state_pair(hx, repr(self), "(h, c)")
+        return tuple(check_cell_state(repr(self), x, s, name, H) for s, name in zip(hx, names))
 
-    def check_input(self, x) -> Tensor:
-        x = as_tensor(x)
-        check_float_input(repr(self), x)
-        if x.ndim not in (1, 2) or x.shape[-1] != self.input_size:
-            raise ShapeError(
-                f"{self!r}: expected input of shape (batch, {self.input_size}) or "
-                f"({self.input_size},), got {x.shape}"
-            )
-        return x
-
-    def initial_state(self, x: Tensor, name: str) -> Tensor:
-        """Zeros of shape (B, H) (or (H,) for an unbatched x), labelled "h_0" / "c_0"."""
-        shape = x.shape[:-1] + (self.hidden_size,)
-        return zeros(shape, dtype=self.weight_hh.dtype, label=f"{name}_0")
-
-    def check_state(self, x: Tensor, state, name: str) -> Tensor:
-        hint = state_pair_hint(state, "(h, c)")
-        state = check_float_state(repr(self), name, as_tensor(state))
-        expected = x.shape[:-1] + (self.hidden_size,)
-        if state.shape != expected:
-            raise ShapeError(
-                f"{self!r}: the state {name} must have shape {expected} for an input of "
-                f"shape {x.shape}, got {state.shape}.{hint}"
-            )
-        return state
+    def step_weights(self) -> StepWeights:
+        extra = {name: getattr(self, name) for name in self.kind.extra_names}
+        return StepWeights(self.weight_hh.T, self.bias_hh, extra)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
         if not self.bias:
             text += ", bias=False"
-        return text
-
-
-def state_pair(hx, owner: str, names: str) -> tuple:
-    """An LSTM's state `hx` as the tuple (h, c), or a clear error: its state is two
-    tensors, and a single tensor would otherwise be split along its first axis."""
-    if isinstance(hx, (tuple, list)) and len(hx) == 2:
-        return tuple(hx)
-    where_ = format_source(user_source())
-    if isinstance(hx, (tuple, list)):
-        raise ShapeError(
-            f"{owner}: the state must be the pair {names}, got a {type(hx).__name__} of "
-            f"{len(hx)} item(s)"
-        )
-    shape = f" of shape {hx.shape}" if hasattr(hx, "shape") else ""
-    raise TypeError(
-        f"{owner}: the state must be the pair {names}, got one {type(hx).__name__}{shape}; "
-        f"an LSTM carries two states: pass ({names[1:-1]}) as a tuple — at {where_}"
-    )
+        return text + self.kind.options_repr()
 
 
 def cell_scope_name() -> str | None:
@@ -321,7 +421,7 @@ def cell_scope_name() -> str | None:
     return "cell"
 
 
-class RNNCell(CellBase):
+class RNNCell(Cell):
     """h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh)   (nonlinearity="relu": relu instead).
 
     weight_ih (H, D), weight_hh (H, H), bias_ih (H,), bias_hh (H,).
@@ -331,29 +431,18 @@ class RNNCell(CellBase):
     def __init__(
         self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"
     ) -> None:
-        check_choice(layer_name(self), "nonlinearity", nonlinearity, NONLINEARITIES)
-        super().__init__(input_size, hidden_size, bias, gate_count=1)
-        self.nonlinearity = nonlinearity
+        super().__init__(RNNKind(layer_name(self), nonlinearity), input_size, hidden_size, bias)
+
+    @property
+    def nonlinearity(self) -> str:
+        return self.kind.nonlinearity
 
     def forward(self, x, hx=None) -> Tensor:
-        x = self.check_input(x)
-        if hx is None:
-            h = self.initial_state(x, "h")
-        else:
-            h = self.check_state(x, hx, "hx")
-        with scope(cell_scope_name()):
-            x_proj = self.project_input(x)  # (B, H)
-            h_new = rnn_step(x_proj, h, self.weight_hh.T, self.bias_hh, self.nonlinearity)
+        (h_new,) = self.run_step(x, hx)
         return h_new
 
-    def extra_repr(self) -> str:
-        text = super().extra_repr()
-        if self.nonlinearity != "tanh":
-            text += f", nonlinearity={self.nonlinearity!r}"
-        return text
 
-
-class LSTMCell(CellBase):
+class LSTMCell(Cell):
     """c' = f ⊙ c + i ⊙ g,  h' = o ⊙ tanh(c')  (see `lstm_step` for the gates).
 
     weight_ih (4H, D), weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,): gate rows i, f, g, o.
@@ -374,55 +463,23 @@ class LSTMCell(CellBase):
         peephole: bool = False,
         coupled: bool = False,
     ) -> None:
-        peephole = check_flag(layer_name(self), "peephole", peephole)
-        coupled = check_flag(layer_name(self), "coupled", coupled)
-        super().__init__(input_size, hidden_size, bias, gate_count=3 if coupled else 4)
-        self.peephole = peephole
-        self.coupled = coupled
-        self.weight_ci = None  # peephole weights: Parameters only when peephole=True
-        self.weight_cf = None
-        self.weight_co = None
-        if peephole:
-            if not coupled:
-                self.weight_ci = uniform_parameter((hidden_size,), self.init_bound())
-            self.weight_cf = uniform_parameter((hidden_size,), self.init_bound())
-            self.weight_co = uniform_parameter((hidden_size,), self.init_bound())
+        kind = LSTMKind(layer_name(self), peephole, coupled)
+        super().__init__(kind, input_size, hidden_size, bias)
+
+    @property
+    def peephole(self) -> bool:
+        return self.kind.peephole
+
+    @property
+    def coupled(self) -> bool:
+        return self.kind.coupled
 
     def forward(self, x, hx=None) -> tuple[Tensor, Tensor]:
-        x = self.check_input(x)
-        if hx is None:
-            h = self.initial_state(x, "h")
-            c = self.initial_state(x, "c")
-        else:
-            hx = state_pair(hx, repr(self), "(h, c)")
-            h = self.check_state(x, hx[0], "h")
-            c = self.check_state(x, hx[1], "c")
-        with scope(cell_scope_name()):
-            x_proj = self.project_input(x)  # (B, 4H), or (B, 3H) when coupled
-            if not self.peephole and not self.coupled:
-                return lstm_step(x_proj, h, c, self.weight_hh.T, self.bias_hh)
-            return lstm_variant_step(
-                x_proj,
-                h,
-                c,
-                self.weight_hh.T,
-                self.bias_hh,
-                weight_ci=self.weight_ci,
-                weight_cf=self.weight_cf,
-                weight_co=self.weight_co,
-                coupled=self.coupled,
-            )
-
-    def extra_repr(self) -> str:
-        text = super().extra_repr()
-        if self.peephole:
-            text += ", peephole=True"
-        if self.coupled:
-            text += ", coupled=True"
-        return text
+        h_new, c_new = self.run_step(x, hx)
+        return h_new, c_new
 
 
-class GRUCell(CellBase):
+class GRUCell(Cell):
     """h' = (1 - z) ⊙ n + z ⊙ h  (see `gru_step` for r, z, n).
 
     weight_ih (3H, D), weight_hh (3H, H), bias_ih (3H,), bias_hh (3H,): gate rows r, z, n.
@@ -430,15 +487,8 @@ class GRUCell(CellBase):
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__(input_size, hidden_size, bias, gate_count=3)
+        super().__init__(GRUKind(), input_size, hidden_size, bias)
 
     def forward(self, x, hx=None) -> Tensor:
-        x = self.check_input(x)
-        if hx is None:
-            h = self.initial_state(x, "h")
-        else:
-            h = self.check_state(x, hx, "hx")
-        with scope(cell_scope_name()):
-            x_proj = self.project_input(x)  # (B, 3H)
-            h_new = gru_step(x_proj, h, self.weight_hh.T, self.bias_hh)
+        (h_new,) = self.run_step(x, hx)
         return h_new

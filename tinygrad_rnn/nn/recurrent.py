@@ -33,45 +33,42 @@ Read next: lessons.py (the textbook RNN with U, W, V, b, c), or functional.py.
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 
 from .. import functional as F
-from ..errors import DTypeError, ShapeError
 from ..graph import scope
 from ..roles import cell_context, mark
-from ..tensor import Tensor, addmm, cat, stack, where, zeros
-from .cells import NONLINEARITIES, gru_step, lstm_step, lstm_variant_step, rnn_step, state_pair
+from ..tensor import Tensor, cat, stack, where, zeros
+from .cells import CellKind, GRUKind, LSTMKind, RNNKind, StepWeights, input_projection
 from .checks import (
     PROBABILITY,
-    check_choice,
     check_flag,
-    check_float_input,
-    check_float_state,
     check_number,
     check_sizes,
     layer_name,
-    state_pair_hint,
     user_stacklevel,
 )
-from .layers import as_tensor
-from .module import Module, uniform_parameter
+from .module import Module
+from .recurrent_checks import (
+    check_layer_input,
+    check_layer_state,
+    layout,
+    length_mask,
+    state_pair,
+)
 
 
 class RecurrentBase(Module):
     """What RNN, LSTM and GRU share: the weights of every (layer, direction), the checks,
-    and the loop over layers, directions and time steps. Subclasses set `gate_count`,
-    `state_names`, `fold_hidden_bias` and `cell_step`."""
-
-    kind = "rnn"  # the cell kind its nodes' roles name: "rnn", "lstm", "gru"
-    gate_count = 1  # G: stacked gates in weight_ih / weight_hh (RNN 1, LSTM 4, GRU 3)
-    state_names: tuple[str, ...] = ("h",)  # ("h", "c") for the LSTM
-    fold_hidden_bias = True  # add b_hh into x_proj before the loop (not for the GRU)
+    and the loop over layers, directions and time steps. What differs - gates, states,
+    extra weights, the step - is the layer's `kind` (cells.py: RNNKind, LSTMKind, GRUKind),
+    the same object its cell module uses."""
 
     def __init__(
         self,
+        kind: CellKind,
         input_size: int,
         hidden_size: int,
         num_layers: int = 1,
@@ -94,6 +91,7 @@ class RecurrentBase(Module):
                 "nothing with num_layers=1",
                 stacklevel=user_stacklevel(),
             )
+        self.kind = kind
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -107,38 +105,27 @@ class RecurrentBase(Module):
             for suffix in self.direction_suffixes():
                 self.make_parameters(f"l{layer}{suffix}", layer_input_size)
 
+    @property
+    def gate_count(self) -> int:
+        """G: the gates stacked in weight_ih / weight_hh (RNN 1, LSTM 4 or 3 coupled, GRU 3)."""
+        return len(self.kind.gates)
+
     def direction_suffixes(self) -> tuple[str, ...]:
         return ("", "_reverse") if self.bidirectional else ("",)
 
-    def gate_rows(self) -> int:
-        """G*H: rows of weight_ih and weight_hh."""
-        return self.gate_count * self.hidden_size
-
     def make_parameters(self, key: str, layer_input_size: int) -> None:
-        """weight_ih_<key> (G*H, D_in), weight_hh_<key> (G*H, H), bias_ih_<key>, bias_hh_<key>
-        (G*H,), drawn from uniform(-1/√H, 1/√H) - PyTorch's names, order and init."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
-        rows = self.gate_rows()
-        self.register_parameter(
-            f"weight_ih_{key}", uniform_parameter((rows, layer_input_size), bound)
-        )
-        self.register_parameter(
-            f"weight_hh_{key}", uniform_parameter((rows, self.hidden_size), bound)
-        )
-        if self.bias:
-            self.register_parameter(f"bias_ih_{key}", uniform_parameter((rows,), bound))
-            self.register_parameter(f"bias_hh_{key}", uniform_parameter((rows,), bound))
-
-    def cell_step(self, x_proj: Tensor, state: tuple, weight_hh_T: Tensor, bias_hh, key: str):
-        """One time step: the new state tuple from x_proj (B, G*H) and the old state."""
-        raise NotImplementedError
+        """The kind's parameters for one (layer, direction), named PyTorch's way:
+        weight_ih_<key>, weight_hh_<key>, bias_ih_<key>, bias_hh_<key> (+ weight_ci_<key> ...)."""
+        parameters = self.kind.make_parameters(layer_input_size, self.hidden_size, self.bias)
+        for name, parameter in parameters.items():
+            self.register_parameter(f"{name}_{key}", parameter)
 
     # --- the forward pass -------------------------------------------------------------
     def run(self, x, hx: tuple, lengths) -> tuple[Tensor, tuple[Tensor, ...]]:
         """Run every layer and direction. hx: one entry per state (h0, or h0 and c0),
         each None or (L*D, B, H). Returns output (T, B, D*H) or batch-first, and the
         final states, each (L*D, B, H) (unbatched input: no B axis anywhere)."""
-        x = self.check_input(x)
+        x = check_layer_input(self, x)
         batched = x.ndim == 3
         if not batched:
             x = x.reshape(x.shape[0], 1, x.shape[1])  # (T, 1, D)
@@ -146,7 +133,21 @@ class RecurrentBase(Module):
             x = x.transpose(0, 1)  # (B, T, D) -> (T, B, D)
         T, B = x.shape[0], x.shape[1]
         initial = self.initial_states(hx, B, batched)
-        valid = self.length_mask(lengths, T, B, batched)
+        valid = length_mask(self, lengths, T, B, batched)
+        output, finals = self.run_layers(x, initial, valid)
+        final_states = []
+        for k in range(len(self.kind.state_names)):
+            final_states.append(stack([final[k] for final in finals], axis=0))  # (L*D, B, H)
+        if not batched:
+            output = output.reshape(T, output.shape[2])  # (T, D*H)
+            final_states = [s.reshape(s.shape[0], s.shape[2]) for s in final_states]
+        elif self.batch_first:
+            output = output.transpose(0, 1)  # (T, B, D*H) -> (B, T, D*H)
+        return output, tuple(final_states)
+
+    def run_layers(self, x: Tensor, initial: list, valid) -> tuple[Tensor, list[tuple]]:
+        """Every layer, each in one or two directions: x (T, B, D) -> the last layer's
+        output (T, B, D*H) and the final state tuple of every (layer, direction)."""
         finals = []
         layer_input = x  # (T, B, D_in)
         for layer in range(self.num_layers):
@@ -154,8 +155,9 @@ class RecurrentBase(Module):
             for direction, suffix in enumerate(self.direction_suffixes()):
                 key = f"l{layer}{suffix}"
                 state = initial[layer * self.num_directions + direction]
-                with scope(key), cell_context(self.kind, layer, reverse=direction == 1):
-                    state = mark_initial(state, self.state_names, self.kind)
+                reverse = direction == 1
+                with scope(key), cell_context(self.kind.name, layer, reverse=reverse):
+                    state = mark_initial(state, self.kind.state_names, self.kind.name)
                     output, final = self.run_direction(layer_input, key, state, valid, direction)
                 outputs.append(output)  # (T, B, H)
                 finals.append(final)
@@ -165,16 +167,7 @@ class RecurrentBase(Module):
                 layer_input = cat(outputs, axis=2)  # (T, B, 2H): forward, then reverse
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 layer_input = self.dropout_between_layers(layer_input)
-        output = layer_input
-        final_states = []
-        for k in range(len(self.state_names)):
-            final_states.append(stack([final[k] for final in finals], axis=0))  # (L*D, B, H)
-        if not batched:
-            output = output.reshape(T, output.shape[2])  # (T, D*H)
-            final_states = [s.reshape(s.shape[0], s.shape[2]) for s in final_states]
-        elif self.batch_first:
-            output = output.transpose(0, 1)  # (T, B, D*H) -> (B, T, D*H)
-        return output, tuple(final_states)
+        return layer_input, finals
 
     def run_direction(
         self, x: Tensor, key: str, state: tuple, valid, direction: int
@@ -185,12 +178,10 @@ class RecurrentBase(Module):
         weight_hh = getattr(self, f"weight_hh_{key}")  # (G*H, H)
         input_bias, hidden_bias = self.biases(key)
         x_flat = x.reshape(T * B, input_size)  # (T*B, D_in)
-        if input_bias is None:
-            x_proj = x_flat @ weight_ih.T  # (T*B, D_in) @ (D_in, G*H)
-        else:
-            x_proj = addmm(input_bias, x_flat, weight_ih.T)  # x W_ihᵀ + b in one node
-        x_proj = x_proj.reshape(T, B, self.gate_rows())  # (T, B, G*H)
-        weight_hh_T = weight_hh.T  # (H, G*H)
+        x_proj = input_projection(x_flat, weight_ih, input_bias)  # (T*B, G*H)
+        x_proj = x_proj.reshape(T, B, self.kind.gate_rows(self.hidden_size))  # (T, B, G*H)
+        extra = {name: getattr(self, f"{name}_{key}") for name in self.kind.extra_names}
+        weights = StepWeights(weight_hh.T, hidden_bias, extra)  # W_hhᵀ (H, G*H), once
         if direction == 0:
             steps = range(1, T + 1)
         else:
@@ -198,7 +189,7 @@ class RecurrentBase(Module):
         outputs = [None] * T
         for t in steps:
             with scope(t=t), scope("cell"):
-                new_state = self.cell_step(x_proj[t - 1], state, weight_hh_T, hidden_bias, key)
+                new_state = self.kind.step(x_proj[t - 1], state, weights)
                 if valid is None or valid[t - 1].all():
                     state = new_state
                     outputs[t - 1] = new_state[0]  # (B, H)
@@ -213,40 +204,16 @@ class RecurrentBase(Module):
             return None, None
         bias_ih = getattr(self, f"bias_ih_{key}")
         bias_hh = getattr(self, f"bias_hh_{key}")
-        if self.fold_hidden_bias:
+        if self.kind.fold_hidden_bias:
             return bias_ih + bias_hh, None  # (G*H,): b_ih + b_hh, computed once
         return bias_ih, bias_hh
 
     def dropout_between_layers(self, x: Tensor) -> Tensor:
         return F.dropout(x, p=self.dropout, training=self.training)
 
-    # --- input checks -----------------------------------------------------------------
+    # --- initial states -----------------------------------------------------------------
     def layout(self) -> str:
-        return "(B, T, input_size)" if self.batch_first else "(T, B, input_size)"
-
-    def check_input(self, x) -> Tensor:
-        x = as_tensor(x)
-        name = type(self).__name__
-        check_float_input(name, x)
-        if x.ndim not in (2, 3):
-            raise ShapeError(
-                f"{name}: expected a 3-D input {self.layout()} or an unbatched 2-D input "
-                f"(T, input_size), got shape {x.shape}"
-            )
-        if x.shape[-1] != self.input_size:
-            hint = ""
-            if self.input_size in x.shape[:-1]:
-                hint = (
-                    f" Axis {x.shape.index(self.input_size)} has length input_size: the "
-                    f"features must come last, {self.layout()}."
-                )
-            raise ShapeError(
-                f"{name}: expected input_size={self.input_size} features in the last axis, "
-                f"got shape {x.shape}.{hint}"
-            )
-        if x.shape[0] == 0 or (x.ndim == 3 and x.shape[1] == 0):
-            raise ShapeError(f"{name}: got an empty input of shape {x.shape}")
-        return x
+        return layout(self)
 
     def initial_states(self, hx: tuple, B: int, batched: bool) -> list[tuple[Tensor, ...]]:
         """One state tuple per (layer, direction): slices of h0 (and c0), labelled "h_0"
@@ -255,73 +222,16 @@ class RecurrentBase(Module):
         H = self.hidden_size
         dtype = self.weight_hh_l0.dtype
         per_state = []
-        for name, given in zip(self.state_names, hx):
+        for name, given in zip(self.kind.state_names, hx):
             if given is None:
                 states = [zeros(B, H, dtype=dtype, label=f"{name}_0") for _ in range(count)]
             else:
-                given = self.check_state(given, f"{name}0", B, batched)
+                given = check_layer_state(self, given, f"{name}0", B, batched)
                 if not batched:
                     given = given.reshape(count, 1, H)  # (L*D, 1, H)
                 states = [given[k].named(f"{name}_0") for k in range(count)]  # (B, H) each
             per_state.append(states)
         return [tuple(states[k] for states in per_state) for k in range(count)]
-
-    def check_state(self, given, name: str, B: int, batched: bool) -> Tensor:
-        """h0 (or c0) as a float Tensor of shape (L*D, B, H), or a clear error."""
-        owner = type(self).__name__
-        hint = state_pair_hint(given, "(h0, c0)")
-        given = check_float_state(owner, name, as_tensor(given))
-        count = self.num_layers * self.num_directions
-        expected = (count, B, self.hidden_size) if batched else (count, self.hidden_size)
-        if given.shape == expected:
-            return given
-        layout = "(num_layers * num_directions, batch, hidden_size)"
-        if not batched:
-            layout = "(num_layers * num_directions, hidden_size) for unbatched input"
-        if batched and len(given.shape) == 3 and given.shape[0] == count:
-            if given.shape[2] == self.hidden_size and given.shape[1] != B:
-                hint = (
-                    f" Its batch axis is {given.shape[1]} but the input has batch {B} "
-                    f"(batch_first={self.batch_first}: is the input's layout {self.layout()}?)."
-                )
-        raise ShapeError(
-            f"{type(self).__name__}: {name} must have shape {layout} = {expected}, got "
-            f"{given.shape}.{hint}"
-        )
-
-    def length_mask(self, lengths, T: int, B: int, batched: bool) -> np.ndarray | None:
-        """valid[t-1, b] = (t <= lengths[b]), shape (T, B, 1); None without lengths."""
-        if lengths is None:
-            return None
-        name = type(self).__name__
-        if not batched:
-            raise ShapeError(f"{name}: lengths needs a batched input {self.layout()}")
-        lengths = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
-        if lengths.size and lengths.dtype.kind not in "iu":  # [] is float64 to numpy
-            raise DTypeError(
-                f"{name}: lengths must be integers, got {lengths.dtype} {lengths.tolist()[:8]}"
-            )
-        if lengths.shape != (B,):
-            hint = ""
-            if lengths.shape == (T,) and T != B:
-                hint = (
-                    f" That is the number of time steps: is batch_first={self.batch_first} right?"
-                )
-            raise ShapeError(
-                f"{name}: lengths must hold one length per sequence, shape ({B},), got "
-                f"{lengths.shape}.{hint}"
-            )
-        if lengths.min() < 0 or lengths.max() > T:
-            hint = ""
-            if lengths.max() <= B and not self.batch_first:
-                hint = " (is the input batch-first? then pass batch_first=True)"
-            raise ShapeError(
-                f"{name}: lengths must be between 0 and the padded length T={T}, got "
-                f"{lengths.tolist()}{hint}"
-            )
-        steps = np.arange(1, T + 1)[:, np.newaxis]  # (T, 1)
-        valid = steps <= lengths[np.newaxis, :]  # (T, B)
-        return valid[:, :, np.newaxis]  # (T, B, 1)
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -335,7 +245,7 @@ class RecurrentBase(Module):
             text += f", dropout={self.dropout}"
         if self.bidirectional:
             text += ", bidirectional=True"
-        return text
+        return text + self.kind.options_repr()
 
 
 def carry_past_end(valid: np.ndarray, new_state: tuple, old_state: tuple) -> tuple:
@@ -381,25 +291,18 @@ class RNN(RecurrentBase):
         dropout: float = 0.0,
         bidirectional: bool = False,
     ) -> None:
-        check_choice(layer_name(self), "nonlinearity", nonlinearity, NONLINEARITIES)
-        self.nonlinearity = nonlinearity
+        kind = RNNKind(layer_name(self), nonlinearity)
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
+            kind, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
         )
+
+    @property
+    def nonlinearity(self) -> str:
+        return self.kind.nonlinearity
 
     def forward(self, x, h0=None, lengths=None) -> tuple[Tensor, Tensor]:
         output, (h_n,) = self.run(x, (h0,), lengths)
         return output, h_n
-
-    def cell_step(self, x_proj, state, weight_hh_T, bias_hh, key):
-        (h,) = state
-        return (rnn_step(x_proj, h, weight_hh_T, bias_hh, self.nonlinearity),)
-
-    def extra_repr(self) -> str:
-        text = super().extra_repr()
-        if self.nonlinearity != "tanh":
-            text += f", nonlinearity={self.nonlinearity!r}"
-        return text
 
 
 class LSTM(RecurrentBase):
@@ -416,9 +319,6 @@ class LSTM(RecurrentBase):
     gate rows (f, g, o). Both are extensions: PyTorch has neither.
     """
 
-    kind = "lstm"
-    state_names = ("h", "c")
-
     def __init__(
         self,
         input_size: int,
@@ -431,26 +331,18 @@ class LSTM(RecurrentBase):
         peephole: bool = False,
         coupled: bool = False,
     ) -> None:
-        self.peephole = check_flag(layer_name(self), "peephole", peephole)
-        self.coupled = check_flag(layer_name(self), "coupled", coupled)
-        self.gate_count = 3 if self.coupled else 4
+        kind = LSTMKind(layer_name(self), peephole, coupled)
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
+            kind, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional
         )
 
-    def make_parameters(self, key: str, layer_input_size: int) -> None:
-        super().make_parameters(key, layer_input_size)
-        if self.peephole:
-            bound = 1.0 / math.sqrt(self.hidden_size)
-            names = (
-                ("weight_cf", "weight_co")
-                if self.coupled
-                else ("weight_ci", "weight_cf", "weight_co")
-            )
-            for name in names:
-                self.register_parameter(
-                    f"{name}_{key}", uniform_parameter((self.hidden_size,), bound)
-                )
+    @property
+    def peephole(self) -> bool:
+        return self.kind.peephole
+
+    @property
+    def coupled(self) -> bool:
+        return self.kind.coupled
 
     def forward(self, x, hx=None, lengths=None) -> tuple[Tensor, tuple[Tensor, Tensor]]:
         if hx is None:
@@ -459,30 +351,6 @@ class LSTM(RecurrentBase):
         output, (h_n, c_n) = self.run(x, hx, lengths)
         return output, (h_n, c_n)
 
-    def cell_step(self, x_proj, state, weight_hh_T, bias_hh, key):
-        h, c = state
-        if not self.peephole and not self.coupled:
-            return lstm_step(x_proj, h, c, weight_hh_T, bias_hh)
-        return lstm_variant_step(
-            x_proj,
-            h,
-            c,
-            weight_hh_T,
-            bias_hh,
-            weight_ci=getattr(self, f"weight_ci_{key}", None),
-            weight_cf=getattr(self, f"weight_cf_{key}", None),
-            weight_co=getattr(self, f"weight_co_{key}", None),
-            coupled=self.coupled,
-        )
-
-    def extra_repr(self) -> str:
-        text = super().extra_repr()
-        if self.peephole:
-            text += ", peephole=True"
-        if self.coupled:
-            text += ", coupled=True"
-        return text
-
 
 class GRU(RecurrentBase):
     """The GRU over a sequence (see cells.gru_step for one step).
@@ -490,14 +358,27 @@ class GRU(RecurrentBase):
     forward(x, h0=None, lengths=None) -> (output, h_n), shapes as for nn.RNN.
     """
 
-    kind = "gru"
-    gate_count = 3
-    fold_hidden_bias = False  # b_hn is multiplied by r_t, so b_hh stays inside the step
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+    ) -> None:
+        super().__init__(
+            GRUKind(),
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+        )
 
     def forward(self, x, h0=None, lengths=None) -> tuple[Tensor, Tensor]:
         output, (h_n,) = self.run(x, (h0,), lengths)
         return output, h_n
-
-    def cell_step(self, x_proj, state, weight_hh_T, bias_hh, key):
-        (h,) = state
-        return (gru_step(x_proj, h, weight_hh_T, bias_hh),)
