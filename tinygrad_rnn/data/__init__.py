@@ -14,6 +14,7 @@ arrays, which Tensor, nn.Embedding and the losses accept directly.
 
 Files, in reading order:
   vocab.py      CharVocab / WordVocab, tokenize_words, save/load as JSON
+  vocab_checks.py  what the vocabularies check: tokens, texts, specials, indices, the file
   encoding.py   one_hot, bag_of_words (and how they compare with embeddings)
   text.py       load_text, split_text, batchify, bptt_batches, random_windows (LM batching)
   sentiment.py  load_labelled_sentences ("sentence<TAB>label" files)

@@ -21,7 +21,7 @@ A token that is not in the vocabulary encodes as `<unk>`; a vocabulary without `
 (``specials=()``, e.g. for the "hello" model's 4 characters) raises UnknownTokenError
 naming the token. `save(path)` / `load(path)` use a small JSON file.
 
-Read next: encoding.py (one-hot and bag-of-words).
+Read next: vocab_checks.py (what it checks), then encoding.py (one-hot and bag-of-words).
 """
 
 import json
@@ -34,9 +34,22 @@ from pathlib import Path
 import numpy as np
 
 from ..checks import check_flag, check_int, describe
-from .checks import as_numpy, check_iterable, check_path
+from .checks import check_iterable, check_path
 from .errors import DataError, DataFormatError, UnknownTokenError
 from .files import read_text, write_text_atomic
+from .vocab_checks import (
+    FILE_FORMAT,
+    FILE_VERSION,
+    as_index_array,
+    check_all_strings,
+    check_specials,
+    check_version,
+    checked_texts,
+    refuse_bytes,
+    saved_string_list,
+    tokens_to_encode,
+    without_user_line,
+)
 
 PAD = "<pad>"
 UNK = "<unk>"
@@ -44,9 +57,6 @@ BOS = "<bos>"
 EOS = "<eos>"
 DEFAULT_SPECIALS = (PAD, UNK)
 SEQ2SEQ_SPECIALS = (PAD, UNK, BOS, EOS)
-
-FILE_FORMAT = "tinygrad_rnn.vocab"
-FILE_VERSION = 1
 
 # A word is a run of letters/digits, with inner apostrophes kept ("don't", "o'clock");
 # every other non-space character (punctuation) is a token of its own.
@@ -90,7 +100,7 @@ class Vocab:
     joiner = " "  # what `decode` puts between tokens
 
     def __init__(self, tokens: Iterable[str] = (), specials: Sequence[str] = DEFAULT_SPECIALS):
-        self.specials = _check_specials(specials)
+        self.specials = check_specials(specials)
         self.itos: list[str] = list(self.specials)
         self.stoi: dict[str, int] = {token: index for index, token in enumerate(self.itos)}
         for token in _token_iterable(tokens, type(self), type(self).__name__):
@@ -130,7 +140,7 @@ class Vocab:
         frequency are broken alphabetically, so the result does not depend on order.
         """
         where = f"{cls.__name__}.build"
-        specials = _check_specials(specials)
+        specials = check_specials(specials)
         check_int(min_freq, "min_freq", where, error=DataError, minimum=1)
         if max_size is not None:
             check_int(max_size, "max_size", where, error=DataError)
@@ -156,7 +166,10 @@ class Vocab:
         specials: Sequence[str] = DEFAULT_SPECIALS,
     ) -> "Vocab":
         """`build` from one text or a list of texts, split with this class's tokenizer."""
-        texts = [text] if isinstance(text, str) else _texts(text, f"{cls.__name__}.from_text")
+        if isinstance(text, str):
+            texts = [text]
+        else:
+            texts = checked_texts(text, f"{cls.__name__}.from_text")
         tokenizer = cls(specials=()).tokenize
         token_lists = [tokenizer(one_text) for one_text in texts]
         return cls.build(token_lists, min_freq=min_freq, max_size=max_size, specials=specials)
@@ -226,7 +239,7 @@ class Vocab:
         where = f"{type(self).__name__}.encode"
         check_flag(add_bos, "add_bos", where, error=DataError)
         check_flag(add_eos, "add_eos", where, error=DataError)
-        tokens = self.tokenize(text) if isinstance(text, str) else _tokens_to_encode(text, where)
+        tokens = self.tokenize(text) if isinstance(text, str) else tokens_to_encode(text, where)
         indices = [self.lookup(token) for token in tokens]
         if add_bos:
             indices.insert(0, self._special_index(BOS, "add_bos"))
@@ -243,7 +256,7 @@ class Vocab:
         where = f"{type(self).__name__}.decode"
         check_flag(skip_specials, "skip_specials", where, error=DataError)
         check_flag(until_eos, "until_eos", where, error=DataError)
-        flat = _as_index_array(indices, where)
+        flat = as_index_array(indices, where)
         if flat.ndim != 1:
             raise DataError(
                 f"{where}: expected one sequence (1-D), got shape "
@@ -328,7 +341,7 @@ class Vocab:
         """The inverse of `to_dict`; `cls` must match the saved class (Vocab loads any)."""
         if not isinstance(description, dict) or description.get("format") != FILE_FORMAT:
             raise DataFormatError(f"{source} is not a tinygrad_rnn vocabulary file")
-        _check_version(description.get("version"), source)
+        check_version(description.get("version"), source)
         saved_name = description.get("class")
         saved_class = VOCAB_CLASSES.get(saved_name) if isinstance(saved_name, str) else None
         if saved_class is None:
@@ -339,12 +352,12 @@ class Vocab:
                 f"{source} holds a {saved_class.__name__}, not a {cls.__name__}; load it with "
                 f"{loader}"
             )
-        tokens = _saved_string_list(description, "tokens", source)
-        specials = _saved_string_list(description, "specials", source)
+        tokens = saved_string_list(description, "tokens", source)
+        specials = saved_string_list(description, "specials", source)
         try:
             return saved_class(tokens, specials=specials)
         except DataError as error:
-            raise DataFormatError(f"{source} is damaged: {_without_user_line(error)}") from None
+            raise DataFormatError(f"{source} is damaged: {without_user_line(error)}") from None
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Vocab":
@@ -396,7 +409,7 @@ def count_tokens(tokens: Iterable, where: str = "count_tokens") -> Counter:
         if isinstance(item, str):
             counts[item] += 1
         elif isinstance(item, (list, tuple, np.ndarray)):
-            _check_all_strings(item, where)
+            check_all_strings(item, where)
             counts.update(item)
         else:
             raise DataError(
@@ -404,14 +417,6 @@ def count_tokens(tokens: Iterable, where: str = "count_tokens") -> Counter:
                 f"sentence), got {describe(item)}"
             )
     return counts
-
-
-def _check_all_strings(tokens: Sequence, where: str) -> None:
-    for token in tokens:
-        if not isinstance(token, str):
-            raise DataError(
-                f"{where}: tokens must be strings, got {describe(token)} in a token list"
-            )
 
 
 def _token_iterable(tokens, cls, where: str) -> Iterable:
@@ -426,91 +431,6 @@ def _token_iterable(tokens, cls, where: str) -> Iterable:
             f"token; pass a list of tokens, or build from text with {cls.__name__}.from_text"
             f""
         )
-    _refuse_bytes(tokens, where)
+    refuse_bytes(tokens, where)
     check_iterable(tokens, "tokens must be a list of strings", where)
     return tokens
-
-
-def _texts(texts, where: str) -> list[str]:
-    """The texts for `from_text`: a list (or other iterable) of str."""
-    _refuse_bytes(texts, where)
-    check_iterable(texts, "text must be a str or a list of str", where)
-    texts = list(texts)
-    for text in texts:
-        if not isinstance(text, str):
-            raise DataError(
-                f"{where}: text must be a str or a list of str, got a list holding "
-                f"{describe(text)}; for lists of tokens use {where.split('.')[0]}.build"
-                f""
-            )
-    return texts
-
-
-def _tokens_to_encode(tokens, where: str) -> list:
-    """The tokens `encode` was given instead of a text: a list of str (checked by lookup)."""
-    _refuse_bytes(tokens, where)
-    check_iterable(tokens, "expected a text (str) or a list of tokens", where)
-    return list(tokens)
-
-
-def _refuse_bytes(value, where: str) -> None:
-    """bytes are an iterable of small ints, not of tokens: ask for a decoded str."""
-    if isinstance(value, (bytes, bytearray)):
-        raise DataError(f"{where}: got bytes; decode them first, e.g. data.decode('utf-8')")
-
-
-def _check_specials(specials: Sequence[str]) -> tuple[str, ...]:
-    if isinstance(specials, str):
-        raise DataError(
-            f"specials must be a sequence of strings, e.g. ({specials!r},), not a string"
-        )
-    if not isinstance(specials, Iterable):
-        raise DataError(
-            f"specials must be a sequence of strings such as ('<pad>', '<unk>'), or () for "
-            f"none; got {describe(specials)}"
-        )
-    specials = tuple(specials)
-    for special in specials:
-        if not isinstance(special, str):
-            raise DataError(f"special tokens must be strings, got {special!r}")
-    if len(set(specials)) != len(specials):
-        raise DataError(f"special tokens must be distinct, got {specials}")
-    return specials
-
-
-def _check_version(version, source: str) -> None:
-    """The file's format version: an int this code can read (1 .. FILE_VERSION)."""
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise DataFormatError(f"{source} is damaged: its version is {version!r}, not 1")
-    if version > FILE_VERSION:
-        raise DataFormatError(
-            f"{source} has format version {version}, newer than this tinygrad_rnn reads "
-            f"({FILE_VERSION}); upgrade tinygrad_rnn to read it"
-        )
-
-
-def _saved_string_list(description: dict, key: str, source: str) -> list:
-    """description[key] as a list of str, or DataFormatError naming the file."""
-    if key not in description:
-        raise DataFormatError(f"{source} is damaged: it has no {key!r} entry")
-    value = description[key]
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise DataFormatError(
-            f"{source} is damaged: {key!r} must be a list of strings, got {describe(value)}"
-        )
-    return value
-
-
-def _as_index_array(indices, where: str) -> np.ndarray:
-    """A numpy integer array from a list, array or int Tensor (anything with `.numpy()`)."""
-    array = as_numpy(indices)
-    if array.size == 0:
-        return array.astype(np.int64)
-    if not np.issubdtype(array.dtype, np.integer):
-        raise DataError(f"{where}: indices must be integers, got dtype {array.dtype}")
-    return array.astype(np.int64)
-
-
-def _without_user_line(error: Exception) -> str:
-    """An error's message without its ' — at file:line' (a file's problem, not a call's)."""
-    return str(error).split(" — at ")[0]
