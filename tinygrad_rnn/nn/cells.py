@@ -109,16 +109,9 @@ def lstm_step(
 
     The cell-state path c_{t-1} -> c_t is one multiply by f_t and one add: no matmul,
     no squashing, so dL/dc_{t-1} = dL/dc_t ⊙ f_t (+ what arrives through h_{t-1}).
-
-    Two variants (neither is in PyTorch):
-    Peepholes (Gers & Schmidhuber, 2000): pass weight_ci, weight_cf, weight_co (each
-    (H,), one weight per unit) and the gates also look at the cell state:
-        i_t = σ(a_i + w_ci ⊙ c_{t-1}),  f_t = σ(a_f + w_cf ⊙ c_{t-1}),
-        o_t = σ(a_o + w_co ⊙ c_t)       o sees the *new* cell state
-    Coupled input and forget gates ("CIFG", Greff et al., 2017), coupled=True:
-    i_t = 1 - f_t, so the cell writes exactly as much as it forgets. There is no input
-    gate to compute, so the gate rows are f, g, o: x_proj is (B, 3H), weight_hh_T is
-    (H, 3H), and weight_ci must be None.
+    Variants (not in PyTorch): peephole weights w_ci, w_cf, w_co (H,) add w_ci ⊙ c_{t-1}
+    to a_i, w_cf ⊙ c_{t-1} to a_f and w_co ⊙ c_t to a_o (Gers & Schmidhuber, 2000);
+    coupled=True (CIFG, Greff et al.): i_t = 1 - f_t, gate rows f, g, o (3H), no weight_ci.
     """
     check_no_input_peephole("lstm_step", coupled, weight_ci)
     H = h.shape[-1]
@@ -127,11 +120,7 @@ def lstm_step(
         gates = gates + bias_hh
     first = 0 if coupled else 1  # the block of rows where f starts: (f, g, o) or (i, f, g, o)
     with scope("gates"):
-        if not coupled:
-            i = lstm_gate(gate_block(gates, 0, H), "i", c, weight_ci)  # (B, H)
-        f = lstm_gate(gate_block(gates, first, H), "f", c, weight_cf)  # (B, H)
-        if coupled:
-            i = mark(1.0 - f, "gate", "i", cell="lstm")  # i_t = 1 - f_t
+        i, f = input_and_forget_gates(gates, H, c, weight_ci, weight_cf, coupled)  # (B, H)
         g = mark(gate_block(gates, first + 1, H).tanh(), "gate", "g", cell="lstm")  # (B, H)
         if weight_co is None:
             o = lstm_gate(gate_block(gates, first + 2, H), "o")  # (B, H)
@@ -146,6 +135,20 @@ def lstm_step(
 def gate_block(gates: Tensor, k: int, H: int) -> Tensor:
     """The k-th block of H columns of the stacked gates: gate k's pre-activation (B, H)."""
     return gates[..., k * H : (k + 1) * H]
+
+
+def input_and_forget_gates(
+    gates: Tensor, H: int, c: Tensor, weight_ci, weight_cf, coupled: bool
+) -> tuple[Tensor, Tensor]:
+    """i_t = σ(a_i), f_t = σ(a_f) from the blocks 0 and 1 (plus their peepholes); coupled:
+    f_t from block 0 and i_t = 1 - f_t."""
+    if coupled:
+        f = lstm_gate(gate_block(gates, 0, H), "f", c, weight_cf)
+        i = mark(1.0 - f, "gate", "i", cell="lstm")
+        return i, f
+    i = lstm_gate(gate_block(gates, 0, H), "i", c, weight_ci)
+    f = lstm_gate(gate_block(gates, 1, H), "f", c, weight_cf)
+    return i, f
 
 
 def lstm_gate(
