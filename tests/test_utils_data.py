@@ -28,6 +28,7 @@ from tinygrad_rnn.utils.data import (
     WeightedRandomSampler,
     default_collate,
     default_convert,
+    get_worker_info,
     random_split,
 )
 
@@ -62,9 +63,7 @@ class Stream(IterableDataset):
         return self.n
 
 
-# --------------------------------------------------------------------------------------
-# Datasets
-# --------------------------------------------------------------------------------------
+# --- Datasets -----------------------------------------------------------------------
 def test_tensor_dataset_sample_i_is_row_i_of_each_tensor():
     data = arange_dataset(5)
     assert len(data) == 5
@@ -99,7 +98,7 @@ def test_concat_dataset_counts_on_from_one_dataset_to_the_next():
     assert joined[-1] == 9 and joined[-6] == 0
     with pytest.raises(tg.TensorIndexError, match=r"index 6 is out of range for 6 samples"):
         joined[6]
-    with pytest.raises(IndexError):
+    with pytest.raises(IndexError, match=r"index -7 is out of range"):
         joined[-7]
 
 
@@ -121,9 +120,7 @@ def test_a_dataset_without_getitem_says_what_to_define():
         iter(IterableDataset())
 
 
-# --------------------------------------------------------------------------------------
-# random_split
-# --------------------------------------------------------------------------------------
+# --- random_split -------------------------------------------------------------------
 @pytest.mark.parametrize(
     "n, fractions, sizes",
     [
@@ -182,9 +179,7 @@ def test_random_split_names_bad_lengths(lengths, message):
         random_split(range(10), lengths)
 
 
-# --------------------------------------------------------------------------------------
-# Samplers
-# --------------------------------------------------------------------------------------
+# --- Samplers -----------------------------------------------------------------------
 def test_random_sampler_draws_a_new_permutation_each_epoch_from_its_generator():
     sampler = RandomSampler(range(6), generator=Generator().manual_seed(2))
     rng = np.random.default_rng(2)
@@ -248,9 +243,7 @@ def test_batch_sampler_cuts_the_indices_into_lists():
         BatchSampler(sampler, 2, "False")
 
 
-# --------------------------------------------------------------------------------------
-# default_collate and default_convert
-# --------------------------------------------------------------------------------------
+# --- default_collate and default_convert --------------------------------------------
 def test_collate_stacks_tensors_along_a_new_first_axis():
     batch = default_collate([tg.tensor([1.0, 2.0]), tg.tensor([3.0, 4.0]), tg.tensor([5.0, 6.0])])
     assert batch.shape == (3, 2) and batch.tolist() == [[1, 2], [3, 4], [5, 6]]
@@ -315,9 +308,7 @@ def test_default_convert_makes_arrays_tensors_and_leaves_the_rest():
     assert converted["pair"][0].tolist() == [1.0] and converted["pair"][1] == "s"
 
 
-# --------------------------------------------------------------------------------------
-# DataLoader
-# --------------------------------------------------------------------------------------
+# --- DataLoader ---------------------------------------------------------------------
 def test_loader_without_shuffle_gives_consecutive_slices():
     loader = DataLoader(arange_dataset(5), batch_size=2)
     batches = list(loader)
@@ -333,9 +324,8 @@ def test_drop_last_leaves_out_the_short_batch():
 
 
 def test_shuffle_visits_every_index_once_in_a_new_order_each_epoch():
-    loader = DataLoader(
-        arange_dataset(20), batch_size=6, shuffle=True, generator=Generator().manual_seed(0)
-    )
+    g = Generator().manual_seed(0)
+    loader = DataLoader(arange_dataset(20), batch_size=6, shuffle=True, generator=g)
     epochs = [epoch_indices(loader) for _ in range(3)]
     assert all(sorted(epoch) == list(range(20)) for epoch in epochs)
     assert epochs[0] != epochs[1] != epochs[2]
@@ -403,6 +393,7 @@ def test_num_workers_loads_in_the_main_process_with_a_warning():
     with pytest.warns(UserWarning, match=r"num_workers=2, but this engine runs in one process"):
         loader = DataLoader(arange_dataset(4), batch_size=2, num_workers=2, pin_memory=True)
     assert loader.num_workers == 0 and epoch_indices(loader) == [0, 1, 2, 3]
+    assert get_worker_info() is None  # the main process: PyTorch's answer there too
     with pytest.raises(tg.ArgumentError, match=r"num_workers must be >= 0, got -1"):
         DataLoader(arange_dataset(4), num_workers=-1)
 
@@ -454,9 +445,7 @@ def test_every_index_once_per_epoch_or_the_full_batches_with_drop_last(
     assert len(loader) == len(sizes)
 
 
-# --------------------------------------------------------------------------------------
-# End to end: the loader feeds a training loop
-# --------------------------------------------------------------------------------------
+# --- End to end: the loader feeds a training loop -----------------------------------
 def test_int64_targets_from_the_loader_go_into_cross_entropy():
     logits = np.array([[2.0, 0.0, -1.0], [0.5, 0.5, 3.0], [0.0, 1.0, 0.0], [1.0, 2.0, 3.0]])
     loader = DataLoader(TensorDataset(tg.tensor(logits), tg.tensor([0, 2, 1, 0])), batch_size=4)

@@ -10,7 +10,7 @@ becomes `from tinygrad_rnn.utils.data import ...` and nothing else in the progra
     sampler.py      Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler,
                     WeightedRandomSampler, BatchSampler
     collate.py      default_collate, default_convert
-    dataloader.py   DataLoader
+    dataloader.py   DataLoader, get_worker_info
 
 Differences from PyTorch: one process only (num_workers > 0 loads in the main process,
 with a warning); shuffled orders come from numpy's PCG64 generator, so they are not
@@ -20,7 +20,7 @@ Read next: utils/data/dataset.py.
 """
 
 from .collate import default_collate, default_convert
-from .dataloader import DataLoader
+from .dataloader import DataLoader, get_worker_info
 from .dataset import (
     ChainDataset,
     ConcatDataset,
@@ -55,5 +55,6 @@ __all__ = [
     "WeightedRandomSampler",
     "default_collate",
     "default_convert",
+    "get_worker_info",
     "random_split",
 ]

@@ -23,7 +23,7 @@ main process (a warning says so), as PyTorch does with num_workers=0; `pin_memor
 `timeout`, `worker_init_fn`, `prefetch_factor` and `persistent_workers` are accepted
 and have nothing to do here.
 
-Read next: utils/data/__init__.py (everything this package exports).
+Read next: optim/ (the optimizers that take one step per batch).
 """
 
 from __future__ import annotations
@@ -209,3 +209,9 @@ def _default_sampler(dataset, shuffle: bool, generator):
     if shuffle:
         return RandomSampler(dataset, generator=generator)
     return SequentialSampler(dataset)
+
+
+def get_worker_info() -> None:
+    """PyTorch's `get_worker_info()`: information about the loader's worker process, or
+    None in the main process. This engine loads in the main process only: always None."""
+    return None

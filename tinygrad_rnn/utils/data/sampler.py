@@ -105,13 +105,14 @@ class RandomSampler(Sampler):
     def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
         rng = numpy_generator(self.generator, "RandomSampler")
+        if n == 0:
+            return iter([])
         if self.replacement:
-            indices = rng.integers(0, n, size=self.num_samples)
-        else:
-            repeats = math.ceil(self.num_samples / n) if n else 0
-            indices = np.concatenate([rng.permutation(n) for _ in range(repeats)] or [[]])
-            indices = indices[: self.num_samples]
-        return iter(indices.astype(np.int64).tolist())
+            return iter(rng.integers(0, n, size=self.num_samples).tolist())
+        indices = []
+        while len(indices) < self.num_samples:  # whole permutations, one after another
+            indices.extend(rng.permutation(n).tolist())
+        return iter(indices[: self.num_samples])
 
     def __len__(self) -> int:
         return self.num_samples
