@@ -45,6 +45,12 @@ def test_a_seed_that_is_no_int_is_refused_with_its_value(seed):
         Generator().manual_seed(seed)
 
 
+@pytest.mark.parametrize("seed", [2**64, -(2**63) - 1])
+def test_a_seed_outside_pytorchs_64_bit_range_is_refused(seed):
+    with pytest.raises(tg.ArgumentError, match=rf"must lie in \[-2\*\*63, 2\*\*64\), got {seed}"):
+        Generator().manual_seed(seed)
+
+
 def test_seed_picks_a_fresh_seed_and_reports_it_so_the_run_can_be_repeated():
     g = Generator()
     chosen = g.seed()

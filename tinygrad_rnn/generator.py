@@ -59,12 +59,16 @@ class Generator:
         self.manual_seed(DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:
-        """Restart the sequence from `seed` (an int; negative seeds wrap modulo 2**64, as in
-        PyTorch). Returns the generator itself."""
+        """Restart the sequence from `seed`: an int in [-2**63, 2**64), as in PyTorch; a
+        negative seed wraps modulo 2**64. Returns the generator itself."""
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise ArgumentError(
                 f"Generator.manual_seed: the seed must be an int, got "
                 f"{type(seed).__name__} {seed!r:.40}"
+            )
+        if not -(2**63) <= seed < SEED_RANGE:
+            raise ArgumentError(
+                f"Generator.manual_seed: the seed must lie in [-2**63, 2**64), got {seed}"
             )
         self._seed = int(seed) % SEED_RANGE
         self.rng = np.random.default_rng(self._seed)
