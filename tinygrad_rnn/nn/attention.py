@@ -39,7 +39,8 @@ from ..roles import mark
 from ..tensor import Tensor
 from .checks import check_choice, check_float_input, check_int, check_optional_int, fail, layer_name
 from .layers import as_tensor
-from .module import Module, uniform_parameter
+from .module import Module
+from .parameter import uniform_parameter
 
 KINDS = ("dot", "general", "additive")
 

@@ -42,7 +42,8 @@ from ..graph import context, scope
 from ..roles import mark
 from ..tensor import Tensor, addmm, zeros
 from .checks import check_choice, check_flag, check_sizes, fail, layer_name
-from .module import Module, uniform_parameter
+from .module import Module
+from .parameter import uniform_parameter
 from .recurrent_checks import check_cell_input, check_cell_state, state_pair
 
 NONLINEARITIES = ("tanh", "relu")

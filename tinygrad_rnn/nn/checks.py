@@ -22,7 +22,7 @@ the wrong dtype raises `DTypeError`. The pieces every package shares (the user's
 `describe`, `is_int`, `is_number`, `is_flag`) come from tinygrad_rnn/checks.py; the layers
 print a wrong value whole (`describe(value, limit=None)`).
 
-Read next: module.py (Module and Parameter).
+Read next: parameter.py (Parameter), then module.py (Module).
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ from .checks import (
     fail,
     layer_name,
 )
-from .module import Module, Parameter, require_module, uniform_parameter
+from .module import Module, require_module
+from .parameter import Parameter, uniform_parameter
 
 
 def as_tensor(x) -> Tensor:

@@ -27,7 +27,8 @@ from ..graph import scope
 from ..tensor import Tensor, stack, zeros
 from .checks import check_flag, check_float_input, check_float_state, check_sizes, layer_name
 from .layers import as_tensor
-from .module import Module, uniform_parameter
+from .module import Module
+from .parameter import uniform_parameter
 
 
 def check_model_sizes(model: Module, input_size, hidden_size, output_size) -> list[int]:

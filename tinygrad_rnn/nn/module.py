@@ -1,4 +1,4 @@
-"""Module and Parameter: how a model keeps track of its weights (PyTorch's `nn.Module`).
+"""Module and ModuleList: how a model keeps track of its weights (PyTorch's `nn.Module`).
 
     class Model(nn.Module):
         def __init__(self):
@@ -25,6 +25,7 @@ it was registered in its parent, or its lowercased class name at the top - and t
 which is how `viz` draws one box per layer.
 
 Walks over the module tree use an explicit stack (no recursion), like the backward pass.
+Parameter itself is in parameter.py; the checks of `load_state_dict` are in state_dict.py.
 
 Read next: layers.py (Linear, Embedding, Dropout, Sequential), then cells.py.
 """
@@ -34,78 +35,28 @@ from __future__ import annotations
 import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
-from typing import NamedTuple
 
 import numpy as np
 
 from ..checks import describe
-from ..errors import ArgumentError, DTypeError, StateDictError
+from ..errors import ArgumentError
 from ..graph import scope
-from ..tensor import Tensor, default_rng, get_default_dtype
+from ..tensor import Tensor
 from .checks import check_flag, fail, layer_name, user_stacklevel
+from .parameter import Parameter, parameter_array, uniform_parameter
+from .state_dict import IncompatibleKeys, match_state_dict
 
-
-class Parameter(Tensor):
-    """A Tensor that is a weight of a model: a leaf with `requires_grad=True`, always float.
-
-    `Parameter(np.zeros((3, 4)))` keeps a float array's dtype; numbers, lists and integer
-    or bool arrays get the default dtype (`tg.get_default_dtype()`). The data is copied.
-    Anything that is not real numbers (text, None, complex numbers) raises DTypeError.
-    When assigned to a Module attribute without a label, it is labelled with that
-    attribute name ("weight", "weight_ih_l0", "U" ...), so graphs and errors name it.
-    """
-
-    __slots__ = ()
-
-    def __init__(self, data, requires_grad: bool = True, label: str | None = None):
-        requires_grad = check_flag("nn.Parameter", "requires_grad", requires_grad)
-        if label is not None and not isinstance(label, str):
-            fail(
-                "nn.Parameter", f"label must be a string or None, got {describe(label, limit=None)}"
-            )
-        if isinstance(data, Tensor):
-            data = data.data
-        array = parameter_array(data)
-        super().__init__(array, requires_grad=requires_grad, label=label)  # copies the data
-
-    def __repr__(self) -> str:
-        return "Parameter" + super().__repr__()[len("Tensor") :]
-
-
-def parameter_array(data) -> np.ndarray:
-    """`data` as a float array for a Parameter: float arrays keep their dtype, other real
-    numbers get the default dtype; text, None, objects and complex numbers are refused
-    (np.asarray would turn None into NaN and drop an imaginary part without a word)."""
-    if isinstance(data, np.ndarray) and data.dtype.kind == "f":
-        return data
-    try:
-        array = np.asarray(data)
-    except ValueError as error:  # ragged nested lists
-        raise DTypeError(
-            f"nn.Parameter: cannot make an array of numbers from the data ({error})"
-        ) from None
-    if array.dtype.kind not in "fiub":
-        raise DTypeError(
-            f"nn.Parameter: the data must be real numbers, got {type(data).__name__} of "
-            f"dtype {array.dtype}; a weight is a float array (e.g. np.zeros((3, 4)))"
-            f""
-        )
-    return array.astype(get_default_dtype())
-
-
-def uniform_parameter(shape: tuple[int, ...], bound: float) -> Parameter:
-    """A Parameter drawn from uniform(-bound, bound), PyTorch's initialisation of Linear
-    and of the recurrent layers. Uses the generator that `tg.manual_seed` sets and the
-    default dtype."""
-    array = default_rng().uniform(-bound, bound, size=shape)
-    return Parameter(array.astype(get_default_dtype()))
-
-
-class IncompatibleKeys(NamedTuple):
-    """What `load_state_dict(..., strict=False)` returns (PyTorch's names)."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
+# Parameter, uniform_parameter and IncompatibleKeys live in parameter.py and
+# state_dict.py; importing them from here (their old home) keeps working.
+__all__ = [
+    "IncompatibleKeys",
+    "Module",
+    "ModuleList",
+    "Parameter",
+    "parameter_array",
+    "require_module",
+    "uniform_parameter",
+]
 
 
 def prefix_parameter_labels(child: Module, name: str) -> None:
@@ -129,44 +80,26 @@ class Module:
 
     # --- registration -------------------------------------------------------------------
     def __setattr__(self, name: str, value) -> None:
-        parameters = self.__dict__.get("_parameters")
-        modules = self.__dict__.get("_modules")
-        if parameters is None:  # before Module.__init__: only plain settings are allowed
-            if isinstance(value, (Parameter, Module)):
-                raise AttributeError(
-                    f"{type(self).__name__}: cannot register {name!r} before "
-                    "Module.__init__() - call super().__init__() at the top of __init__"
-                )
-            object.__setattr__(self, name, value)
-            return
+        """Assigning a Parameter or a Module registers it under `name`; any other value is
+        a plain attribute (and replaces a parameter or submodule of that name)."""
+        if isinstance(value, (Parameter, Module)) and "_parameters" not in self.__dict__:
+            raise AttributeError(  # PyTorch's rule: Module.__init__() comes first
+                f"{type(self).__name__}: cannot register {name!r} before "
+                "Module.__init__() - call super().__init__() at the top of __init__"
+            )
         if isinstance(value, Parameter):
-            modules.pop(name, None)
+            self._modules.pop(name, None)
             if value.label is None:
                 value.label = name
-            parameters[name] = value
+            self._parameters[name] = value
         elif isinstance(value, Module):
-            parameters.pop(name, None)
+            self._parameters.pop(name, None)
             if value._name is None:
                 value.set_scope_name(name)
             prefix_parameter_labels(value, name)
-            modules[name] = value
-        elif name in parameters:
-            if value is not None:
-                raise ArgumentError(
-                    f"{type(self).__name__}.{name} is a Parameter; assign an nn.Parameter "
-                    f"(or None), not {type(value).__name__}. To change its numbers in "
-                    f"place write `{name}.data[...] = new_values`"
-                )
-            del parameters[name]
-        elif name in modules:
-            del modules[name]
-        elif is_unregistered_weight(value):
-            warnings.warn(
-                f"{type(self).__name__}.{name} is a Tensor with requires_grad=True, not an "
-                f"nn.Parameter, so model.parameters() will not list it and no optimizer "
-                f"will train it; wrap it: self.{name} = nn.Parameter(...)",
-                stacklevel=user_stacklevel(),
-            )
+            self._modules[name] = value
+        else:
+            unregister(self, name, value)
         object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str):
@@ -332,31 +265,10 @@ class Module:
         check_state_dict_argument(self, state)
         strict = check_flag(f"{type(self).__name__}.load_state_dict", "strict", strict)
         own = OrderedDict(self.named_parameters(remove_duplicate=False))
-        missing = [name for name in own if name not in state]
-        unexpected = [name for name in state if name not in own]
-        arrays = {}
-        problems = []
-        for name, param in own.items():
-            if name not in state:
-                continue
-            array, problem = _as_parameter_array(name, state[name], param)
-            if problem:
-                problems.append(problem)
-            else:
-                arrays[name] = array
-        if strict:
-            problems = [f"missing key {name!r}" for name in missing] + problems
-            problems += [f"unexpected key {name!r}" for name in unexpected]
-        if problems:
-            lines = "\n".join(f"  - {problem}" for problem in problems)
-            raise StateDictError(
-                f"{type(self).__name__}.load_state_dict: {len(problems)} problem(s):\n{lines}\n"
-                "Compare the keys with model.state_dict().keys(); pass strict=False to "
-                "ignore missing and unexpected keys."
-            )
+        arrays, keys = match_state_dict(type(self).__name__, own, state, strict)
         for name, array in arrays.items():
             own[name].data[...] = array
-        return IncompatibleKeys(missing, unexpected)
+        return keys
 
     # --- printing -----------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -477,6 +389,32 @@ def check_attribute_name(module: Module, method: str, name) -> None:
         )
 
 
+def unregister(module: Module, name: str, value) -> None:
+    """A plain value assigned to `name` replaces a parameter (only None may) or a
+    submodule of that name; a Tensor that requires grad gets a warning: it is not a
+    Parameter, so no optimizer would train it. Before Module.__init__() nothing is
+    registered, and plain attributes are allowed (as in PyTorch)."""
+    parameters = module.__dict__.get("_parameters", {})
+    modules = module.__dict__.get("_modules", {})
+    if name in parameters:
+        if value is not None:
+            raise ArgumentError(
+                f"{type(module).__name__}.{name} is a Parameter; assign an nn.Parameter "
+                f"(or None), not {type(value).__name__}. To change its numbers in "
+                f"place write `{name}.data[...] = new_values`"
+            )
+        del parameters[name]
+    elif name in modules:
+        del modules[name]
+    elif is_unregistered_weight(value):
+        warnings.warn(
+            f"{type(module).__name__}.{name} is a Tensor with requires_grad=True, not an "
+            f"nn.Parameter, so model.parameters() will not list it and no optimizer "
+            f"will train it; wrap it: self.{name} = nn.Parameter(...)",
+            stacklevel=user_stacklevel(),
+        )
+
+
 def is_unregistered_weight(value) -> bool:
     """A plain leaf Tensor that requires grad: a weight that was meant to be a Parameter."""
     return (
@@ -501,20 +439,3 @@ def check_state_dict_argument(module: Module, state) -> None:
         owner,
         f"expects a dict of name -> array (model.state_dict()), got {type(state).__name__}{hint}",
     )
-
-
-def _as_parameter_array(name: str, value, param: Parameter):
-    """(array converted to param's dtype, None) or (None, a sentence saying what is wrong)."""
-    raw = value.data if isinstance(value, Tensor) else value
-    try:
-        array = np.asarray(raw)
-    except (TypeError, ValueError) as error:
-        return None, f"{name!r}: cannot read the value as an array ({error})"
-    if array.dtype.kind not in "fiub":
-        return None, f"{name!r}: value has dtype {array.dtype}, not a number type"
-    if array.shape != param.shape:
-        return None, (
-            f"shape mismatch for {name!r}: the model has {param.shape}, the state dict "
-            f"has {array.shape}"
-        )
-    return array.astype(param.dtype, copy=False), None
