@@ -7,16 +7,23 @@
     scores = fc(output[-1])               # (B, 4)
 
 Files, in reading order:
-    module.py     Module, Parameter, ModuleList: registration, state_dict, train/eval
+    checks.py     the argument checks every constructor shares (sizes, flags, numbers)
+    parameter.py  Parameter (a weight: a float leaf that needs a gradient), uniform init
+    module.py     Module, ModuleList: registration, the module tree, train/eval, state_dict
+    state_dict.py what load_state_dict checks: keys, shapes, every problem in one error
     layers.py     Linear, Embedding, Dropout, Tanh/Sigmoid/ReLU, Sequential
-    cells.py      one time step: rnn_step, lstm_step, gru_step; RNNCell, LSTMCell, GRUCell
-    recurrent.py  RNN, LSTM, GRU: cells unrolled over time, stacked, bidirectional, padded
+    cells.py      one time step: rnn_step, lstm_step, gru_step; the cell kinds RNNKind,
+                  LSTMKind, GRUKind (gates, states, parameters - defined once); RNNCell,
+                  LSTMCell, GRUCell
+    recurrent.py  RNN, LSTM, GRU: the same kinds unrolled over time, stacked,
+                  bidirectional, padded
+    recurrent_checks.py  what cells and layers check in x, the states and lengths
     lessons.py    the lessons' ElmanRNN (U, W, V, b, c) and OutputToHiddenRNN
     attention.py  Attention: dot, general (Luong) and additive (Bahdanau) scores
-    seq2seq.py    Seq2Seq: encoder, decoder with attention, greedy and beam decoding
+    encoder_decoder.py   Seq2Seq's Encoder and Decoder (one decoder step at a time)
+    seq2seq.py    Seq2Seq: the encoder-decoder with attention, greedy and beam decoding
     beam.py       beam_search on any step function (what Seq2Seq.beam_search runs)
     utils.py      clip_grad_norm_ and friends
-    checks.py     the argument checks every constructor shares (sizes, flags, numbers)
 """
 
 from . import utils
@@ -31,11 +38,12 @@ from .cells import (
     lstm_variant_step,
     rnn_step,
 )
+from .encoder_decoder import Decoder, Encoder, Seq2SeqOutput
 from .layers import Dropout, Embedding, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh
 from .lessons import ElmanRNN, OutputToHiddenRNN
 from .module import IncompatibleKeys, Module, ModuleList, Parameter
 from .recurrent import GRU, LSTM, RNN
-from .seq2seq import Decoded, Decoder, Encoder, Seq2Seq, Seq2SeqOutput
+from .seq2seq import Decoded, Seq2Seq
 
 __all__ = [
     "Attention",
