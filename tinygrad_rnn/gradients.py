@@ -107,31 +107,34 @@ class PendingGradients:
         self.owned = set()
 
     def add(self, node, grad) -> None:
-        """pending[node] = pending.get(node, 0) + grad, in place where that is safe."""
+        """pending[node] = pending.get(node, 0) + grad, in place where that is safe.
+        The same three cases for floats (a Value's gradients) and arrays: a float is
+        never owned, so it is always summed into a new float."""
         total = self.total.get(node)
         if total is None:  # the first gradient to arrive: kept as it is
-            if isinstance(grad, IndexedGrad):
-                self.total[node] = grad.dense()
-                self.owned.add(node)
-            else:
-                self.total[node] = grad
-            return
-        if type(total) is float:  # the scalar engine: floats, nothing to own
-            self.total[node] = total + grad
-            return
-        if node in self.owned:
-            if isinstance(grad, IndexedGrad):
-                grad.add_to(total)
-            else:
-                total += grad  # in place: `total` is an array only this object holds
-            return
+            self._first(node, grad)
+        elif node in self.owned:  # an array only this object holds: add into it
+            _add_into(total, grad)
+        else:  # someone else may hold `total`: the sum is a new array, ours from now on
+            self._sum(node, total, grad)
+
+    def _first(self, node, grad) -> None:
+        """Keep the first gradient as it is (not ours to change); a sparse one made full."""
+        if isinstance(grad, IndexedGrad):
+            self.total[node] = grad.dense()
+            self.owned.add(node)
+        else:
+            self.total[node] = grad
+
+    def _sum(self, node, total, grad) -> None:
+        """total + grad as a new array that only this object holds (so `owned`)."""
         if isinstance(grad, IndexedGrad):
             total = np.array(total)  # a copy we own
             grad.add_to(total)
         else:
             total = total + grad
         self.total[node] = total
-        if isinstance(total, np.ndarray):  # (0-d results can be numpy scalars: not owned)
+        if isinstance(total, np.ndarray):  # (a float, or a 0-d numpy scalar: not owned)
             self.owned.add(node)
 
     def pop(self, node):
@@ -146,3 +149,11 @@ class PendingGradients:
         elif node.op is None and isinstance(grad, (np.ndarray, np.generic)):
             grad = np.array(grad)  # a leaf's own copy
         return grad
+
+
+def _add_into(total: np.ndarray, grad) -> None:
+    """total += grad, in place; a sparse IndexedGrad only where it is nonzero."""
+    if isinstance(grad, IndexedGrad):
+        grad.add_to(total)
+    else:
+        total += grad

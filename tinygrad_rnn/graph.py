@@ -50,7 +50,7 @@ from .context import (  # noqa: F401 (re-exported: tg.no_grad, tg.scope ... live
     scope,
     set_source_tracking,
 )
-from .errors import AnomalyError, BackwardError, InplaceError, ShapeError
+from .errors import AnomalyError, BackwardError, InplaceError
 from .gradients import PendingGradients
 from .roles import role_from_label
 from .sources import format_source, line_number, node_source, user_source
@@ -61,7 +61,7 @@ _last_change = -1  # the id clock at the latest `node.data = ...` of any node
 
 
 def mark_data_changed(node: Node) -> None:
-    """Record that `node.data` was just replaced (see `_check_values_unchanged`)."""
+    """Record that `node.data` was just replaced (see `check_values_unchanged`)."""
     global _last_change
     node._changed_at = _last_change = next(_next_id)
 
@@ -72,11 +72,15 @@ def mark_data_changed(node: Node) -> None:
 class Node:
     """What `Value` and `Tensor` have in common: one node of the computation graph.
 
-    `_ctx` is the op object that made this node (a `Tanh`, a `MatMul` ...): it holds
-    what the backward pass needs (saved inputs or outputs) and its `backward(grad_out)`
-    returns one gradient per parent. (A Value keeps the op's class instead: scalar ops
-    save nothing, see scalar.py.) It never points back at this node, so the graph has
+    `_ctx` is what made this node: a Tensor keeps the op object (a `Tanh`, a `MatMul`
+    ... holding the arrays its backward needs), a Value keeps the op's class (scalar ops
+    save nothing, see scalar.py). It never points back at this node, so the graph has
     no reference cycles and is freed as soon as you drop the loss.
+
+    The op protocol, one for both engines: the backward loop asks every node the same
+    three things - `_seed_gradient(grad)` (dL/dL), `_vjp(grad_out)` (one gradient per
+    parent, from the node's op) and `parent._checked_gradient(grad, child)` (the
+    gradient fits the parent) - and Value and Tensor each answer in their own way.
     `_source_code`, `_source_offset`: where the user's code was (see `sources.node_source`).
     `_changed_at`: the id clock when `node.data = ...` last replaced the value (-1: never).
     `_passed`: True once a backward pass has gone through this node.
@@ -145,9 +149,7 @@ class Node:
     def op_class(self):
         """The primitive that made this node (`ops.Tanh`, `scalar.Tanh` ...): its docstring
         holds the derivative. None for a leaf, or once a lean backward freed the node."""
-        if self._ctx is None or isinstance(self._ctx, type):
-            return self._ctx
-        return type(self._ctx)
+        raise NotImplementedError  # Value and Tensor each know what their `_ctx` holds
 
     @property
     def is_freed(self) -> bool:
@@ -173,9 +175,20 @@ class Node:
         self.label = label
         return self
 
-    # --- backward --------------------------------------------------------------------
+    # --- the op protocol: what the backward loop asks every node ----------------------
     def _seed_gradient(self, grad):
-        """The gradient the backward pass starts from (dL/dL = 1); engine-specific."""
+        """The gradient the backward pass starts from (dL/dL = 1): 1.0 or an array of ones."""
+        raise NotImplementedError
+
+    def _vjp(self, grad_out) -> tuple:
+        """The op that made this node, applied backward: given dL/d(this node), return
+        dL/d(parent) for every parent, in order (one vector-Jacobian product).
+        Value: `Tanh.backward(node, grad_out)`; Tensor: `ctx.backward(grad_out)`."""
+        raise NotImplementedError
+
+    def _checked_gradient(self, grad, child: Node):
+        """`grad`, the gradient `child`'s op sent to this node, checked against this node
+        (a Tensor: same shape, same dtype; a Value: a float, nothing to compare)."""
         raise NotImplementedError
 
     def backward_steps(self, grad=None, retain_graph: bool = True) -> Iterator[BackwardStep]:
@@ -275,7 +288,7 @@ def backward_steps(root: Node, grad=None, retain_graph: bool = True) -> Iterator
 
     For each node, from the root back to the leaves:
         grad_out      = sum of the gradients its children sent it   (dL/d node)
-        parent_grads  = node's op .backward(grad_out)                (chain rule, one VJP)
+        parent_grads  = node._vjp(grad_out): its op's backward       (chain rule, one VJP)
         each parent's pending gradient += its entry of parent_grads
     """
     if not root.requires_grad:
@@ -297,7 +310,7 @@ def backward_steps(root: Node, grad=None, retain_graph: bool = True) -> Iterator
         parent_grads = _local_backward(node, grad_out)
         for parent, parent_grad in zip(node.parents, parent_grads):
             if parent_grad is not None and parent.requires_grad:
-                parent_grad = _check_gradient(node, parent, parent_grad)
+                parent_grad = parent._checked_gradient(parent_grad, node)  # shape, dtype
                 pending.add(parent, parent_grad)  # pending[parent] += parent_grad
         _keep_gradient(node, grad_out, retain_graph)
         yield BackwardStep(index, node, grad_out, parent_grads)
@@ -347,22 +360,15 @@ def _free_node(node: Node) -> None:
 
 def _local_backward(node: Node, grad_out) -> tuple:
     """Ask the op that made `node` for the gradients of its inputs (empty for leaves).
-
-    A tensor op is an object that saved what its backward needs (ops.py). A scalar op
-    saves nothing, so a Value keeps the op's class and the class is handed the node,
-    whose value and parents' values are all its backward reads (scalar.py).
-    """
+    How a node asks its op is the node's own `_vjp` (scalar.py, tensor.py)."""
     if node.op is None:
         return ()
     if node._ctx is None:
         _check_not_freed(node)  # raises: an earlier lean backward freed this node
-    if isinstance(node._ctx, type):  # a scalar op: it reads the values at backward time
-        _check_values_unchanged(node)
-        return node._ctx.backward(node, grad_out)  # Tanh.backward(node, grad_out)
-    return node._ctx.backward(grad_out)
+    return node._vjp(grad_out)
 
 
-def _check_values_unchanged(node: Node) -> None:
+def check_values_unchanged(node: Node) -> None:
     """A scalar op's backward reads its node's value and its parents' values (scalar.py),
     so none of them may have been replaced (`x.data = 3.0`) since the op ran.
 
@@ -398,30 +404,14 @@ def _check_not_freed(node: Node) -> None:
         )
 
 
-def _check_gradient(node: Node, parent: Node, parent_grad):
-    """The gradient an op sends must have its input's shape (and be finite in anomaly mode).
-    Returns it in the input's dtype: a float32 tensor gets a float32 gradient even when it
-    met a float64 one (numpy computed their op in float64).
-
-    A Value's gradient is a float, like its data: there is no shape to compare.
-    """
-    if type(parent_grad) is not float:
-        grad_shape = parent_grad.shape
-        data = parent._data
-        data_shape = getattr(data, "shape", ())
-        if grad_shape != data_shape:
-            raise ShapeError(
-                f"{node.op} backward: sent a gradient of shape {grad_shape} to an input of "
-                f"shape {data_shape} - in {node.describe()}"
-            )
-        if parent_grad.dtype != data.dtype:
-            parent_grad = parent_grad.astype(data.dtype)  # (an IndexedGrad has astype too)
-    if context.anomaly and not np.all(np.isfinite(np.asarray(parent_grad))):
+def check_finite_gradient(child: Node, parent: Node, grad) -> None:
+    """Anomaly mode (`tg.detect_anomaly()`): the gradient `child`'s op sent to `parent`
+    must hold no NaN or inf. Both engines' `_checked_gradient` call this."""
+    if not np.all(np.isfinite(np.asarray(grad))):
         raise AnomalyError(
-            f"{node.op} backward produced a NaN/inf gradient for its input "
-            f"{parent.describe()} - in {node.describe()}"
+            f"{child.op} backward produced a NaN/inf gradient for its input "
+            f"{parent.describe()} - in {child.describe()}"
         )
-    return parent_grad
 
 
 def _keep_gradient(node: Node, grad, retain_graph: bool) -> None:

@@ -25,7 +25,14 @@ import math
 import numbers
 
 from .errors import AnomalyError, DTypeError
-from .graph import Node, context, mark_data_changed, records_graph
+from .graph import (
+    Node,
+    check_finite_gradient,
+    check_values_unchanged,
+    context,
+    mark_data_changed,
+    records_graph,
+)
 
 
 class ScalarOp:
@@ -227,8 +234,26 @@ class Value(Node):
         grad = "None" if self.grad is None else f"{self.grad:.6g}"
         return f"Value({name}data={self.data:.6g}, grad={grad}{op})"
 
+    # --- the op protocol: what the backward loop asks a node (graph.py) ----------------
+    @property
+    def op_class(self):
+        """The scalar primitive that made this Value (`scalar.Tanh` ...), None for a leaf."""
+        return self._ctx  # a Value keeps the op's class itself (see ScalarOp)
+
     def _seed_gradient(self, grad) -> float:
         return 1.0 if grad is None else _as_number(grad, "backward")
+
+    def _vjp(self, grad_out: float) -> tuple:
+        """`Tanh.backward(node, grad_out)`: the op reads this node's value and its
+        parents' values, so first check that none of them was replaced since."""
+        check_values_unchanged(self)
+        return self._ctx.backward(self, grad_out)
+
+    def _checked_gradient(self, grad: float, child: Node) -> float:
+        """A Value's gradient is a float, like its data: no shape or dtype to compare."""
+        if context.anomaly:
+            check_finite_gradient(child, self, grad)
+        return grad
 
     # --- arithmetic (Python operators) ----------------------------------------------
     def __add__(self, other) -> Value:

@@ -31,7 +31,7 @@ from .errors import (
     ShapeError,
     TensorIndexError,
 )
-from .graph import Node, context, records_graph
+from .graph import Node, check_finite_gradient, context, records_graph
 
 _default_dtype = np.dtype(np.float64)
 _rng = np.random.default_rng()
@@ -322,6 +322,34 @@ class Tensor(Node):
 
     def __int__(self) -> int:
         return int(self.item())
+
+    # --- the op protocol: what the backward loop asks a node (graph.py) ----------------
+    @property
+    def op_class(self):
+        """The primitive that made this tensor (`ops.Tanh` ...): its docstring holds the
+        derivative. None for a leaf, or once a lean backward freed the node."""
+        ctx = self._ctx
+        return None if ctx is None else type(ctx)
+
+    def _vjp(self, grad_out: np.ndarray) -> tuple:
+        """`ctx.backward(grad_out)`: the op object kept what its backward needs."""
+        return self._ctx.backward(grad_out)
+
+    def _checked_gradient(self, grad, child: Node):
+        """The gradient an op sends must have this tensor's shape (and be finite in anomaly
+        mode). Returned in this tensor's dtype: a float32 tensor gets a float32 gradient
+        even when it met a float64 one (numpy computed their op in float64)."""
+        data = self._data
+        if grad.shape != data.shape:
+            raise ShapeError(
+                f"{child.op} backward: sent a gradient of shape {grad.shape} to an input of "
+                f"shape {data.shape} - in {child.describe()}"
+            )
+        if grad.dtype != data.dtype:
+            grad = grad.astype(data.dtype)  # (an IndexedGrad has astype too)
+        if context.anomaly:
+            check_finite_gradient(child, self, grad)
+        return grad
 
     def _seed_gradient(self, grad) -> np.ndarray:
         if grad is None:
