@@ -227,3 +227,42 @@ def test_plateau_state_dict_round_trip():
 def test_scheduler_refuses_something_that_is_no_optimizer():
     with pytest.raises(TypeError, match="expects an optimizer"):
         StepLR([nn.Parameter(np.zeros(1))], step_size=1)
+
+
+def test_verbose_is_accepted_with_pytorchs_warning():
+    with pytest.warns(UserWarning, match="verbose parameter is deprecated"):
+        StepLR(two_group_sgd(), step_size=2, verbose=True)
+    with pytest.warns(UserWarning, match="verbose parameter is deprecated"):
+        ReduceLROnPlateau(two_group_sgd(), "min", patience=5, verbose=True)
+
+
+def test_a_pytorch_style_training_loop_against_numpy_by_hand():
+    """xavier init + CrossEntropyLoss + SGD + StepLR, against softmax regression written
+    in numpy: dL/dlogits = (softmax - one_hot) / N, lr halved every 2 epochs."""
+    from tinygrad_rnn.nn import init
+    from tinygrad_rnn.nn.loss import CrossEntropyLoss
+
+    rng = np.random.default_rng(5)
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 4, size=8)
+    model = nn.Linear(3, 4)
+    init.xavier_uniform_(model.weight, generator=np.random.default_rng(6))
+    init.zeros_(model.bias)
+    W, b = model.weight.data.copy(), model.bias.data.copy()
+    optimizer = optim.SGD(model.parameters(), lr=0.5)
+    scheduler = StepLR(optimizer, step_size=2, gamma=0.5)
+    criterion = CrossEntropyLoss()
+    for epoch in range(6):
+        optimizer.zero_grad()
+        loss = criterion(model(X), y)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        logits = X @ W.T + b
+        p = np.exp(logits - logits.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        assert loss.item() == pytest.approx(-np.log(p[np.arange(8), y]).mean(), rel=1e-12)
+        grad_logits = (p - np.eye(4)[y]) / 8
+        lr = 0.5 * 0.5 ** (epoch // 2)
+        W, b = W - lr * grad_logits.T @ X, b - lr * grad_logits.sum(0)
+    np.testing.assert_allclose(model.weight.data, W, rtol=1e-12)
+    np.testing.assert_allclose(model.bias.data, b, rtol=1e-12, atol=1e-15)

@@ -65,6 +65,18 @@ def _check_optimizer(optimizer, name: str) -> None:
         )
 
 
+def _warn_if_verbose(verbose) -> None:
+    """`verbose=` is accepted, as PyTorch still accepts it, with PyTorch's warning; it
+    prints nothing (get_last_lr() gives the rates)."""
+    if verbose != "deprecated":
+        warnings.warn(
+            "The verbose parameter is deprecated. Please use get_last_lr() to access the "
+            "learning rate.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
 class LRScheduler:
     """Base class: `step()` advances `last_epoch` by one and writes `get_lr()` into the
     groups. Subclasses write `get_lr()` (the rate for `last_epoch`, from the current one)
@@ -74,8 +86,9 @@ class LRScheduler:
     last_epoch   how many times step() has run since epoch 0 (-1: start fresh)
     """
 
-    def __init__(self, optimizer, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer, last_epoch: int = -1, verbose="deprecated") -> None:
         _check_optimizer(optimizer, type(self).__name__)
+        _warn_if_verbose(verbose)
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -136,10 +149,17 @@ _LRScheduler = LRScheduler  # PyTorch's old name, still used by custom scheduler
 class StepLR(LRScheduler):
     """lr = η₀ · γ^⌊e / step_size⌋: multiply by gamma every `step_size` epochs."""
 
-    def __init__(self, optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer,
+        step_size: int,
+        gamma: float = 0.1,
+        last_epoch: int = -1,
+        verbose="deprecated",
+    ):
         self.step_size = step_size
         self.gamma = gamma
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self) -> list[float]:
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
@@ -155,10 +175,12 @@ class MultiStepLR(LRScheduler):
     """lr = η₀ · γ^k, k = the number of milestones <= e: multiply by gamma at each
     milestone epoch (a milestone given twice multiplies twice)."""
 
-    def __init__(self, optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1):
+    def __init__(
+        self, optimizer, milestones, gamma: float = 0.1, last_epoch: int = -1, verbose="deprecated"
+    ):
         self.milestones = Counter(milestones)
         self.gamma = gamma
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self) -> list[float]:
         if self.last_epoch not in self.milestones:
@@ -175,9 +197,9 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """lr = η₀ · γ^e: multiply by gamma every epoch."""
 
-    def __init__(self, optimizer, gamma: float, last_epoch: int = -1):
+    def __init__(self, optimizer, gamma: float, last_epoch: int = -1, verbose="deprecated"):
         self.gamma = gamma
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self) -> list[float]:
         if self.last_epoch == 0:
@@ -197,10 +219,17 @@ class CosineAnnealingLR(LRScheduler):
     which for plain stepping is the formula above.
     """
 
-    def __init__(self, optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1):
+    def __init__(
+        self,
+        optimizer,
+        T_max: int,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+        verbose="deprecated",
+    ):
         self.T_max = T_max
         self.eta_min = eta_min
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self) -> list[float]:
         e, T, eta_min = self.last_epoch, self.T_max, self.eta_min
@@ -225,7 +254,7 @@ class LambdaLR(LRScheduler):
     """lr = η₀ · lr_lambda(e): any schedule as a function of the epoch (one function,
     or a list of one per parameter group)."""
 
-    def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
+    def __init__(self, optimizer, lr_lambda, last_epoch: int = -1, verbose="deprecated"):
         _check_optimizer(optimizer, "LambdaLR")
         groups = len(optimizer.param_groups)
         if isinstance(lr_lambda, (list, tuple)):
@@ -234,7 +263,7 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = list(lr_lambda)
         else:
             self.lr_lambdas = [lr_lambda] * groups
-        super().__init__(optimizer, last_epoch)
+        super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self) -> list[float]:
         pairs = zip(self.base_lrs, self.lr_lambdas)
@@ -284,8 +313,10 @@ class ReduceLROnPlateau(LRScheduler):
         cooldown: int = 0,
         min_lr=0,
         eps: float = 1e-8,
+        verbose="deprecated",
     ) -> None:
         _check_optimizer(optimizer, "ReduceLROnPlateau")
+        _warn_if_verbose(verbose)
         if factor >= 1.0:
             raise ArgumentError("Factor should be < 1.0.")
         self.factor = factor
