@@ -107,6 +107,16 @@ def test_generator_argument_is_used():
     np.testing.assert_array_equal(a, b)
 
 
+def test_a_tg_generator_is_accepted():
+    from tinygrad_rnn.generator import Generator
+
+    a = init.normal_(weight(2, 3), generator=Generator().manual_seed(5)).data
+    b = Generator().manual_seed(5).rng.normal(0.0, 1.0, size=(2, 3))
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(TypeError, match="generator must be"):
+        init.normal_(weight(2, 3), generator=5)
+
+
 def test_float32_tensor_keeps_its_dtype():
     w = nn.Parameter(np.zeros((3, 4), dtype=np.float32))
     init.normal_(w)

@@ -11,7 +11,8 @@
 Every function changes the tensor's numbers in place (through `tensor.data[...] = ...`,
 outside the graph, as PyTorch does under `no_grad`) and returns the same tensor. The
 random numbers come from the generator `tg.manual_seed` sets, so a seeded program
-initialises the same way every run; `generator=` takes a `np.random.Generator` instead.
+initialises the same way every run; `generator=` takes a `tg.Generator` (or a
+`np.random.Generator`) instead.
 
 Fan-in and fan-out, as PyTorch computes them for a weight of shape (out, in, k1, k2 ...):
 
@@ -34,6 +35,7 @@ import numpy as np
 
 from ..checks import describe, is_number
 from ..errors import ArgumentError, ShapeError
+from ..generator import Generator
 from ..tensor import Tensor, default_rng
 from .checks import user_stacklevel
 
@@ -142,13 +144,17 @@ def _check_tensor(tensor, name: str) -> Tensor:
 
 
 def _random_source(generator) -> np.random.Generator:
-    """`generator` if it is a np.random.Generator, else the one `tg.manual_seed` sets."""
+    """The numpy Generator to draw from: that of a `tg.Generator`, a np.random.Generator
+    itself, or (None) the one `tg.manual_seed` sets."""
     if generator is None:
         return default_rng()
+    if isinstance(generator, Generator):
+        return generator.rng
     if isinstance(generator, np.random.Generator):
         return generator
     raise ArgumentError(
-        f"nn.init: generator must be a np.random.Generator or None, got {describe(generator)}"
+        f"nn.init: generator must be a tg.Generator, a np.random.Generator or None, got "
+        f"{describe(generator)}"
     )
 
 
