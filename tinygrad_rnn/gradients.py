@@ -18,7 +18,7 @@ The backward loop in graph.py reads like the textbook:
 A leaf's gradient becomes its `.grad`, which clipping and optimizers change in place, so
 `pop` hands a leaf an array no other node holds.
 
-This module imports no op and no node: graph.py uses it, ops.py imports IndexedGrad
+This module imports no op and no node: graph.py uses it, ops_shape.py imports IndexedGrad
 from it. Read next: graph.py (`backward_steps`, the loop that uses this).
 """
 

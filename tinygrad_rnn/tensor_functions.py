@@ -1,0 +1,241 @@
+"""The functions at package level: tg.tensor, tg.zeros, tg.randn, tg.cat, tg.stack,
+tg.where, tg.maximum, tg.gather, tg.addmm, tg.tanh ...
+
+Each makes a leaf (`zeros`, `randn`) or calls `apply` with one primitive (`cat` is one
+Concat node, `addmm` one Addmm node), exactly as the Tensor methods do. Also here: the
+(values, indices) pairs that `x.max(dim)`, `x.min(dim)` and `x.topk(k)` return.
+
+Read next: functional.py (softmax, cross-entropy ... composed from these operators).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from . import ops
+from .defaults import as_dtype, as_generator, default_rng, get_default_dtype
+from .errors import ArgumentError, DTypeError, ShapeError
+from .tensor import Tensor, _constant, _lift, _raw, apply
+from .tensor_args import check_single_axis
+
+# What x.max(dim), x.min(dim) and x.topk(k) return, as PyTorch's torch.return_types:
+# a pair you can unpack (`values, indices = x.max(1)`) or read by name (`.indices`).
+MaxResult = namedtuple("max", ["values", "indices"])
+MinResult = namedtuple("min", ["values", "indices"])
+TopK = namedtuple("topk", ["values", "indices"])
+
+
+def _values_and_indices(x: Tensor, kind: str, axis: int, keepdims: bool):
+    """`x.max(dim)` / `x.min(dim)`: the pair (values, indices) along one axis.
+
+    The indices come from numpy's argmax (the first one where values tie); the values are
+    then picked out of x at those indices, so the gradient goes to exactly those elements.
+    """
+    check_single_axis(kind, axis, x.shape)
+    if x.ndim == 0:
+        x = x.reshape(1)
+    if x.shape[axis] == 0:
+        raise ShapeError(
+            f"{kind}: axis {axis} of shape {x.shape} is empty, so it has no {kind}imum"
+        )
+    pick = np.argmax if kind == "max" else np.argmin
+    indices = pick(x._data, axis=axis, keepdims=True)  # (..., 1, ...)
+    values = _take_along(x, indices, axis)
+    if not keepdims:
+        values = values.squeeze(axis)
+        indices = np.squeeze(indices, axis=axis)
+    result = MaxResult if kind == "max" else MinResult
+    return result(values, _constant(indices))
+
+
+def _take_along(x: Tensor, indices: np.ndarray, axis: int) -> Tensor:
+    """x's elements at `indices` along `axis` (numpy's take_along_axis) as one getitem
+    node: every other axis is indexed by its own positions 0..n-1."""
+    axis = axis % x.ndim
+    index = []
+    for i, size in enumerate(x.shape):
+        if i == axis:
+            index.append(indices)
+        else:
+            positions_shape = [1] * x.ndim
+            positions_shape[i] = size
+            index.append(np.arange(size).reshape(positions_shape))
+    return apply(ops.GetItem, x, index=tuple(index))
+
+
+# --------------------------------------------------------------------------------------
+# Constructors and functions at package level (tg.tensor, tg.zeros, tg.cat, tg.tanh ...)
+# --------------------------------------------------------------------------------------
+def tensor(data, requires_grad: bool = False, dtype=None, label: str | None = None) -> Tensor:
+    """`tg.tensor([[1.0, 2.0]], requires_grad=True)` - a new leaf (the data is copied)."""
+    return Tensor(data, requires_grad=requires_grad, label=label, dtype=dtype)
+
+
+def _shape_args(shape, op_name: str = "zeros") -> tuple[int, ...]:
+    """`(2, 3)` from `f(2, 3)` or `f((2, 3))`; every size a non-negative int."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for size in shape:
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 0:
+            raise ShapeError(
+                f"{op_name}: sizes must be non-negative ints, got {size!r} in shape {tuple(shape)}"
+            )
+    return tuple(int(size) for size in shape)
+
+
+def zeros(*shape, requires_grad: bool = False, dtype=None, label: str | None = None) -> Tensor:
+    """A tensor of zeros: `tg.zeros(2, 3)` or `tg.zeros((2, 3))`."""
+    dtype = as_dtype(dtype or get_default_dtype(), "zeros")
+    array = np.zeros(_shape_args(shape, "zeros"), dtype=dtype)
+    return Tensor(array, requires_grad=requires_grad, label=label)
+
+
+def ones(*shape, requires_grad: bool = False, dtype=None, label: str | None = None) -> Tensor:
+    """A tensor of ones: `tg.ones(2, 3)` or `tg.ones((2, 3))`."""
+    dtype = as_dtype(dtype or get_default_dtype(), "ones")
+    array = np.ones(_shape_args(shape, "ones"), dtype=dtype)
+    return Tensor(array, requires_grad=requires_grad, label=label)
+
+
+def zeros_like(x: Tensor, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.zeros_like(x._data), requires_grad=requires_grad)
+
+
+def ones_like(x: Tensor, requires_grad: bool = False) -> Tensor:
+    return Tensor(np.ones_like(x._data), requires_grad=requires_grad)
+
+
+def randn(
+    *shape, requires_grad: bool = False, rng=None, dtype=None, label: str | None = None
+) -> Tensor:
+    """Standard normal samples: `tg.randn(3, 4, rng=0)`.
+
+    `rng` is a seed or a `np.random.Generator`; without it the generator that
+    `tg.manual_seed` sets is used.
+    """
+    generator = default_rng() if rng is None else as_generator(rng, "randn")
+    size = _shape_args(shape, "randn")
+    array = generator.standard_normal(size).astype(dtype or get_default_dtype())
+    return Tensor(array, requires_grad=requires_grad, label=label)
+
+
+def cat(tensors, axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (`torch.cat`); `dim` is an alias of `axis`."""
+    tensors = _tensor_list(tensors, "concat")
+    if not tensors:
+        raise ShapeError("concat: got an empty list of tensors")
+    axis = axis if dim is None else dim
+    first = tensors[0] if isinstance(tensors[0], Tensor) else Tensor(tensors[0])
+    return apply(ops.Concat, *[_lift(x, first) for x in tensors], axis=axis)
+
+
+concat = cat
+
+
+def stack(tensors, axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new axis (`torch.stack`)."""
+    tensors = _tensor_list(tensors, "stack")
+    if not tensors:
+        raise ShapeError("stack: got an empty list of tensors")
+    axis = axis if dim is None else dim
+    first = tensors[0] if isinstance(tensors[0], Tensor) else Tensor(tensors[0])
+    return apply(ops.Stack, *[_lift(x, first) for x in tensors], axis=axis)
+
+
+def _tensor_list(tensors, op_name: str) -> list:
+    """The tensors given to cat/stack as a list: a list or tuple, not one tensor or None."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise ArgumentError(
+            f"{op_name}: expects a list or tuple of tensors, got {type(tensors).__name__}"
+        )
+    return list(tensors)
+
+
+def where(cond, a, b) -> Tensor:
+    """Element-wise `a if cond else b`; `cond` is a boolean array or tensor (no gradient)."""
+    cond = _as_mask(cond, "where")
+    if not isinstance(a, Tensor):
+        a = _lift(a, b) if isinstance(b, Tensor) else Tensor(a)
+    return apply(ops.Where, a, _lift(b, a), cond=cond)
+
+
+def _as_mask(cond, op_name: str) -> np.ndarray:
+    """A copy of `cond` as a boolean array; anything but booleans (None, floats, ints) is
+    refused, as in PyTorch: thresholding 0.3 to True silently is never what was meant."""
+    array = np.array(_raw(cond))  # a copy: changing your array later changes no graph
+    if array.dtype != bool:
+        raise DTypeError(
+            f"{op_name}: the condition must be boolean (a mask such as x > 0), got "
+            f"{type(cond).__name__} of dtype {array.dtype}"
+        )
+    return array
+
+
+def maximum(a, b) -> Tensor:
+    """Element-wise maximum of two tensors (`torch.maximum`); where they are equal the
+    gradient goes to a."""
+    a, b = _pair(a, b)
+    return where(a._data >= b._data, a, b)
+
+
+def minimum(a, b) -> Tensor:
+    """Element-wise minimum of two tensors (`torch.minimum`); where they are equal the
+    gradient goes to a."""
+    a, b = _pair(a, b)
+    return where(a._data <= b._data, a, b)
+
+
+def _pair(a, b) -> tuple[Tensor, Tensor]:
+    """Two operands as Tensors of one float dtype (numbers and arrays lifted)."""
+    if not isinstance(a, Tensor):
+        a = _lift(a, b) if isinstance(b, Tensor) else Tensor(a)
+    return a, _lift(b, a)
+
+
+def gather(weight: Tensor, indices) -> Tensor:
+    """Rows of `weight` picked by integer `indices`: out[...] = weight[indices[...]].
+
+    The embedding lookup: weight (N, D), indices (B, T) -> (B, T, D).
+    """
+    indices = np.array(_raw(indices))  # a copy: changing your array later changes no graph
+    if indices.dtype.kind not in "iu":
+        raise DTypeError(f"gather: indices must be integers, got {indices.dtype}")
+    return apply(ops.Gather, weight, indices=indices)
+
+
+def exp(x: Tensor) -> Tensor:
+    return x.exp()
+
+
+def log(x: Tensor) -> Tensor:
+    return x.log()
+
+
+def tanh(x: Tensor) -> Tensor:
+    return x.tanh()
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return x.sigmoid()
+
+
+def relu(x: Tensor) -> Tensor:
+    return x.relu()
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    return a @ b
+
+
+def addmm(c, a, b) -> Tensor:
+    """c + a @ b as one node (PyTorch's `torch.addmm(input, mat1, mat2)`).
+
+    The same numbers as `c + a @ b`, but the graph keeps one array instead of two (the
+    product and the sum): what recurrent layers use for x W_ihᵀ + b and for each
+    step's x_t W_ihᵀ + b + h_{t-1} W_hhᵀ. c broadcasts against a @ b, like `+`.
+    """
+    if not isinstance(a, Tensor):
+        a = _lift(a, b) if isinstance(b, Tensor) else Tensor(a)
+    return apply(ops.Addmm, _lift(c, a), a, _lift(b, a))
