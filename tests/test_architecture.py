@@ -4,6 +4,13 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tinygrad_rnn"
+
+# The engine files that tensor.py, ops.py and functional.py were split into (one job each;
+# the three old modules re-export every name).
+ENGINE_PARTS = {"defaults", "tensor_base", "tensor_args", "tensor_functions"}
+ENGINE_PARTS |= {"ops_base", "ops_matmul", "ops_reduce", "ops_shape"}
+ENGINE_PARTS |= {"functional_checks", "functional_activations", "functional_targets"}
+ENGINE_PARTS |= {"functional_losses", "functional_attention"}
 OUTER_FACE = {"cli.py", "__main__.py"}  # and everything in commands/
 
 
@@ -43,6 +50,7 @@ def test_the_engine_core_depends_on_numpy_alone():
     core = ["graph.py", "scalar.py", "ops.py", "tensor.py", "gradcheck.py", "errors.py"]
     core.append("checks.py")  # the argument checks gradcheck, functional, nn/ and data/ share
     core += ["gradients.py", "sources.py"]  # the backward loop's gradient sums, node.source
+    core += [f"{name}.py" for name in ENGINE_PARTS]  # the files tensor, ops, functional became
     for name in core:
         third_party = {
             module.split(".")[0]
@@ -72,8 +80,9 @@ def test_the_shared_checks_sit_below_everything_but_errors_and_graph():
 # --------------------------------------------------------------------------------------
 ROOT = PACKAGE.parent
 ENGINE = {"graph", "ops", "tensor", "scalar", "functional", "numpy_protocol", "checks", "errors"}
-ENGINE |= {"gradients", "sources"}
-LAYERS_ABOVE_ENGINE = {"nn", "optim", "data", "commands", "cli", "__main__"}
+ENGINE |= {"gradients", "sources", "context", "roles", "gradcheck"}
+ENGINE |= ENGINE_PARTS
+LAYERS_ABOVE_ENGINE = {"nn", "optim", "data", "utils", "classroom", "commands", "cli", "__main__"}
 
 
 def module_name(path: Path) -> str:
@@ -176,3 +185,90 @@ def test_graph_imports_no_op():
         own = {module.split(".")[1] for module in imported if module.startswith("tinygrad_rnn.")}
         assert own <= allowed, f"{name}.py imports {sorted(own - allowed)}"
         assert "ops" not in own
+
+
+# --------------------------------------------------------------------------------------
+# One op protocol: the backward loop never asks which engine a node belongs to
+# --------------------------------------------------------------------------------------
+ENGINE_TYPES = {"type", "float", "Value", "Tensor", "TensorBase", "ScalarOp", "Op"}
+
+
+def engine_type_switches(function: ast.AST) -> list[str]:
+    """`isinstance(x, type)`, `isinstance(x, Value)`, `type(x) is float` ... in `function`:
+    the checks that would make the loop branch on the engine instead of asking the node."""
+    found = []
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance":
+            names = {getattr(n, "id", None) for n in ast.walk(node.args[1])}
+            if names & ENGINE_TYPES:
+                found.append(ast.unparse(node))
+        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Call):
+            if getattr(node.left.func, "id", None) == "type":
+                found.append(ast.unparse(node))
+    return found
+
+
+def test_the_backward_loop_has_no_engine_type_switches():
+    """backward_steps, local_gradients and PendingGradients treat a Value and a Tensor
+    alike: each node answers `_vjp` and `_checked_gradient` itself (graph.Node)."""
+    wanted = {
+        "graph.py": {"backward_steps", "_local_backward", "local_gradients", "_keep_gradient"},
+        "gradients.py": {"PendingGradients", "_add_into"},
+    }
+    for filename, names in wanted.items():
+        tree = ast.parse((PACKAGE / filename).read_text())
+        defined = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        assert names <= set(defined), f"{filename} lacks {names - set(defined)}"
+        for name in names:
+            switches = engine_type_switches(defined[name])
+            assert not switches, f"{filename}: {name} switches on the engine: {switches}"
+
+
+def test_the_switch_finder_finds_the_old_switches():
+    """The checks the loop had before the op protocol are what the test above looks for."""
+    old = ast.parse(
+        "def f(node, total, g):\n"
+        "    if isinstance(node._ctx, type): pass\n"
+        "    if type(total) is float: pass\n"
+        "    if type(g) is not float: pass\n"
+    )
+    assert len(engine_type_switches(old)) == 3
+
+
+def test_engine_files_have_one_job_each_and_short_functions():
+    """The issue's measure for the engine: no file over 500 lines, no function over 50."""
+    names = ENGINE | {"numpy_protocol"}
+    for name in sorted(names):
+        path = PACKAGE / f"{name}.py"
+        text = path.read_text()
+        assert text.count("\n") <= 500, f"{name}.py has {text.count(chr(10))} lines"
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                assert length <= 50, f"{name}.py: {node.name} is {length} lines long"
+
+
+def test_the_split_modules_still_export_every_name():
+    """The old paths keep working after the split (tensor.py, ops.py, functional.py)."""
+    import importlib
+
+    import tinygrad_rnn as tg
+    from tinygrad_rnn import functional as F
+    from tinygrad_rnn import ops
+
+    tensor = importlib.import_module("tinygrad_rnn.tensor")  # (tg.tensor is the function)
+
+    for name in ("Tensor", "apply", "_constant", "_lift", "addmm", "cat", "concat", "stack"):
+        assert hasattr(tensor, name), name
+    for name in ("where", "maximum", "minimum", "gather", "zeros", "randn", "default_rng"):
+        assert hasattr(tensor, name), name
+    assert tensor.manual_seed is tg.manual_seed and tensor.Tensor is tg.Tensor
+    for name in ("Op", "unbroadcast", "IndexedGrad", "is_basic_index", "matmul_grads"):
+        assert hasattr(ops, name), name
+    primitives = {"add", "mul", "tanh", "matmul", "addmm", "sum", "max", "getitem", "where"}
+    assert primitives <= set(ops.PRIMITIVES)
+    assert ops.PRIMITIVES["tanh"] is ops.Tanh and ops.PRIMITIVES["matmul"] is ops.MatMul
+    for name in ("softmax", "log_softmax", "cross_entropy", "nll_loss", "mse_loss", "dropout"):
+        assert callable(getattr(F, name)), name
+    for name in ("attention", "attend", "masked_softmax", "_attend", "MASKED_SCORE"):
+        assert hasattr(F, name), name
