@@ -30,15 +30,26 @@ The files follow PyTorch's paths (torch/optim/):
     sgd.py         SGD (momentum, Nesterov, weight decay)
     rmsprop.py     RMSprop (centered, momentum)
     adam.py        Adam
+    lr_scheduler.py  learning-rate schedules (StepLR, CosineAnnealingLR, ReduceLROnPlateau ...),
+                   reachable as optim.lr_scheduler as in PyTorch
 
 Read next: optimizer.py, then sgd.py, rmsprop.py, adam.py; then nn/utils.py (gradient
 clipping) and bptt.py (the gradients by hand).
 """
 
 from ..nn.utils import clip_grad_norm_, clip_grad_value_  # also reachable as optim.clip_...
+from . import lr_scheduler
 from .adam import Adam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Adam", "Optimizer", "RMSprop", "SGD", "clip_grad_norm_", "clip_grad_value_"]
+__all__ = [
+    "Adam",
+    "Optimizer",
+    "RMSprop",
+    "SGD",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "lr_scheduler",
+]
