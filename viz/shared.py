@@ -7,7 +7,8 @@ In the coarse pictures the arrows between the steps and what they share are left
 The box says which steps it serves ("t = 1..24"), and a hidden anchor edge keeps it
 before the first step it feeds, or after the last step it collects from.
 
-Read next: extract.py's `extract`, which puts walk, boxes, arrows, chains and this together.
+Read next: dot.py (the plain data -> a graphviz.Digraph); `extract` in extract.py is what
+puts walk, boxes, arrows, chains and this file together.
 """
 
 from __future__ import annotations
