@@ -14,7 +14,10 @@ How one layer in one direction runs (`run_direction`):
     W_hhᵀ                                transposed once, before the loop
     for t in 1..T (T..1 for the reverse direction):
         with tg.scope(t=t), tg.scope("cell"):
-            state = step(x_proj[t-1], state, W_hhᵀ)     # cells.py: rnn/lstm/gru_step
+            state = kind.step(x_proj[t-1], state, W_hhᵀ)    # cells.py: rnn/lstm/gru_step
+
+The layer's `kind` (cells.py: RNNKind, LSTMKind, GRUKind) is the same definition its
+cell module uses: the gates, the states, the parameters and the step come from there.
 
 Precomputing the input projection is what cuDNN does; only h_{t-1} W_hhᵀ is left inside
 the loop, and every gate is still a node. (The GRU keeps b_hh out of x_proj because b_hn
