@@ -177,14 +177,14 @@ def lstm_variant_step(
     c: Tensor,
     weight_hh_T: Tensor,
     bias_hh: Tensor | None = None,
-    weight_ci: Tensor | None = None,
-    weight_cf: Tensor | None = None,
-    weight_co: Tensor | None = None,
-    coupled: bool = False,
+    **variant,
 ) -> tuple[Tensor, Tensor]:
-    """`lstm_step` under its older name, for code that calls it for the variants."""
-    check_no_input_peephole("lstm_variant_step", coupled, weight_ci)
-    return lstm_step(x_proj, h, c, weight_hh_T, bias_hh, weight_ci, weight_cf, weight_co, coupled)
+    """`lstm_step` under its older name, for code that calls it for the variants: the
+    keyword arguments are lstm_step's weight_ci, weight_cf, weight_co and coupled."""
+    check_no_input_peephole(
+        "lstm_variant_step", variant.get("coupled", False), variant.get("weight_ci")
+    )
+    return lstm_step(x_proj, h, c, weight_hh_T, bias_hh, **variant)
 
 
 def gru_step(
