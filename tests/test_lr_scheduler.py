@@ -266,3 +266,19 @@ def test_a_pytorch_style_training_loop_against_numpy_by_hand():
         W, b = W - lr * grad_logits.T @ X, b - lr * grad_logits.sum(0)
     np.testing.assert_allclose(model.weight.data, W, rtol=1e-12)
     np.testing.assert_allclose(model.bias.data, b, rtol=1e-12, atol=1e-15)
+
+
+def test_optimizer_state_with_a_schedulers_initial_lr_loads_back():
+    """PyTorch's checkpoint pattern: the optimizer's state_dict holds the scheduler's
+    initial_lr in each group, and loads into a fresh optimizer with its own scheduler."""
+    model = nn.Linear(2, 1)
+    optimizer = optim.Adam(model.parameters(), lr=0.1)
+    scheduler = StepLR(optimizer, step_size=1, gamma=0.5)
+    model(np.ones((3, 2))).sum().backward()
+    optimizer.step()
+    scheduler.step()
+    fresh = optim.Adam(model.parameters(), lr=0.1)
+    StepLR(fresh, step_size=1, gamma=0.5)
+    fresh.load_state_dict(optimizer.state_dict())
+    assert fresh.param_groups[0]["lr"] == pytest.approx(0.05)
+    assert fresh.param_groups[0]["initial_lr"] == 0.1

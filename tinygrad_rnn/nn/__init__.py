@@ -11,7 +11,11 @@ Files, in reading order:
     parameter.py  Parameter (a weight: a float leaf that needs a gradient), uniform init
     module.py     Module, ModuleList: registration, the module tree, train/eval, state_dict
     state_dict.py what load_state_dict checks: keys, shapes, every problem in one error
-    layers.py     Linear, Embedding, Dropout, Tanh/Sigmoid/ReLU, Sequential
+    layers.py     Linear, Embedding, Dropout, Sequential
+    activation.py Tanh, Sigmoid, ReLU, Softmax, LogSoftmax, Identity (layers of one function)
+    flatten.py    Flatten, Unflatten (one reshape)
+    loss.py       NLLLoss, CrossEntropyLoss, MSELoss, BCELoss, BCEWithLogitsLoss
+    init.py       nn.init: uniform_, normal_, xavier_*, kaiming_*, orthogonal_ ... in place
     cells.py      one time step: rnn_step, lstm_step, gru_step; the cell kinds RNNKind,
                   LSTMKind, GRUKind (gates, states, parameters - defined once); RNNCell,
                   LSTMCell, GRUCell
@@ -26,7 +30,8 @@ Files, in reading order:
     utils.py      clip_grad_norm_ and friends
 """
 
-from . import utils
+from . import init, utils
+from .activation import Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .attention import Attention
 from .beam import beam_search
 from .cells import (
@@ -39,8 +44,10 @@ from .cells import (
     rnn_step,
 )
 from .encoder_decoder import Decoder, Encoder, Seq2SeqOutput
-from .layers import Dropout, Embedding, Identity, Linear, ReLU, Sequential, Sigmoid, Tanh
+from .flatten import Flatten, Unflatten
+from .layers import Dropout, Embedding, Linear, Sequential
 from .lessons import ElmanRNN, OutputToHiddenRNN
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import IncompatibleKeys, Module, ModuleList, Parameter
 from .recurrent import GRU, LSTM, RNN
 from .seq2seq import Decoded, Seq2Seq
@@ -78,4 +85,14 @@ __all__ = [
     "lstm_variant_step",
     "rnn_step",
     "utils",
+    "init",
+    "LogSoftmax",
+    "Softmax",
+    "Flatten",
+    "Unflatten",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "MSELoss",
+    "NLLLoss",
 ]

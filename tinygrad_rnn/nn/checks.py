@@ -43,14 +43,11 @@ from ..graph import is_engine_file
 # Naming things in messages
 # --------------------------------------------------------------------------------------
 def layer_name(layer) -> str:
-    """How the user wrote the class: "nn.GRU", "optim.Adam"; a user's own subclass keeps
-    its plain name ("MyModel")."""
+    """How the user wrote the class: "nn.GRU"; a user's own subclass keeps its plain name
+    ("MyModel"). (The optimizers name themselves: optim/optimizer.py's optimizer_name.)"""
     cls = layer if isinstance(layer, type) else type(layer)
-    module = cls.__module__
-    if module.startswith("tinygrad_rnn.nn"):
+    if cls.__module__.startswith("tinygrad_rnn.nn"):
         return f"nn.{cls.__name__}"
-    if module == "tinygrad_rnn.optim":
-        return f"optim.{cls.__name__}"
     return cls.__name__
 
 

@@ -173,34 +173,6 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
-class Tanh(Module):
-    """y = tanh x (element-wise), as a layer for Sequential."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return as_tensor(x).tanh()
-
-
-class Sigmoid(Module):
-    """y = 1 / (1 + e^-x) (element-wise), as a layer for Sequential."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return as_tensor(x).sigmoid()
-
-
-class ReLU(Module):
-    """y = max(x, 0) (element-wise), as a layer for Sequential."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return as_tensor(x).relu()
-
-
-class Identity(Module):
-    """y = x: a placeholder layer."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x
-
-
 class Sequential(Module):
     """Layers applied one after the other: y = layer_n(... layer_2(layer_1(x))).
 

@@ -197,8 +197,9 @@ class Optimizer:
 
     def _check_saved_options(self, name: str, group: dict, saved: dict) -> None:
         """A saved parameter group must have this optimizer's options, with valid values
-        (a state dict of optim.SGD has no betas for Adam)."""
-        saved_options = sorted(set(saved) - {"params"})
+        (a state dict of optim.SGD has no betas for Adam). `initial_lr` is what a learning-
+        rate scheduler adds to each group (lr_scheduler.py), as in PyTorch."""
+        saved_options = sorted(set(saved) - {"params", "initial_lr"})
         if saved_options != sorted(self.defaults):
             raise ArgumentError(
                 f"{name}: the saved state has the options {saved_options}, but "
