@@ -111,20 +111,15 @@ class PendingGradients:
         The same three cases for floats (a Value's gradients) and arrays: a float is
         never owned, so it is always summed into a new float."""
         total = self.total.get(node)
-        if total is None:  # the first gradient to arrive: kept as it is
-            self._first(node, grad)
+        if total is None:  # the first gradient to arrive: kept as it is (not ours to change)
+            if isinstance(grad, IndexedGrad):  # a sparse slice gradient, made full: ours
+                grad = grad.dense()
+                self.owned.add(node)
+            self.total[node] = grad
         elif node in self.owned:  # an array only this object holds: add into it
             _add_into(total, grad)
         else:  # someone else may hold `total`: the sum is a new array, ours from now on
             self._sum(node, total, grad)
-
-    def _first(self, node, grad) -> None:
-        """Keep the first gradient as it is (not ours to change); a sparse one made full."""
-        if isinstance(grad, IndexedGrad):
-            self.total[node] = grad.dense()
-            self.owned.add(node)
-        else:
-            self.total[node] = grad
 
     def _sum(self, node, total, grad) -> None:
         """total + grad as a new array that only this object holds (so `owned`)."""
