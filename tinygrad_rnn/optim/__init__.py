@@ -29,23 +29,29 @@ The files follow PyTorch's paths (torch/optim/):
     optimizer.py   the Optimizer base: parameter groups, state, zero_grad, state_dict
     sgd.py         SGD (momentum, Nesterov, weight decay)
     rmsprop.py     RMSprop (centered, momentum)
-    adam.py        Adam
+    adam.py        Adam (and its amsgrad option)
+    adamw.py       AdamW (Adam with decoupled weight decay)
+    adagrad.py     Adagrad
     lr_scheduler.py  learning-rate schedules (StepLR, CosineAnnealingLR, ReduceLROnPlateau ...),
                    reachable as optim.lr_scheduler as in PyTorch
 
-Read next: optimizer.py, then sgd.py, rmsprop.py, adam.py; then nn/utils.py (gradient
-clipping) and bptt.py (the gradients by hand).
+Read next: optimizer.py, then sgd.py, rmsprop.py, adam.py, adamw.py, adagrad.py; then
+nn/utils/ (gradient clipping) and bptt.py (the gradients by hand).
 """
 
 from ..nn.utils import clip_grad_norm_, clip_grad_value_  # also reachable as optim.clip_...
 from . import lr_scheduler
+from .adagrad import Adagrad
 from .adam import Adam
+from .adamw import AdamW
 from .optimizer import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
 __all__ = [
+    "Adagrad",
     "Adam",
+    "AdamW",
     "Optimizer",
     "RMSprop",
     "SGD",
