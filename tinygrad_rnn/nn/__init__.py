@@ -27,10 +27,11 @@ Files, in reading order:
     encoder_decoder.py   Seq2Seq's Encoder and Decoder (one decoder step at a time)
     seq2seq.py    Seq2Seq: the encoder-decoder with attention, greedy and beam decoding
     beam.py       beam_search on any step function (what Seq2Seq.beam_search runs)
-    utils.py      clip_grad_norm_ and friends
+    utils/        clip_grad_norm_ and friends; utils/rnn.py: pad_sequence, PackedSequence
+    functional.py torch.nn.functional's path: tinygrad_rnn.functional + one_hot, pad ...
 """
 
-from . import init, utils
+from . import functional, init, utils
 from .activation import Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .attention import Attention
 from .beam import beam_search
@@ -86,6 +87,7 @@ __all__ = [
     "rnn_step",
     "utils",
     "init",
+    "functional",
     "LogSoftmax",
     "Softmax",
     "Flatten",
