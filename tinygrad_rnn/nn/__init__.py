@@ -9,7 +9,8 @@
 Files, in reading order:
     checks.py     the argument checks every constructor shares (sizes, flags, numbers)
     parameter.py  Parameter (a weight: a float leaf that needs a gradient), uniform init
-    module.py     Module, ModuleList: registration, the module tree, train/eval, state_dict
+    module.py     Module: registration, buffers, the module tree, train/eval, to/double, state_dict
+    containers.py ModuleList, ModuleDict, ParameterList, ParameterDict
     state_dict.py what load_state_dict checks: keys, shapes, every problem in one error
     layers.py     Linear, Embedding, Dropout, Sequential
     activation.py Tanh, Sigmoid, ReLU, Softmax, LogSoftmax, Identity (layers of one function)
@@ -44,12 +45,13 @@ from .cells import (
     lstm_variant_step,
     rnn_step,
 )
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .encoder_decoder import Decoder, Encoder, Seq2SeqOutput
 from .flatten import Flatten, Unflatten
 from .layers import Dropout, Embedding, Linear, Sequential
 from .lessons import ElmanRNN, OutputToHiddenRNN
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
-from .module import IncompatibleKeys, Module, ModuleList, Parameter
+from .module import IncompatibleKeys, Module, Parameter
 from .recurrent import GRU, LSTM, RNN
 from .seq2seq import Decoded, Seq2Seq
 
@@ -74,7 +76,10 @@ __all__ = [
     "IncompatibleKeys",
     "Linear",
     "Module",
+    "ModuleDict",
     "ModuleList",
+    "ParameterDict",
+    "ParameterList",
     "OutputToHiddenRNN",
     "Parameter",
     "ReLU",

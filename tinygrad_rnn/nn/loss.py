@@ -67,13 +67,14 @@ class _Loss(Module):
 
 
 class _WeightedLoss(_Loss):
-    """A loss with an optional per-class `weight` (a constant, never trained)."""
+    """A loss with an optional per-class `weight`: a buffer (a constant, never trained,
+    saved in state_dict and converted by .double(), as in PyTorch)."""
 
     def __init__(
         self, weight=None, size_average=None, reduce=None, reduction: str = "mean"
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.weight = weight
+        self.register_buffer("weight", weight)
 
 
 class NLLLoss(_WeightedLoss):
@@ -170,8 +171,8 @@ class BCEWithLogitsLoss(_Loss):
         pos_weight=None,
     ) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.weight = weight
-        self.pos_weight = pos_weight
+        self.register_buffer("weight", weight)  # buffers, as in PyTorch
+        self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target) -> Tensor:
         return F.binary_cross_entropy_with_logits(

@@ -1,4 +1,4 @@
-"""Module and ModuleList: how a model keeps track of its weights (PyTorch's `nn.Module`).
+"""Module: how a model keeps track of its weights and buffers (PyTorch's `nn.Module`).
 
     class Model(nn.Module):
         def __init__(self):
@@ -24,17 +24,22 @@ it was registered in its parent, or its lowercased class name at the top - and t
 `forward`. Every node the module creates therefore carries that name in `node.scope`,
 which is how `viz` draws one box per layer.
 
-Walks over the module tree use an explicit stack (no recursion), like the backward pass.
-Parameter itself is in parameter.py; the checks of `load_state_dict` are in state_dict.py.
+`register_buffer(name, tensor)` keeps a Tensor that is not trained (a loss's class
+weights): `buffers()` lists it, `double()`/`float()`/`to(dtype)` convert it with the
+parameters, and `state_dict()` saves it unless `persistent=False`.
 
-Read next: layers.py (Linear, Embedding, Dropout, Sequential), then cells.py.
+Walks over the module tree use an explicit stack (no recursion), like the backward pass.
+Parameter itself is in parameter.py; the checks of `load_state_dict` are in state_dict.py;
+ModuleList, ModuleDict, ParameterList and ParameterDict are in containers.py.
+
+Read next: containers.py, then layers.py (Linear, Embedding, Dropout, Sequential), then cells.py.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -43,8 +48,9 @@ from ..errors import ArgumentError
 from ..graph import scope
 from ..tensor import Tensor
 from .checks import check_flag, fail, layer_name, user_stacklevel
+from .conversion import convert_floats, module_dtype
 from .parameter import Parameter, parameter_array, uniform_parameter
-from .state_dict import IncompatibleKeys, match_state_dict
+from .state_dict import IncompatibleKeys, check_state_dict_argument, match_state_dict
 
 # Parameter, uniform_parameter and IncompatibleKeys live in parameter.py and
 # state_dict.py; importing them from here (their old home) keeps working.
@@ -75,6 +81,8 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_name", None)
         object.__setattr__(self, "training", True)
 
@@ -89,15 +97,20 @@ class Module:
             )
         if isinstance(value, Parameter):
             self._modules.pop(name, None)
+            self.__dict__["_buffers"].pop(name, None)  # PyTorch: a Parameter replaces a buffer
             if value.label is None:
                 value.label = name
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._parameters.pop(name, None)
+            self.__dict__["_buffers"].pop(name, None)
             if value._name is None:
                 value.set_scope_name(name)
             prefix_parameter_labels(value, name)
             self._modules[name] = value
+        elif name in self.__dict__.get("_buffers", {}):
+            value = buffer_value(self, name, value)
+            self._buffers[name] = value
         else:
             unregister(self, name, value)
         object.__setattr__(self, name, value)
@@ -105,7 +118,7 @@ class Module:
     def __getattr__(self, name: str):
         """Only called for a missing attribute: explain the usual reason for a missing
         _parameters or _modules (a subclass that forgot super().__init__())."""
-        if name in ("_parameters", "_modules", "_name", "training"):
+        if name in ("_parameters", "_modules", "_buffers", "_name", "training"):
             raise AttributeError(
                 f"{type(self).__name__} has no {name!r}: its __init__ did not call "
                 f"Module.__init__() - call super().__init__() at the top of __init__"
@@ -115,6 +128,8 @@ class Module:
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
+        self._buffers.pop(name, None)
+        self._non_persistent_buffers.discard(name)
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -134,6 +149,23 @@ class Module:
         if module is not None:
             require_module(module, f"{type(self).__name__}.add_module({name!r})")
         setattr(self, name, module)
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Register a Tensor that belongs to the model but is not trained (PyTorch's rule):
+        a loss's class weights, a running mean. It is `self.<name>`, listed by
+        `buffers()`, converted by `double()`/`float()`/`to()`, and in `state_dict()` when
+        `persistent` (and not None). An array or list is made a Tensor."""
+        owner = f"{type(self).__name__}.register_buffer"
+        check_attribute_name(self, "register_buffer", name)
+        persistent = check_flag(owner, "persistent", persistent)
+        if name in self._parameters or name in self._modules:
+            fail(owner, f"{name!r} is already a parameter or submodule")
+        self._buffers[name] = None
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
+        setattr(self, name, tensor)
 
     # --- calling ------------------------------------------------------------------------
     def set_scope_name(self, name: str) -> None:
@@ -216,6 +248,77 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, buffer) for every buffer that is not None, in module order."""
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for module_name, module in modules:
+            for name, buffer in module._buffers.items():
+                if buffer is not None:
+                    yield _join(module_name, name), buffer
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def named_state(self) -> Iterator[tuple[str, Tensor]]:
+        """What state_dict() holds, in PyTorch's order: each module's parameters, then its
+        persistent buffers, then its submodules'. Shared weights appear under every name."""
+        stack: list[tuple[str, Module]] = [("", self)]
+        while stack:
+            module_name, module = stack.pop()
+            for name, param in module._parameters.items():
+                yield _join(module_name, name), param
+            for name, buffer in module._buffers.items():
+                if buffer is not None and name not in module._non_persistent_buffers:
+                    yield _join(module_name, name), buffer
+            children = list(module._modules.items())
+            for child_name, child in reversed(children):
+                if child is not None:
+                    stack.append((_join(module_name, child_name), child))
+
+    # --- applying a function, converting dtypes ------------------------------------------
+    def apply(self, fn) -> Module:
+        """fn(module) for every submodule, children before their parent, then for self;
+        returns self (PyTorch's `model.apply(init_weights)`). Walked with a stack: the
+        list `order` is parents-first, so it is run backwards."""
+        order: list[Module] = []
+        stack: list[Module] = [self]
+        while stack:
+            module = stack.pop()
+            order.append(module)
+            stack.extend(child for child in module._modules.values() if child is not None)
+        for module in reversed(order):
+            fn(module)
+        return self
+
+    def double(self) -> Module:
+        """Every float parameter, gradient and buffer as float64, in place; returns self."""
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        """Every float parameter, gradient and buffer as float32, in place; returns self."""
+        return self.to(np.float32)
+
+    def to(self, *args, **kwargs) -> Module:
+        """`model.to("cpu")`, `model.to(torch.device("cpu"))` change nothing (the engine
+        runs on numpy, on the CPU); `model.to(np.float64)` (or "float64", tg.float64)
+        converts in place as `double()` does. Any other device is an error."""
+        dtype = module_dtype(self, args, kwargs)
+        if dtype is not None:
+            convert_floats(self, dtype)
+        return self
+
+    def cpu(self) -> Module:
+        """The model is already on the CPU: returns self."""
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set requires_grad on every parameter (False freezes the model); returns self."""
+        flag = check_flag(f"{type(self).__name__}.requires_grad_", "requires_grad", requires_grad)
+        for param in self.parameters():
+            param.requires_grad = flag
+        return self
+
     # --- modes and gradients ------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
         """Set `training` on this module and every submodule (Dropout reads it)."""
@@ -244,13 +347,13 @@ class Module:
 
     # --- saving and loading -------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """{dotted name: copy of the parameter's numpy array}, in `named_parameters` order.
+        """{dotted name: copy of the numpy array} of every parameter and persistent buffer,
+        in PyTorch's order (each module's parameters, its buffers, then its submodules').
 
         The names and shapes are PyTorch's, so `{k: v.numpy() for k, v in
         torch_model.state_dict().items()}` loads into the matching model here.
         """
-        params = self.named_parameters(remove_duplicate=False)
-        return OrderedDict((name, param.data.copy()) for name, param in params)
+        return OrderedDict((name, tensor.data.copy()) for name, tensor in self.named_state())
 
     def load_state_dict(self, state: Mapping, strict: bool = True) -> IncompatibleKeys:
         """Copy the arrays in `state` into the parameters, in place.
@@ -264,7 +367,7 @@ class Module:
         """
         check_state_dict_argument(self, state)
         strict = check_flag(f"{type(self).__name__}.load_state_dict", "strict", strict)
-        own = OrderedDict(self.named_parameters(remove_duplicate=False))
+        own = OrderedDict(self.named_state())
         arrays, keys = match_state_dict(type(self).__name__, own, state, strict)
         for name, array in arrays.items():
             own[name].data[...] = array
@@ -300,61 +403,6 @@ class Module:
             for name, child in reversed(children):
                 stack.append((child, name, depth + 1))
         return "\n".join(lines)
-
-
-class ModuleList(Module):
-    """A list of modules, registered under "0", "1", ... (for stacks of layers).
-
-        self.layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
-        for layer in self.layers:
-            x = layer(x)            # runs inside tg.scope("layers.0"), "layers.1" ...
-
-    Calling a ModuleList is not defined (it has no forward); call its items.
-    """
-
-    def __init__(self, modules=None) -> None:
-        super().__init__()
-        if modules is not None:
-            self.extend(modules)
-
-    def append(self, module: Module) -> ModuleList:
-        require_module(module, f"nn.ModuleList: item {len(self._modules)}")
-        index = str(len(self._modules))
-        self.add_module(index, module)
-        if self._name is not None and module._name == index:
-            module.set_scope_name(f"{self._name}.{index}")
-        return self
-
-    def set_scope_name(self, name: str) -> None:
-        """A ModuleList is never called itself, so its items carry its name: their
-        nodes are scoped "layers.0", "layers.1" ... rather than a bare "0", "1"."""
-        super().set_scope_name(name)
-        for index, module in self._modules.items():
-            if module._name == index:
-                module.set_scope_name(f"{name}.{index}")
-
-    def extend(self, modules) -> ModuleList:
-        if isinstance(modules, Module) or not isinstance(modules, Iterable):
-            fail(
-                "nn.ModuleList",
-                f"expected a list of modules, got one {type(modules).__name__}; "
-                f"write nn.ModuleList([layer]) for a single layer",
-            )
-        for module in modules:
-            self.append(module)
-        return self
-
-    def __getitem__(self, index):
-        items = list(self._modules.values())
-        if isinstance(index, slice):
-            return ModuleList(items[index])
-        return items[index]
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(list(self._modules.values()))
 
 
 # --------------------------------------------------------------------------------------
@@ -425,17 +473,17 @@ def is_unregistered_weight(value) -> bool:
     )
 
 
-def check_state_dict_argument(module: Module, state) -> None:
-    """`load_state_dict`'s argument must be a mapping of names to arrays."""
-    if isinstance(state, Mapping):
-        return
-    owner = f"{type(module).__name__}.load_state_dict"
-    hint = ""
-    if isinstance(state, (str, bytes)) or hasattr(state, "__fspath__"):
-        hint = "; to read a file, use tg.load(model, path)"
-    elif isinstance(state, Module):
-        hint = "; to copy another model's weights, pass other.state_dict()"
-    fail(
-        owner,
-        f"expects a dict of name -> array (model.state_dict()), got {type(state).__name__}{hint}",
-    )
+def buffer_value(module: Module, name: str, value) -> Tensor | None:
+    """What may be assigned to a buffer: a Tensor, None, or numbers (made a constant
+    Tensor). (A Parameter assigned to the name replaces the buffer: __setattr__.)"""
+    if value is None or isinstance(value, Tensor):
+        return value
+    array = np.asarray(value)
+    if array.dtype.kind not in "fiub":
+        fail(f"{type(module).__name__}.{name}", f"a buffer holds numbers, got {array.dtype}")
+    return Tensor(array)
+
+
+# ModuleList lives in containers.py with the other containers; importing it from here
+# (its old home) keeps working. Imported last: containers.py imports Module from here.
+from .containers import ModuleList  # noqa: E402

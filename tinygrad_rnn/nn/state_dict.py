@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import StateDictError
 from ..tensor import Tensor
+from .checks import fail
 from .parameter import Parameter
 
 
@@ -80,3 +81,19 @@ def as_parameter_array(name: str, value, param: Parameter):
             f"has {array.shape}"
         )
     return array.astype(param.dtype, copy=False), None
+
+
+def check_state_dict_argument(module, state) -> None:
+    """`load_state_dict`'s argument must be a mapping of names to arrays."""
+    if isinstance(state, Mapping):
+        return
+    owner = f"{type(module).__name__}.load_state_dict"
+    hint = ""
+    if isinstance(state, (str, bytes)) or hasattr(state, "__fspath__"):
+        hint = "; to read a file, use tg.load(model, path)"
+    elif callable(getattr(state, "state_dict", None)):  # a Module
+        hint = "; to copy another model's weights, pass other.state_dict()"
+    fail(
+        owner,
+        f"expects a dict of name -> array (model.state_dict()), got {type(state).__name__}{hint}",
+    )
