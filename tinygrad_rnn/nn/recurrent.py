@@ -29,7 +29,8 @@ Padded batches: `forward(x, ..., lengths=[5, 3, 2])` gives each sequence its own
 At a padded step (t > length) the state is carried over unchanged (`tg.where` with a
 mask) and the output is zero, so the result for a short sequence is exactly what running
 it alone gives: h_n is the state at its last valid step, and the reverse direction
-starts at its own last valid step. This is what PyTorch's packed sequences compute.
+starts at its own last valid step. This is what PyTorch's packed sequences compute, and
+a PackedSequence (nn.utils.rnn) given as x is run this way (`run_any`).
 
 Read next: lessons.py (the textbook RNN with U, W, V, b, c), or functional.py.
 """
@@ -59,8 +60,10 @@ from .recurrent_checks import (
     check_layer_state,
     layout,
     length_mask,
+    one_initial_state,
     state_pair,
 )
+from .utils.rnn import PackedSequence, pack_like, pad_packed_sequence
 
 
 class RecurrentBase(Module):
@@ -124,6 +127,20 @@ class RecurrentBase(Module):
             self.register_parameter(f"{name}_{key}", parameter)
 
     # --- the forward pass -------------------------------------------------------------
+    def run_any(self, x, hx: tuple, lengths) -> tuple:
+        """`run` for a padded Tensor, or for a PackedSequence (nn.utils.rnn): that is
+        padded again, run with its lengths, and the output packed the same way."""
+        if not isinstance(x, PackedSequence):
+            return self.run(x, hx, lengths)
+        if lengths is not None:
+            raise ValueError(
+                f"{layer_name(self)}: a PackedSequence carries its lengths; do not pass "
+                f"lengths= as well"
+            )
+        padded, lengths = pad_packed_sequence(x, batch_first=self.batch_first)
+        output, final_states = self.run(padded, hx, lengths.numpy())
+        return pack_like(output, x, self.batch_first), final_states
+
     def run(self, x, hx: tuple, lengths) -> tuple[Tensor, tuple[Tensor, ...]]:
         """Run every layer and direction. hx: one entry per state (h0, or h0 and c0),
         each None or (L*D, B, H). Returns output (T, B, D*H) or batch-first, and the
@@ -276,9 +293,10 @@ class RNN(RecurrentBase):
     """The vanilla (Elman) RNN over a sequence: h_t = tanh(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ
     + b_hh) (or relu), for each layer; layer l > 0 reads layer l-1's outputs.
 
-    forward(x, h0=None, lengths=None) -> (output, h_n)
-      x       (T, B, input_size), (B, T, input_size) with batch_first, or (T, input_size)
-      h0      (num_layers * num_directions, B, H), zeros if None
+    forward(x, hx=None, lengths=None) -> (output, h_n)
+      x       (T, B, input_size), (B, T, input_size) with batch_first, or (T, input_size),
+              or a PackedSequence (nn.utils.rnn; then output is one too)
+      hx      (num_layers * num_directions, B, H), zeros if None (`h0=` also works)
       output  (T, B, num_directions * H): the last layer's h_t for every t
       h_n     (num_layers * num_directions, B, H): every layer's final state
     """
@@ -303,8 +321,9 @@ class RNN(RecurrentBase):
     def nonlinearity(self) -> str:
         return self.kind.nonlinearity
 
-    def forward(self, x, h0=None, lengths=None) -> tuple[Tensor, Tensor]:
-        output, (h_n,) = self.run(x, (h0,), lengths)
+    def forward(self, x, hx=None, lengths=None, *, h0=None) -> tuple[Tensor, Tensor]:
+        hx = one_initial_state(layer_name(self), hx, h0)
+        output, (h_n,) = self.run_any(x, (hx,), lengths)
         return output, h_n
 
 
@@ -351,14 +370,15 @@ class LSTM(RecurrentBase):
         if hx is None:
             hx = (None, None)
         hx = state_pair(hx, "LSTM", "(h0, c0)")
-        output, (h_n, c_n) = self.run(x, hx, lengths)
+        output, (h_n, c_n) = self.run_any(x, hx, lengths)
         return output, (h_n, c_n)
 
 
 class GRU(RecurrentBase):
     """The GRU over a sequence (see cells.gru_step for one step).
 
-    forward(x, h0=None, lengths=None) -> (output, h_n), shapes as for nn.RNN.
+    forward(x, hx=None, lengths=None) -> (output, h_n), shapes as for nn.RNN (`h0=` also
+    works for hx; x may be a PackedSequence).
     """
 
     def __init__(
@@ -382,6 +402,7 @@ class GRU(RecurrentBase):
             bidirectional,
         )
 
-    def forward(self, x, h0=None, lengths=None) -> tuple[Tensor, Tensor]:
-        output, (h_n,) = self.run(x, (h0,), lengths)
+    def forward(self, x, hx=None, lengths=None, *, h0=None) -> tuple[Tensor, Tensor]:
+        hx = one_initial_state(layer_name(self), hx, h0)
+        output, (h_n,) = self.run_any(x, (hx,), lengths)
         return output, h_n

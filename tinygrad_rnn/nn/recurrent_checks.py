@@ -45,6 +45,16 @@ def state_pair(hx, owner: str, names: str) -> tuple:
     )
 
 
+def one_initial_state(owner: str, hx, h0):
+    """nn.RNN / nn.GRU take their initial state as `hx` (PyTorch's name) or `h0=` (this
+    library's earlier name); giving both is an error."""
+    if h0 is None:
+        return hx
+    if hx is not None:
+        raise TypeError(f"{owner}: got both hx and h0; they are the same argument, pass one")
+    return h0
+
+
 def check_cell_input(owner: str, x, input_size: int) -> Tensor:
     """x as a float Tensor of shape (B, D) or (D,), D = input_size; owner is the cell's repr."""
     x = as_tensor(x)

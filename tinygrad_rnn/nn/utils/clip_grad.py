@@ -21,7 +21,8 @@ boundary (cost O(k), not O(T)) while the forward still sees the whole history:
         loss.backward()
         optimizer.step()
 
-Read next: ../optim.py (the optimizers these utilities prepare the gradients for).
+Read next: rnn.py (padded and packed batches), then ../../optim/ (the optimizers these
+utilities prepare the gradients for).
 """
 
 from __future__ import annotations
@@ -32,11 +33,11 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from ..checks import at_user_line
-from ..errors import ArgumentError
-from ..graph import format_source, user_source
-from ..tensor import Tensor
-from .checks import (
+from ...checks import at_user_line
+from ...errors import ArgumentError
+from ...graph import format_source, user_source
+from ...tensor import Tensor
+from ..checks import (
     Bounds,
     check_flag,
     check_number,
