@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from .checkpoint_archive import CheckpointArchive  # also imported from here (charlm)
+from .checkpoint_objects import MAX_STRUCTURE_BYTES, STRUCTURE_KEY, decode, encode
 from .errors import CheckpointError, StateDictError, TinygradError
 from .files import atomic_write
 from .graph import format_source, user_source
@@ -74,18 +75,42 @@ def checkpoint_path(path: str | os.PathLike) -> Path:
 # --------------------------------------------------------------------------------------
 # save
 # --------------------------------------------------------------------------------------
-def save(module, path: str | os.PathLike) -> Path:
-    """Write `module.state_dict()` and metadata to an .npz file; returns the path written.
+def save(obj, path: str | os.PathLike) -> Path:
+    """Write a model's parameters, or a dict of arrays and numbers, to an .npz file;
+    returns the path written.
 
+    obj     a model (anything with .state_dict()): its state_dict() and metadata
+            (`load(model, path)` reads it back);
+            anything else - `model.state_dict()`, {"epoch": 3, "model": ..., "optimizer":
+            optimizer.state_dict()} - is stored as in checkpoint_objects.py and comes
+            back from `load(path)`, as with torch.save / torch.load.
     path    str or pathlib.Path; ".npz" is appended if missing (as `np.savez` does).
     The write is atomic: a failure (full disk, Ctrl-C) leaves any previous file at
     `path` as it was and removes the temporary file. Raises CheckpointError on failure,
-    and for weights that hold NaN or inf (nothing is written then).
+    and for arrays that hold NaN or inf (nothing is written then).
     """
     try:
-        return write_checkpoint(module, path, "save")
+        if callable(getattr(obj, "state_dict", None)):  # a model
+            return write_checkpoint(obj, path, "save")
+        return write_object(obj, path)
     except CheckpointError as error:
         raise with_user_line(error) from error.__cause__
+
+
+def write_object(obj, path: str | os.PathLike) -> Path:
+    """`save` of a dict (or list) of arrays and numbers: the arrays and the JSON structure."""
+    from . import __version__  # imported here: the package imports this module first
+
+    refuse_folder(path, "save")
+    target = checkpoint_path(path)
+    text, arrays = encode(obj)
+    for array in arrays.values():
+        _refuse_non_finite(array, f"save: {target}: an array", "nothing was written")
+    arrays[STRUCTURE_KEY] = np.array(text)  # a unicode array, not a pickle
+    arrays[FORMAT_KEY] = np.array(FORMAT_VERSION)
+    arrays[LIBRARY_KEY] = np.array(__version__)
+    _write_atomically(target, arrays, "save")
+    return target
 
 
 def write_checkpoint(module, path: str | os.PathLike, caller: str) -> Path:
@@ -248,8 +273,14 @@ def check_format(metadata: dict[str, object], archive: CheckpointArchive) -> Non
 # --------------------------------------------------------------------------------------
 # load
 # --------------------------------------------------------------------------------------
-def load(module, path: str | os.PathLike, strict: bool = True):
-    """Copy the parameters saved in an .npz checkpoint into `module`; returns `module`.
+def load(module, path=None, strict: bool = True, *, map_location=None, weights_only=None):
+    """`load(path)`: what `save(obj, path)` wrote - a dict of arrays, Tensors and numbers
+    (for a model's checkpoint, its state dict), as `torch.load(path)` gives; so
+    `model.load_state_dict(tg.load(path))` works. map_location ("cpu" or None) and
+    weights_only are accepted for PyTorch's sake: nothing here is ever unpickled.
+
+    `load(module, path)`: copy the parameters saved in an .npz checkpoint into `module`;
+    returns `module`.
 
     path    str or pathlib.Path. If it does not exist and does not end in ".npz",
             path + ".npz" is tried (so save(m, "lm") pairs with load(m, "lm")).
@@ -265,10 +296,39 @@ def load(module, path: str | os.PathLike, strict: bool = True):
     metadata (e.g. exported from PyTorch as `np.savez(path, **state)`) is accepted:
     only its arrays are checked. The module is unchanged unless loading succeeds.
     """
+    if path is None:  # load(path): PyTorch's torch.load
+        _check_map_location(map_location)
+        try:
+            return read_object(module)
+        except (CheckpointError, StateDictError) as error:
+            raise with_user_line(error) from error.__cause__
     try:
         return read_checkpoint_into(module, path, strict)
     except (CheckpointError, StateDictError) as error:
         raise with_user_line(error) from error.__cause__
+
+
+def _check_map_location(map_location) -> None:
+    """torch.load's map_location: only the CPU exists here."""
+    if map_location is not None and str(map_location).split(":")[0] != "cpu":
+        raise CheckpointError(
+            f"load: tinygrad_rnn computes with numpy on the CPU; map_location="
+            f"{map_location!r} is not available (use 'cpu' or leave it out)"
+        )
+
+
+def read_object(path: str | os.PathLike):
+    """`load(path)`: the saved object, or a model checkpoint's state dict."""
+    source = existing_checkpoint(path, "load")
+    with CheckpointArchive(source, "load") as archive:
+        metadata = read_metadata(archive)
+        check_format(metadata, archive)
+        names = [name for name in archive.entries if not name.startswith(META_PREFIX)]
+        arrays = read_entries(archive, names, noun="array")
+        if STRUCTURE_KEY not in archive.entries:  # a model's checkpoint: its state dict
+            return dict(arrays)
+        text = str(archive.read(STRUCTURE_KEY, max_bytes=MAX_STRUCTURE_BYTES))
+    return decode(text, arrays, str(source))
 
 
 def read_checkpoint_into(module, path: str | os.PathLike, strict: bool = True):
@@ -276,6 +336,10 @@ def read_checkpoint_into(module, path: str | os.PathLike, strict: bool = True):
     source = existing_checkpoint(path, "load")
     expected = module.state_dict()
     with CheckpointArchive(source, "load") as archive:
+        if STRUCTURE_KEY in archive.entries:  # written by save(model.state_dict(), path)
+            archive.close()
+            module.load_state_dict(read_object(source), strict=strict)
+            return module
         metadata = read_metadata(archive)
         check_format(metadata, archive)
         _check_class(metadata, module, source)

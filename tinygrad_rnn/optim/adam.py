@@ -62,7 +62,10 @@ class Adam(Optimizer):
         check_option(name, group, "eps", "epsilon value", NON_NEGATIVE)
         _check_betas(name, group)
         group["betas"] = tuple(group["betas"])
-        group["amsgrad"] = check_flag(name, "amsgrad", group.get("amsgrad", False))
+        amsgrad = group.get("amsgrad", False)
+        if is_number(amsgrad) and amsgrad in (0, 1):  # 0.0 / 1.0 read back from an .npz
+            amsgrad = bool(amsgrad)
+        group["amsgrad"] = check_flag(name, "amsgrad", amsgrad)
 
     def step(self) -> None:
         for group in self.param_groups:
