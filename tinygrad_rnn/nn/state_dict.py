@@ -90,7 +90,7 @@ def check_state_dict_argument(module, state) -> None:
     owner = f"{type(module).__name__}.load_state_dict"
     hint = ""
     if isinstance(state, (str, bytes)) or hasattr(state, "__fspath__"):
-        hint = "; to read a file, use model.load_state_dict(tg.load(path))"
+        hint = "; to read a file, use tg.load(path): model.load_state_dict(tg.load(path))"
     elif callable(getattr(state, "state_dict", None)):  # a Module
         hint = "; to copy another model's weights, pass other.state_dict()"
     fail(
