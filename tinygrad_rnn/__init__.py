@@ -10,10 +10,10 @@ unrolled - every time step, gate and gradient is a node you can print and step t
     W.grad                  # dL/dW, a numpy array of shape (4, 3)
 
 Start reading at graph.py (nodes and the backward loop), then scalar.py, ops.py and
-tensor.py; then functional.py, nn/, optim.py.
+tensor.py; then functional.py, nn/, optim/. docs/design.md maps the files.
 """
 
-from . import bptt, data, functional, nn, ops, optim
+from . import bptt, data, functional, nn, ops, optim, utils
 from .checkpoint import load, save
 from .errors import (
     AnomalyError,
@@ -29,6 +29,7 @@ from .errors import (
     TensorIndexError,
     TinygradError,
 )
+from .generator import Generator
 from .gradcheck import gradcheck
 from .graph import (
     BackwardStep,
@@ -72,6 +73,8 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "Generator",
+    "utils",
     "AnomalyError",
     "ArgumentError",
     "BackwardError",

@@ -19,6 +19,7 @@ The Tensor in five files, each with one job:
                          (operators, functions, reductions, shape ops), and `apply`
     tensor_args.py       the methods' argument checks and error messages
     tensor_functions.py  tg.tensor, tg.zeros, tg.randn, tg.cat, tg.where, tg.addmm ...
+    tensor_pytorch.py    PyTorch's other spellings (view, size, numel, split ...)
     defaults.py          the default dtype and random generator (tg.manual_seed)
 
 Read next: tensor_base.py, tensor_functions.py, then functional.py (softmax,
@@ -53,9 +54,10 @@ from .tensor_args import (
     to_target,
 )
 from .tensor_base import TensorBase, to_array
+from .tensor_pytorch import PyTorchMethods
 
 
-class Tensor(TensorBase):
+class Tensor(PyTorchMethods, TensorBase):
     """A node holding a numpy array. See the module docstring for an example.
 
     Leaves you create do not require grad unless you say so (`requires_grad=True`),
