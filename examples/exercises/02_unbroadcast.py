@@ -24,7 +24,7 @@ array): `grad.sum(...)` returns a new array, so just do not write into `grad`.
 Check your answer:   tinygrad-rnn check 2
 The checker compares with the engine's `ops.unbroadcast` on many shapes (scalars, size-1
 axes, extra leading axes) and runs a finite-difference gradient check of a broadcasting
-add whose backward calls your function. Afterwards, read `unbroadcast` in ops.py.
+add whose backward calls your function. Afterwards, read `unbroadcast` in tinygrad_rnn/ops_base.py.
 """
 
 import numpy as np  # noqa: F401  (you will need it)

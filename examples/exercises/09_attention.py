@@ -24,7 +24,7 @@ Task: write `attention` with Tensor operations; return (context, weights).
 Check your answer:   tinygrad-rnn check 9
 The checker compares context, weights and the gradients of query, keys and values with
 the engine's F.attention, with masks, large scores and T = 1, and runs a gradient check.
-Afterwards, read `attention` in tinygrad_rnn/functional.py.
+Afterwards, read `attention` in tinygrad_rnn/functional_attention.py.
 """
 
 import tinygrad_rnn as tg  # noqa: F401  (tg.where)

@@ -49,7 +49,7 @@ EXERCISES = (
         "unbroadcast: the gradient of NumPy broadcasting",
         ("unbroadcast",),
         check_ops.unbroadcast_cases,
-        "tinygrad_rnn/ops.py: unbroadcast",
+        "tinygrad_rnn/ops_base.py: unbroadcast",
     ),
     Exercise(
         3,
@@ -105,7 +105,7 @@ EXERCISES = (
         "dot-product attention",
         ("attention",),
         check_attention.attention_cases,
-        "tinygrad_rnn/functional.py: attention",
+        "tinygrad_rnn/functional_attention.py: attention",
     ),
     Exercise(
         10,

@@ -1,6 +1,6 @@
 """Exercise 2 - solution: unbroadcast, the gradient of NumPy broadcasting.
 
-Compare with `unbroadcast` in tinygrad_rnn/ops.py (the same two sums, in one call).
+Compare with `unbroadcast` in tinygrad_rnn/ops_base.py (the same two sums, in one call).
 """
 
 

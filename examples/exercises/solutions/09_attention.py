@@ -1,6 +1,6 @@
 """Exercise 9 - solution: dot-product attention.
 
-Compare with `attention` and `_attend` in tinygrad_rnn/functional.py.
+Compare with `attention` and `attend` in tinygrad_rnn/functional_attention.py.
 """
 
 import tinygrad_rnn as tg
