@@ -24,6 +24,7 @@ import secrets
 
 import numpy as np
 
+from .defaults import default_rng
 from .errors import ArgumentError
 
 # PyTorch's default seed: `torch.Generator().initial_seed()` is this number too.
@@ -134,3 +135,18 @@ def _unpack_state(new_state) -> dict:
         values[name] = int.from_bytes(packed[offset : offset + size], "little")
         offset += size
     return values
+
+
+def numpy_generator(generator, owner: str) -> np.random.Generator:
+    """The numpy Generator to draw from: the Generator's own, or (for None) the one that
+    `tg.manual_seed` seeds. A numpy Generator is accepted as it is."""
+    if generator is None:
+        return default_rng()
+    if isinstance(generator, Generator):
+        return generator.rng
+    if isinstance(generator, np.random.Generator):
+        return generator
+    raise ArgumentError(
+        f"{owner}: generator must be a tg.Generator (e.g. tg.Generator().manual_seed(0)) or "
+        f"None, got {type(generator).__name__}"
+    )

@@ -35,8 +35,8 @@ import numpy as np
 
 from ..checks import describe, is_number
 from ..errors import ArgumentError, ShapeError
-from ..generator import Generator
-from ..tensor import Tensor, default_rng
+from ..generator import numpy_generator
+from ..tensor import Tensor
 from .checks import user_stacklevel
 
 __all__ = [
@@ -143,21 +143,6 @@ def _check_tensor(tensor, name: str) -> Tensor:
     return tensor
 
 
-def _random_source(generator) -> np.random.Generator:
-    """The numpy Generator to draw from: that of a `tg.Generator`, a np.random.Generator
-    itself, or (None) the one `tg.manual_seed` sets."""
-    if generator is None:
-        return default_rng()
-    if isinstance(generator, Generator):
-        return generator.rng
-    if isinstance(generator, np.random.Generator):
-        return generator
-    raise ArgumentError(
-        f"nn.init: generator must be a tg.Generator, a np.random.Generator or None, got "
-        f"{describe(generator)}"
-    )
-
-
 def _fill(tensor: Tensor, values) -> Tensor:
     """Write `values` into the tensor's array in place (cast to its dtype); return it.
 
@@ -171,14 +156,14 @@ def _fill(tensor: Tensor, values) -> Tensor:
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with numbers drawn uniformly from [a, b)."""
     tensor = _check_tensor(tensor, "uniform_")
-    values = _random_source(generator).uniform(a, b, size=tensor.shape)
+    values = numpy_generator(generator, "nn.init").uniform(a, b, size=tensor.shape)
     return _fill(tensor, values)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with numbers drawn from the normal distribution N(mean, std²)."""
     tensor = _check_tensor(tensor, "normal_")
-    values = _random_source(generator).normal(mean, std, size=tensor.shape)
+    values = numpy_generator(generator, "nn.init").normal(mean, std, size=tensor.shape)
     return _fill(tensor, values)
 
 
@@ -301,7 +286,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
         return tensor  # no-op
     rows = tensor.shape[0]
     cols = tensor.data.size // rows
-    flattened = _random_source(generator).normal(0.0, 1.0, size=(rows, cols))
+    flattened = numpy_generator(generator, "nn.init").normal(0.0, 1.0, size=(rows, cols))
     if rows < cols:
         flattened = flattened.T  # (cols, rows): QR wants at least as many rows as columns
     q, r = np.linalg.qr(flattened)  # q (m, k) with orthonormal columns

@@ -25,23 +25,7 @@ import numpy as np
 
 from ...checks import check_flag, check_int
 from ...errors import ArgumentError
-from ...generator import Generator
-from ...tensor import default_rng
-
-
-def numpy_generator(generator, owner: str) -> np.random.Generator:
-    """The numpy Generator to draw from: the Generator's own, or (for None) the one that
-    `tg.manual_seed` seeds. A numpy Generator is accepted as it is."""
-    if generator is None:
-        return default_rng()
-    if isinstance(generator, Generator):
-        return generator.rng
-    if isinstance(generator, np.random.Generator):
-        return generator
-    raise ArgumentError(
-        f"{owner}: generator must be a tg.Generator (e.g. tg.Generator().manual_seed(0)) or "
-        f"None, got {type(generator).__name__}"
-    )
+from ...generator import numpy_generator
 
 
 def check_positive_int(value, name: str, owner: str) -> int:
