@@ -85,39 +85,45 @@ def implicit_softmax_dim(name: str, ndim: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
-class Softmax(Module):
+class SoftmaxAlongDim(Module):
+    """What Softmax and LogSoftmax share: a `dim` (PyTorch's implicit choice when None)
+    and one call of `function` (F.softmax or F.log_softmax) along it."""
+
+    name = ""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def function(self, input: Tensor, dim: int) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, input) -> Tensor:
+        input = as_tensor(input)
+        dim = self.dim
+        if dim is None:
+            dim = implicit_softmax_dim(self.name, input.ndim)
+        return self.function(input, dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(SoftmaxAlongDim):
     """softmax(x)_i = e^{x_i} / Σ_j e^{x_j} along `dim`: each slice sums to 1.
     See F.softmax (computed with the max subtracted, so it never overflows)."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
+    name = "softmax"
 
-    def forward(self, input) -> Tensor:
-        input = as_tensor(input)
-        dim = self.dim
-        if dim is None:
-            dim = implicit_softmax_dim("softmax", input.ndim)
+    def function(self, input: Tensor, dim: int) -> Tensor:
         return F.softmax(input, dim=dim)
 
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
+class LogSoftmax(SoftmaxAlongDim):
     """log softmax(x)_i = x_i - log Σ_j e^{x_j} along `dim`; the input NLLLoss expects.
     See F.log_softmax."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = dim
+    name = "log_softmax"
 
-    def forward(self, input) -> Tensor:
-        input = as_tensor(input)
-        dim = self.dim
-        if dim is None:
-            dim = implicit_softmax_dim("log_softmax", input.ndim)
+    def function(self, input: Tensor, dim: int) -> Tensor:
         return F.log_softmax(input, dim=dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
