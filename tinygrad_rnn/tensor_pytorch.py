@@ -12,3 +12,5 @@ from __future__ import annotations
 
 class PyTorchMethods:
     """Methods a PyTorch user expects on a tensor, written with Tensor's own operators."""
+
+    __slots__ = ()  # a Tensor has slots only (graph.Node): no __dict__ per tensor
