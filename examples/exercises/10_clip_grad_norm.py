@@ -20,7 +20,7 @@ array of the same shape and dtype) and return the total norm as a float.
 Check your answer:   tinygrad-rnn check 10
 The checker compares the returned norm and every clipped gradient with the engine's
 nn.utils.clip_grad_norm_ (large and small norms, a parameter without a gradient, float32).
-Afterwards, read tinygrad_rnn/nn/utils.py.
+Afterwards, read tinygrad_rnn/nn/utils/clip_grad.py.
 """
 
 import numpy as np  # noqa: F401  (you will need it)

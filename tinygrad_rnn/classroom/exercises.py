@@ -113,7 +113,7 @@ EXERCISES = (
         "gradient clipping by the global norm",
         ("clip_grad_norm",),
         check_attention.clip_cases,
-        "tinygrad_rnn/nn/utils.py: clip_grad_norm_",
+        "tinygrad_rnn/nn/utils/clip_grad.py: clip_grad_norm_",
     ),
 )
 

@@ -25,7 +25,7 @@ Like PyTorch, StepLR, MultiStepLR, ExponentialLR and CosineAnnealingLR compute t
 rate from the current one (lr · γ at a step boundary), so they compose with changes made
 by hand; for plain stepping that equals the closed form above.
 
-Read next: nn/utils.py (gradient clipping), then bptt.py.
+Read next: ../nn/utils/clip_grad.py (gradient clipping), then ../bptt.py.
 """
 
 from __future__ import annotations

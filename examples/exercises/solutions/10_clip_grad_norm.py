@@ -1,6 +1,6 @@
 """Exercise 10 - solution: gradient clipping by the global norm.
 
-Compare with `clip_grad_norm_` in tinygrad_rnn/nn/utils.py.
+Compare with `clip_grad_norm_` in tinygrad_rnn/nn/utils/clip_grad.py.
 """
 
 import numpy as np
