@@ -84,6 +84,7 @@ ENGINE |= {"gradients", "sources", "context", "roles", "gradcheck"}
 ENGINE |= ENGINE_PARTS
 # the top-level modules that are tools on top of the engine; every other one is engine
 OUTER_MODULES = {"__init__", "__main__", "cli", "bptt", "checkpoint", "checkpoint_archive"}
+OUTER_MODULES |= {"checkpoint_objects"}
 OUTER_MODULES |= {"files", "lesson_kit", "notebooks", "word2vec"}
 
 
