@@ -4,10 +4,10 @@
     tg.manual_seed(0)                  # tg.randn, parameter initialisation, dropout
 
 float64 is the default so that gradient checks are exact; float32 is twice as fast.
-`as_dtype` turns np.float32, "float32" or a Tensor's dtype into a numpy dtype, with an
+`as_dtype` turns tg.float32, np.float32, "float32" or a Tensor's dtype into a numpy dtype, with an
 error that names the function when it cannot.
 
-This file imports nothing of the engine but errors.py.
+This file imports nothing of the engine but errors.py and dtypes.py.
 
 Read next: tensor_base.py (what a Tensor holds).
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .dtypes import REFUSED
 from .errors import ArgumentError, DTypeError
 
 _default_dtype = np.dtype(np.float64)
@@ -24,9 +25,10 @@ _rng = np.random.default_rng()
 
 def set_default_dtype(dtype) -> None:
     """Floating-point dtype of new tensors made from Python numbers, lists and
-    constructors (`tg.zeros`, `tg.randn`, parameters): np.float64 (default) or np.float32."""
+    constructors (`tg.zeros`, `tg.randn`, parameters): tg.float64 (default) or tg.float32.
+    (PyTorch's default is float32; here float64, so that gradient checks are exact.)"""
     global _default_dtype
-    dtype = np.dtype(dtype)
+    dtype = as_dtype(dtype, "set_default_dtype")
     if dtype not in (np.float32, np.float64):
         raise DTypeError(f"set_default_dtype: use np.float32 or np.float64, not {dtype}")
     _default_dtype = dtype
@@ -61,11 +63,17 @@ def default_rng() -> np.random.Generator:
 
 
 def as_dtype(dtype, op_name: str) -> np.dtype:
-    """A numpy dtype from np.float32, "float32", a Tensor's dtype ...; a clear error if not."""
+    """A numpy dtype from np.float32, tg.float32, "float32", tg.LongTensor (its dtype) ...;
+    a clear error if not, and for float16 (see dtypes.REFUSED)."""
+    if not isinstance(dtype, (np.dtype, type, str)) and hasattr(dtype, "dtype"):
+        dtype = dtype.dtype  # tg.LongTensor, tg.FloatTensor ...: the dtype they make
     try:
-        return np.dtype(dtype)
+        dtype = np.dtype(dtype)
     except TypeError:
         raise DTypeError(
-            f"{op_name}: {dtype!r} is not a dtype (use np.float32, np.float64, np.int64, "
-            f'"float32" ...)'
+            f"{op_name}: {dtype!r} is not a dtype (use tg.float32, tg.float64, tg.long, "
+            f'np.float64, "float32" ...)'
         ) from None
+    if dtype in REFUSED:
+        raise DTypeError(f"{op_name}: {REFUSED[dtype]}")
+    return dtype

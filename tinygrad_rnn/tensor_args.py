@@ -16,6 +16,7 @@ import numpy as np
 
 from . import ops
 from .defaults import as_dtype
+from .devices import check_device, is_device_name
 from .errors import AnomalyError, ArgumentError, DTypeError, ShapeError, TensorIndexError
 from .tensor_base import TensorBase
 
@@ -88,21 +89,24 @@ def check_single_axis(op_name: str, axis, shape: tuple) -> None:
 
 
 def to_target(x: TensorBase, args: tuple, kwargs: dict):
-    """The dtype `x.to(...)` asks for, or None if it asks for nothing that changes x."""
+    """The dtype `x.to(...)` asks for, or None if it asks for nothing that changes x.
+
+    As PyTorch's `x.to(dtype)`, `x.to(device)`, `x.to(device, dtype)`, `x.to(other)` (other's
+    dtype) and the keywords dtype=, device=, copy=, non_blocking=. A device must be the
+    CPU ("cpu", tg.device("cpu")); any other is an error (devices.check_device).
+    """
     wanted = list(args) + [kwargs.pop(key) for key in ("dtype", "device") if key in kwargs]
     kwargs.pop("copy", None)
     kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
     if kwargs:
         raise _argument_error(f"to: unexpected keyword(s) {sorted(kwargs)}")
     dtype = None
     for target in wanted:
         if isinstance(target, TensorBase):
             dtype = target.dtype
-        elif isinstance(target, str) and target.split(":")[0] in ("cpu", "cuda", "mps"):
-            if target != "cpu":
-                raise _argument_error(
-                    f"to: tinygrad_rnn runs on the CPU only, got device {target!r}"
-                )
+        elif is_device_name(target):
+            check_device(target, "to")
         elif target is not None:
             dtype = as_dtype(target, "to")
     return dtype
