@@ -9,10 +9,16 @@ of the same meaning, so the result is a node with a gradient:
     np.tanh(x)              is  x.tanh()
     np.ones(3) * x          is  tg.tensor(np.ones(3)) * x
 
-A numpy function with no Tensor op behind it (np.sinh, np.cumsum ...) still works on
-tensors that need no gradient: it gets their arrays and returns a numpy array. On a
-tensor that requires grad it raises an error instead, because numpy would silently cut
-the tensor out of the graph.
+    np.split(x, 2, axis=1)  is  x.split(...): a list of slices, each with a gradient
+    np.var(x), np.clip(x, 0, 1), np.square(x), np.expand_dims(x, 0) ... likewise
+
+Functions whose answer has no gradient (np.argmax, np.argsort, np.zeros_like,
+np.ones_like, np.allclose, np.isnan ...) read the tensors' numbers and return numpy
+arrays, also for a tensor that requires grad: nothing is cut out of a graph there.
+
+Any other numpy function (np.sinh, np.cumsum ...) still works on tensors that need no
+gradient: it gets their arrays and returns a numpy array. On a tensor that requires grad
+it raises an error instead, because numpy would silently cut the tensor out of the graph.
 
 Read next: tensor.py (the Tensor methods these call).
 """
@@ -48,6 +54,29 @@ UNARY_UFUNCS = {
     np.log: lambda x: x.log(),
     np.tanh: lambda x: x.tanh(),
     np.sqrt: lambda x: x.sqrt(),
+    np.square: lambda x: x * x,
+}
+# ufuncs and functions whose answer is numbers without a gradient (indices, masks,
+# shapes, new arrays of a tensor's shape): run on the arrays even when a tensor
+# requires grad, since no gradient is lost.
+NO_GRADIENT = {
+    np.argmax,
+    np.argmin,
+    np.argsort,
+    np.argwhere,
+    np.nonzero,
+    np.count_nonzero,
+    np.zeros_like,
+    np.ones_like,
+    np.empty_like,
+    np.full_like,
+    np.allclose,
+    np.isclose,
+    np.array_equal,
+    np.isnan,
+    np.isinf,
+    np.isfinite,
+    np.sign,
 }
 
 
@@ -63,9 +92,10 @@ def call_ufunc(ufunc, method: str, inputs: tuple, kwargs: dict):
 
             return (maximum if ufunc is np.maximum else minimum)(*inputs)
     name = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
-    return _on_arrays(
-        name, ufunc if method == "__call__" else getattr(ufunc, method), inputs, kwargs
-    )
+    func = ufunc if method == "__call__" else getattr(ufunc, method)
+    if ufunc in NO_GRADIENT and method == "__call__":
+        return func(*_arrays(inputs), **kwargs)
+    return _on_arrays(name, func, inputs, kwargs)
 
 
 def _binary(op, a, b):
@@ -138,7 +168,39 @@ def _dot(a, b, out=None):
     return a @ b
 
 
+def _split(ary, indices_or_sections, axis=0):
+    """np.split: n equal pieces (n must divide the axis' length) or pieces cut at the
+    given indices; each piece a slice of the tensor, as a list (numpy's answer)."""
+    length = ary.shape[axis]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        if indices_or_sections <= 0 or length % indices_or_sections:
+            raise ValueError("np.split: array split does not result in an equal division")
+        return list(ary.split(length // indices_or_sections, axis))
+    cuts = [min(int(cut), length) for cut in indices_or_sections]
+    bounds = [0, *cuts, length]
+    sizes = [max(end - start, 0) for start, end in zip(bounds, bounds[1:])]
+    return list(ary.split(sizes, axis))
+
+
+def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
+    return a.var(_axis(axis), keepdim=keepdims, correction=ddof)
+
+
+def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
+    return a.std(_axis(axis), keepdim=keepdims, correction=ddof)
+
+
+def _clip(a, a_min=None, a_max=None, out=None, **kwargs):
+    return a.clamp(kwargs.get("min", a_min), kwargs.get("max", a_max))
+
+
 FUNCTIONS = {
+    np.split: _split,
+    np.var: _var,
+    np.std: _std,
+    np.clip: _clip,
+    np.expand_dims: lambda a, axis: a.unsqueeze(axis),
+    np.squeeze: lambda a, axis=None: a.squeeze(axis),
     np.sum: _sum,
     np.mean: _mean,
     np.max: _amax,
@@ -159,6 +221,8 @@ FUNCTIONS = {
 
 def call_function(func, args: tuple, kwargs: dict):
     """What `np.<func>(...)` does when one of its arguments is a Tensor."""
+    if func in NO_GRADIENT:
+        return func(*_arrays(args), **dict(zip(kwargs, _arrays(tuple(kwargs.values())))))
     implementation = FUNCTIONS.get(func)
     if implementation is not None and not kwargs.get("out"):
         result = implementation(*args, **kwargs)

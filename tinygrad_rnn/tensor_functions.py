@@ -16,6 +16,7 @@ import numpy as np
 
 from . import ops
 from .defaults import as_dtype, as_generator, default_rng, get_default_dtype
+from .devices import check_device
 from .errors import ArgumentError, DTypeError, ShapeError
 from .tensor import Tensor, _constant, _lift, _raw, apply
 from .tensor_args import check_single_axis
@@ -68,8 +69,11 @@ def _take_along(x: Tensor, indices: np.ndarray, axis: int) -> Tensor:
 # --------------------------------------------------------------------------------------
 # Constructors and functions at package level (tg.tensor, tg.zeros, tg.cat, tg.tanh ...)
 # --------------------------------------------------------------------------------------
-def tensor(data, requires_grad: bool = False, dtype=None, label: str | None = None) -> Tensor:
+def tensor(
+    data, requires_grad: bool = False, dtype=None, label: str | None = None, *, device=None
+) -> Tensor:
     """`tg.tensor([[1.0, 2.0]], requires_grad=True)` - a new leaf (the data is copied)."""
+    check_device(device, "tensor")
     return Tensor(data, requires_grad=requires_grad, label=label, dtype=dtype)
 
 
@@ -85,40 +89,73 @@ def _shape_args(shape, op_name: str = "zeros") -> tuple[int, ...]:
     return tuple(int(size) for size in shape)
 
 
-def zeros(*shape, requires_grad: bool = False, dtype=None, label: str | None = None) -> Tensor:
+def new_leaf(array: np.ndarray, requires_grad: bool, device, op_name: str, label=None) -> Tensor:
+    """A leaf holding `array` (its dtype kept), after checking the device is the CPU."""
+    check_device(device, op_name)
+    return Tensor(array, requires_grad=requires_grad, label=label, dtype=array.dtype)
+
+
+def float_dtype(dtype, op_name: str) -> np.dtype:
+    """`dtype` as a numpy dtype, or the default float dtype when it is None."""
+    return get_default_dtype() if dtype is None else as_dtype(dtype, op_name)
+
+
+def random_source(generator, op_name: str, rng=None) -> np.random.Generator:
+    """The numpy generator to draw from: a tg.Generator's `.rng` (PyTorch's generator=),
+    an `rng=` seed or numpy Generator, or else the one tg.manual_seed seeds."""
+    if generator is not None:
+        if not hasattr(generator, "rng"):
+            raise ArgumentError(
+                f"{op_name}: generator must be a tg.Generator, got {type(generator).__name__}"
+            )
+        return generator.rng
+    return default_rng() if rng is None else as_generator(rng, op_name)
+
+
+def zeros(*shape, requires_grad=False, dtype=None, label=None, device=None) -> Tensor:
     """A tensor of zeros: `tg.zeros(2, 3)` or `tg.zeros((2, 3))`."""
-    dtype = as_dtype(dtype or get_default_dtype(), "zeros")
-    array = np.zeros(_shape_args(shape, "zeros"), dtype=dtype)
-    return Tensor(array, requires_grad=requires_grad, label=label)
+    array = np.zeros(_shape_args(shape, "zeros"), dtype=float_dtype(dtype, "zeros"))
+    return new_leaf(array, requires_grad, device, "zeros", label)
 
 
-def ones(*shape, requires_grad: bool = False, dtype=None, label: str | None = None) -> Tensor:
+def ones(*shape, requires_grad=False, dtype=None, label=None, device=None) -> Tensor:
     """A tensor of ones: `tg.ones(2, 3)` or `tg.ones((2, 3))`."""
-    dtype = as_dtype(dtype or get_default_dtype(), "ones")
-    array = np.ones(_shape_args(shape, "ones"), dtype=dtype)
-    return Tensor(array, requires_grad=requires_grad, label=label)
+    array = np.ones(_shape_args(shape, "ones"), dtype=float_dtype(dtype, "ones"))
+    return new_leaf(array, requires_grad, device, "ones", label)
 
 
-def zeros_like(x: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.zeros_like(x._data), requires_grad=requires_grad)
+def zeros_like(x, requires_grad=False, *, dtype=None, device=None) -> Tensor:
+    """Zeros of x's shape, in x's dtype unless dtype= says otherwise."""
+    dtype = np.asarray(_raw(x)).dtype if dtype is None else as_dtype(dtype, "zeros_like")
+    return new_leaf(np.zeros(np.shape(_raw(x)), dtype), requires_grad, device, "zeros_like")
 
 
-def ones_like(x: Tensor, requires_grad: bool = False) -> Tensor:
-    return Tensor(np.ones_like(x._data), requires_grad=requires_grad)
+def ones_like(x, requires_grad=False, *, dtype=None, device=None) -> Tensor:
+    """Ones of x's shape, in x's dtype unless dtype= says otherwise."""
+    dtype = np.asarray(_raw(x)).dtype if dtype is None else as_dtype(dtype, "ones_like")
+    return new_leaf(np.ones(np.shape(_raw(x)), dtype), requires_grad, device, "ones_like")
 
 
 def randn(
-    *shape, requires_grad: bool = False, rng=None, dtype=None, label: str | None = None
+    *shape,
+    requires_grad=False,
+    rng=None,
+    dtype=None,
+    label=None,
+    size=None,
+    generator=None,
+    device=None,
 ) -> Tensor:
-    """Standard normal samples: `tg.randn(3, 4, rng=0)`.
+    """Standard normal samples: `tg.randn(3, 4)`, `tg.randn((3, 4))`, `tg.randn(size=(3, 4))`.
 
-    `rng` is a seed or a `np.random.Generator`; without it the generator that
-    `tg.manual_seed` sets is used.
+    The numbers come from `generator` (a tg.Generator, PyTorch's keyword) or `rng` (a
+    seed or a `np.random.Generator`); without either, from the generator that
+    `tg.manual_seed` sets.
     """
-    generator = default_rng() if rng is None else as_generator(rng, "randn")
-    size = _shape_args(shape, "randn")
-    array = generator.standard_normal(size).astype(dtype or get_default_dtype())
-    return Tensor(array, requires_grad=requires_grad, label=label)
+    source = random_source(generator, "randn", rng)
+    size = _shape_args(shape if size is None else (size,), "randn")
+    array = source.standard_normal(size).astype(float_dtype(dtype, "randn"))
+    return new_leaf(array, requires_grad, device, "randn", label)
 
 
 def cat(tensors, axis: int = 0, *, dim: int | None = None) -> Tensor:
@@ -194,11 +231,16 @@ def _pair(a, b) -> tuple[Tensor, Tensor]:
     return a, _lift(b, a)
 
 
-def gather(weight: Tensor, indices) -> Tensor:
+def gather(weight: Tensor, indices=None, index=None, *, dim=None) -> Tensor:
     """Rows of `weight` picked by integer `indices`: out[...] = weight[indices[...]].
 
     The embedding lookup: weight (N, D), indices (B, T) -> (B, T, D).
+
+    Called with three arguments it is PyTorch's `torch.gather(input, dim, index)` instead:
+    out[i][j] = input[i][index[i][j]] for dim=1 (see `Tensor.gather`).
     """
+    if index is not None:
+        return weight.gather(indices if dim is None else dim, index)
     indices = np.array(_raw(indices))  # a copy: changing your array later changes no graph
     if indices.dtype.kind not in "iu":
         raise DTypeError(f"gather: indices must be integers, got {indices.dtype}")
