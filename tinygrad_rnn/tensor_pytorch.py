@@ -101,11 +101,7 @@ class PyTorchMethods:
             self.shape[i - offset] if size == -1 and i >= offset else size
             for i, size in enumerate(sizes)
         )
-        try:
-            fits = np.broadcast_shapes(self.shape, target) == target
-        except ValueError:
-            fits = False
-        if not fits or -1 in target:
+        if _broadcast_shape(self.shape, target) != target or -1 in target:
             raise ShapeError(f"expand: shape {self.shape} cannot be expanded to {sizes}")
         return self + np.zeros(target, dtype=self.dtype)
 
@@ -251,7 +247,7 @@ class PyTorchMethods:
                 f"masked_fill: the mask must be boolean (x > 0, ids == pad ...), got dtype "
                 f"{mask_array.dtype}"
             )
-        if np.broadcast_shapes(mask_array.shape, self.shape) != self.shape:
+        if _broadcast_shape(mask_array.shape, self.shape) != self.shape:
             raise ShapeError(
                 f"masked_fill: mask of shape {mask_array.shape} does not broadcast to {self.shape}"
             )
@@ -436,6 +432,14 @@ def _sizes(sizes: tuple) -> tuple:
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
             raise ShapeError(f"sizes must be ints, got {size!r} in {sizes}")
     return tuple(int(size) for size in sizes)
+
+
+def _broadcast_shape(a: tuple, b: tuple) -> tuple | None:
+    """The shape numpy broadcasts a and b to, or None if they do not broadcast."""
+    try:
+        return np.broadcast_shapes(a, b)
+    except ValueError:
+        return None
 
 
 def _pieces(x, sections: list, dim: int) -> tuple:
