@@ -5,7 +5,12 @@ Each makes a leaf (`zeros`, `randn`) or calls `apply` with one primitive (`cat` 
 Concat node, `addmm` one Addmm node), exactly as the Tensor methods do. Also here: the
 (values, indices) pairs that `x.max(dim)`, `x.min(dim)` and `x.topk(k)` return.
 
-Read next: functional.py (softmax, cross-entropy ... composed from these operators).
+Every constructor takes PyTorch's keywords: dtype=, requires_grad=, device= ("cpu"; see
+devices.py), and randn also size= and generator= (a tg.Generator).
+
+Read next: tensor_factories.py (tg.arange, tg.full, tg.rand ...: PyTorch's other
+constructors), then functional.py (softmax, cross-entropy ... composed from these
+operators).
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ import math
 
 import numpy as np
 
+from .defaults import as_dtype
 from .devices import CPU, check_device
 from .errors import ArgumentError, DTypeError, ShapeError
 from .tensor_args import check_axis, reduction_args
@@ -235,7 +236,7 @@ class PyTorchMethods:
         """A copy. In the graph it is x * 1.0, so the gradient flows back to x; an
         integer or boolean tensor is simply copied."""
         if self.dtype.kind != "f":
-            return _copy(self)
+            return _constant_copy(self._data)
         return self * 1.0
 
     def masked_fill(self, mask, value):
@@ -316,11 +317,11 @@ class PyTorchMethods:
 
     def all(self, dim=None, keepdim: bool = False):
         """True where every element (along `dim`) is nonzero: a boolean constant."""
-        return _constant_like(np.all(self._data, axis=dim, keepdims=keepdim))
+        return _constant_copy(np.all(self._data, axis=dim, keepdims=keepdim))
 
     def any(self, dim=None, keepdim: bool = False):
         """True where some element (along `dim`) is nonzero: a boolean constant."""
-        return _constant_like(np.any(self._data, axis=dim, keepdims=keepdim))
+        return _constant_copy(np.any(self._data, axis=dim, keepdims=keepdim))
 
     def softmax(self, dim: int, dtype=None):
         """exp(x) / sum exp(x) along `dim` (functional.softmax: composed, no backward)."""
@@ -381,34 +382,30 @@ class PyTorchMethods:
         """Pinned memory speeds up copies to a GPU; there is none: x itself."""
         return self
 
-    def is_pinned(self) -> bool:
-        return False
-
     # --- new tensors like this one (its dtype unless dtype= says otherwise) -------------------
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False):
-        return self.new_full(
-            _sizes(size), 0, dtype=dtype, device=device, requires_grad=requires_grad
-        )
+    def new_zeros(self, *size, **keywords):
+        """Zeros of `size` in x's dtype; keywords dtype=, device=, requires_grad=."""
+        return self.new_full(_sizes(size), 0, **keywords)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False):
-        return self.new_full(
-            _sizes(size), 1, dtype=dtype, device=device, requires_grad=requires_grad
-        )
+    def new_ones(self, *size, **keywords):
+        return self.new_full(_sizes(size), 1, **keywords)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False):
-        """Zeros (PyTorch leaves them uninitialised; zeros are one valid choice)."""
-        return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+    def new_empty(self, *size, **keywords):
+        """Zeros (PyTorch leaves them unset; zeros are one valid choice)."""
+        return self.new_full(_sizes(size), 0, **keywords)
 
-    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False):
-        check_device(device, "new_full")
-        array = np.full(_sizes((size,)), fill_value, dtype=self.dtype if dtype is None else dtype)
-        return type(self)(array, requires_grad=requires_grad, dtype=array.dtype)
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        from .tensor_functions import new_leaf
 
-    def new_tensor(self, data, *, dtype=None, device=None, requires_grad: bool = False):
-        check_device(device, "new_tensor")
-        return type(self)(
-            data, requires_grad=requires_grad, dtype=self.dtype if dtype is None else dtype
-        )
+        dtype = self.dtype if dtype is None else as_dtype(dtype, "new_full")
+        array = np.full(_sizes((size,)), fill_value, dtype=dtype)
+        return new_leaf(array, requires_grad, device, "new_full")
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+        from .tensor_functions import new_leaf
+
+        dtype = self.dtype if dtype is None else as_dtype(dtype, "new_tensor")
+        return new_leaf(np.array(_numbers(data), dtype=dtype), requires_grad, device, "new_tensor")
 
     # --- Python's protocols ---------------------------------------------------------------------
     def __index__(self) -> int:
@@ -487,16 +484,11 @@ def _kept_shape(shape: tuple, dim) -> tuple:
     return tuple(1 if i == dim % len(shape) else size for i, size in enumerate(shape))
 
 
-def _copy(x):
+def _constant_copy(array):
+    """A leaf that needs no gradient, holding a copy of `array`."""
     from .tensor import _constant
 
-    return _constant(x._data.copy())
-
-
-def _constant_like(array):
-    from .tensor import _constant
-
-    return _constant(np.asarray(array))
+    return _constant(np.array(array))
 
 
 def _cuda_name(device) -> str:
