@@ -237,3 +237,28 @@ def test_sizes_must_be_ints():
         tg.rand(2.5)
     with pytest.raises(ShapeError):
         tg.empty(-1)
+
+
+def test_normal_scalar_and_elementwise():
+    x = tg.normal(2.0, 0.5, size=(2, 3), generator=tg.Generator().manual_seed(4))
+    expected = np.random.default_rng(4).normal(2.0, 0.5, size=(2, 3))
+    np.testing.assert_array_equal(x.numpy(), expected)
+    means = tg.tensor([0.0, 100.0])
+    y = tg.normal(means, tg.tensor([1e-9, 1e-9]))
+    np.testing.assert_allclose(y.numpy(), [0.0, 100.0], atol=1e-6)
+    assert tg.normal(0.0, 1.0, (4,), dtype=tg.float32).dtype == np.float32
+
+
+def test_multinomial_draws_in_proportion_to_the_weights():
+    g = tg.Generator().manual_seed(0)
+    probs = tg.tensor([0.0, 0.25, 0.75])  # a char-RNN's next-character distribution
+    draws = tg.multinomial(probs, 4000, replacement=True, generator=g)
+    assert draws.dtype == np.int64 and draws.shape == (4000,)
+    counts = np.bincount(draws.numpy(), minlength=3) / 4000
+    assert counts[0] == 0 and abs(counts[2] - 0.75) < 0.03
+    one = tg.multinomial(tg.tensor([[1.0, 0.0], [0.0, 5.0]]), 1)  # unnormalised rows
+    assert one.tolist() == [[0], [1]]
+    no_repeat = tg.multinomial(tg.ones(5), 5, generator=g)
+    assert sorted(no_repeat.tolist()) == [0, 1, 2, 3, 4]
+    with pytest.raises(ArgumentError, match="non-negative"):
+        tg.multinomial(tg.tensor([0.5, -0.1]), 1)

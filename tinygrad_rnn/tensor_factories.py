@@ -138,6 +138,42 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad=F
     return new_leaf(array, requires_grad, device, "randperm")
 
 
+def normal(
+    mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    """Normal samples: `normal(0.0, 0.01, size=(3, 4))`, or element-wise with tensors
+    `normal(means, stds)` (the result has their broadcast shape)."""
+    mean, std = np.asarray(_numbers(mean)), np.asarray(_numbers(std))
+    shape = np.broadcast_shapes(mean.shape, std.shape) if size is None else size
+    source = random_source(generator, "normal")
+    array = source.normal(mean, std, size=_shape_args((shape,), "normal"))
+    return new_leaf(array.astype(float_dtype(dtype, "normal")), requires_grad, device, "normal")
+
+
+def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None):
+    """Indices drawn with probability proportional to `input`'s weights (a row of
+    non-negative numbers, or one row per sample in 2-D): how a char-RNN picks its next
+    character. int64, shape (num_samples,) or (rows, num_samples)."""
+    weights = np.asarray(_numbers(input), dtype=np.float64)
+    if weights.ndim not in (1, 2) or (weights < 0).any() or not np.isfinite(weights).all():
+        raise ArgumentError(
+            "multinomial: expects a 1-D or 2-D tensor of non-negative, finite weights, got "
+            f"shape {weights.shape}"
+        )
+    source = random_source(generator, "multinomial")
+    rows = weights.reshape(-1, weights.shape[-1])  # (rows, n)
+    picks = [
+        source.choice(len(row), size=num_samples, replace=replacement, p=row / row.sum())
+        for row in rows
+    ]
+    array = np.array(picks, dtype=np.int64).reshape(weights.shape[:-1] + (num_samples,))
+    return new_leaf(array, False, None, "multinomial")
+
+
+def _numbers(value):
+    return value._data if isinstance(value, Tensor) else value
+
+
 # --------------------------------------------------------------------------------------
 # From numpy and other data
 # --------------------------------------------------------------------------------------
