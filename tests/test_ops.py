@@ -46,6 +46,7 @@ def test_registry_holds_the_design_primitives():
         "addmm",  # c + a @ b in one node, kept for memory (ops.py, docs/design.md)
         "power",  # a ** b for a tensor exponent: exp(b ln a) would be nan for a < 0
         "cast",  # x.float(), x.double(), x.to(dtype) keep the gradient
+        "index_put",  # x[index] = v recorded in the graph (tensor_inplace.py)
     }  # fmt: skip
     assert set(PRIMITIVES) == expected
 
@@ -466,6 +467,47 @@ def test_getitem_repeated_indices_accumulate():
 def test_getitem_accepts_integer_tensors():
     x = leaf(np.arange(4.0))
     np.testing.assert_array_equal(x[tg.tensor([3, 1])].data, [3.0, 1.0])
+
+
+INDEX_PUT_CASES = [  # (x's shape, index, v's shape)
+    ((4, 3), 1, (3,)),
+    ((4, 3), (slice(None), 1), (4,)),
+    ((4, 3), (slice(1, 3),), (1, 3)),  # v broadcast over the rows written
+    ((4, 3), 2, (1, 3)),  # v with an extra leading axis of length 1
+    ((4, 3), Ellipsis, ()),  # fill_ with a 0-d tensor
+    ((3, 4), np.array([[True, False, True, False]] * 3), (6,)),
+    ((4, 3), np.array([0, 2, 0]), (3, 3)),  # row 0 written twice: the last write wins
+    ((4, 3), (np.array([1, 1]), np.array([2, 2])), (2,)),
+]
+
+
+@covers("index_put")
+@pytest.mark.parametrize("shape,index,v_shape", INDEX_PUT_CASES)
+def test_index_put(shape, index, v_shape):
+    from tinygrad_rnn import ops
+    from tinygrad_rnn.tensor import apply
+
+    rng = np.random.default_rng(2)
+    x = leaf(rng.standard_normal(shape), "x")
+    v = leaf(rng.standard_normal(v_shape), "v")
+    out = apply(ops.IndexPut, x, v, index=index)
+    expected = x.data.copy()
+    expected[index] = v.data
+    np.testing.assert_array_equal(out.data, expected)
+    assert tg.gradcheck(lambda x, v: apply(ops.IndexPut, x, v, index=index), [x, v])
+
+
+def test_index_put_repeated_index_gives_the_overwritten_value_no_gradient():
+    from tinygrad_rnn import ops
+    from tinygrad_rnn.tensor import apply
+
+    x = leaf(np.zeros(3), "x")
+    v = leaf(np.array([1.0, 2.0, 3.0]), "v")
+    out = apply(ops.IndexPut, x, v, index=np.array([0, 2, 0]))  # x[0] = 1, then x[0] = 3
+    np.testing.assert_array_equal(out.data, [3.0, 0.0, 2.0])
+    (out * tg.tensor([10.0, 20.0, 30.0])).sum().backward()
+    np.testing.assert_array_equal(v.grad, [0.0, 30.0, 10.0])
+    np.testing.assert_array_equal(x.grad, [0.0, 20.0, 0.0])
 
 
 @covers("gather")

@@ -125,7 +125,7 @@ def _output_weights(fn, inputs, seed) -> list:
     if not outputs:
         raise GradcheckError(
             f"gradcheck: fn returned no Tensor or Value (it returned a "
-            f"{type(returned).__name__}); return the Tensor itself, not x.numpy() or x.item()"
+            f"{_type_name(returned)}); return the Tensor itself, not x.numpy() or x.item()"
         )
     rng = np.random.default_rng(seed)
     weights = []
@@ -224,3 +224,8 @@ def _compare(x, inputs, analytic, numeric, atol, rtol) -> None:
 def _name(x: Node, inputs: list) -> str:
     index = next(i for i, item in enumerate(inputs) if item is x)
     return f"#{index} '{x.label}'" if x.label else f"#{index}"
+
+
+def _type_name(value) -> str:
+    """'ndarray' for every numpy array (x.numpy() is a TensorArray, arrays.py)."""
+    return "ndarray" if isinstance(value, np.ndarray) else type(value).__name__

@@ -84,11 +84,15 @@ class Node:
     `_source_code`, `_source_offset`: where the user's code was (see `sources.node_source`).
     `_changed_at`: the id clock when `node.data = ...` last replaced the value (-1: never).
     `_passed`: True once a backward pass has gone through this node.
+    `_used_by`: (op name, code, offset) of the latest recorded op that took this node as
+    a parent (None: none did), so an in-place change can refuse to rebase a node another
+    node already holds (tensor_inplace.py). `_data_view`: a Tensor's `x.data` array
+    (a TensorArray view of its array, arrays.py), kept so `x.data is x.data`.
     """
 
     __slots__ = ("_data", "grad", "op", "parents", "_label", "role", "scope", "time_step", "id")
     __slots__ += ("requires_grad", "_ctx", "_source_code", "_source_offset")
-    __slots__ += ("_changed_at", "_passed")
+    __slots__ += ("_changed_at", "_passed", "_used_by", "_data_view")
 
     def _setup(self, data, op, parents, ctx, requires_grad, label, engine_callers=1) -> None:
         """Fill in the bookkeeping; called by Value/Tensor constructors and op results.
@@ -107,9 +111,12 @@ class Node:
         self._ctx = ctx
         self._changed_at = -1
         self._passed = False
+        self._used_by = None
+        self._data_view = None
         frame = node_source(engine_callers) if context.track_source else None
         if frame is None:
             self._source_code = None
+            self._source_offset = -1
         else:
             self._source_code = frame.f_code
             self._source_offset = frame.f_lasti

@@ -24,7 +24,7 @@ The primitives by family, one file each:
     ops.py           this file: the element-wise ops (add, mul, pow, exp, tanh, relu ...)
     ops_matmul.py    matmul, addmm
     ops_reduce.py    sum, mean, max
-    ops_shape.py     reshape, transpose, getitem, gather, concat, stack, where
+    ops_shape.py     reshape, transpose, getitem, index_put, gather, concat, stack, where
 
 `from tinygrad_rnn.ops import X` finds every one of them; tests/test_ops.py checks that
 every op in `PRIMITIVES` has a finite-difference gradient test.
@@ -41,7 +41,16 @@ from .gradients import IndexedGrad, is_basic_index  # noqa: F401 (is_basic_index
 from .ops_base import PRIMITIVES, Op, broadcast_reason, unbroadcast  # noqa: F401
 from .ops_matmul import Addmm, MatMul, matmul_grads, matmul_shape  # noqa: F401
 from .ops_reduce import Max, Mean, Sum  # noqa: F401
-from .ops_shape import Concat, Gather, GetItem, Reshape, Stack, Transpose, Where  # noqa: F401
+from .ops_shape import (  # noqa: F401
+    Concat,
+    Gather,
+    GetItem,
+    IndexPut,
+    Reshape,
+    Stack,
+    Transpose,
+    Where,
+)
 
 
 # --------------------------------------------------------------------------------------

@@ -28,6 +28,9 @@ class Op:
         if cls.name:
             PRIMITIVES[cls.name] = cls
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} op {self.name!r}>"  # what `x.grad_fn` shows
+
     @staticmethod
     def explain(shapes: list[tuple], params: dict) -> str | None:
         """A sentence saying why these input shapes do not work (None: use numpy's words)."""

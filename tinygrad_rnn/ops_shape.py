@@ -1,10 +1,11 @@
-"""The shape and indexing primitives: `Reshape`, `Transpose`, `GetItem`, `Gather`,
-`Concat`, `Stack` and `Where`.
+"""The shape and indexing primitives: `Reshape`, `Transpose`, `GetItem`, `IndexPut`,
+`Gather`, `Concat`, `Stack` and `Where`.
 
 They move numbers without changing them, so each backward moves grad_out back to where
 the numbers came from: reshape it back, transpose it back, scatter it into the sliced
 positions (`GetItem` sends a sparse `IndexedGrad`, see gradients.py), split it among the
-joined inputs, or route it to the side `Where` picked.
+joined inputs, or route it to the side `Where` picked. `IndexPut` is `x[index] = v` as a
+node (what `Tensor.__setitem__` records, tensor_inplace.py).
 
 Read next: tensor.py (how `x.tanh()` becomes a node that calls an op).
 """
@@ -73,6 +74,62 @@ class GetItem(Op):
 
     def backward(ctx, grad_out):
         return (IndexedGrad(ctx.shape, ctx.dtype, ctx.index, grad_out),)
+
+
+class IndexPut(Op):
+    """out = x with out[index] = v (v broadcast to the shape of x[index]);
+    d/dx = grad_out with zeros at index (those entries were overwritten),
+    d/dv = grad_out[index], summed back to v's shape.
+
+    Repeated integer indices (`x[[0, 0]] = v`): as numpy assigns, the last write to a
+    position wins, so only the winning entries of v get its gradient (the others 0).
+    PyTorch leaves the winner undefined; `x.index_put_(..., accumulate=True)` is not here.
+    """
+
+    name = "index_put"
+
+    @staticmethod
+    def explain(shapes, params):
+        index = params.get("index")
+        return f"cannot write a value of shape {shapes[1]} into x[{index!r}] of shape {shapes[0]}"
+
+    def forward(ctx, x, v, index):
+        out = x.copy()
+        out[index] = v
+        ctx.index = index
+        ctx.v_shape = v.shape
+        ctx.won = _winning_writes(x.shape, index)  # None when no position is written twice
+        return out
+
+    def backward(ctx, grad_out):
+        grad_x = grad_out.copy()
+        grad_x[ctx.index] = 0
+        grad_v = grad_out[ctx.index]  # (shape of x[index])
+        if ctx.won is not None:
+            grad_v = grad_v * ctx.won
+        return (grad_x, _sum_to_shape(grad_v, ctx.v_shape))
+
+
+def _winning_writes(shape: tuple, index):
+    """For an index with integer arrays: a boolean array of the shape of x[index], True
+    where that entry's write is the one that stays (the last to the same position).
+    None for indices that write every position once (slices, ints, boolean masks)."""
+    items = index if isinstance(index, tuple) else (index,)
+    if not any(isinstance(item, np.ndarray) and item.dtype.kind in "iu" for item in items):
+        return None
+    writer = np.full(shape, -1, dtype=np.intp)
+    picked_shape = writer[index].shape
+    order = np.arange(int(np.prod(picked_shape)), dtype=np.intp).reshape(picked_shape)
+    writer[index] = order  # the same assignment as the forward: the same writes win
+    return writer[index] == order
+
+
+def _sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """`grad` (shape of x[index]) summed to v's shape. numpy also lets v carry extra
+    leading axes of length 1 (`x[0] = v` with v of shape (1, H)): those are put back."""
+    if len(shape) > grad.ndim:
+        grad = grad.reshape((1,) * (len(shape) - grad.ndim) + grad.shape)
+    return unbroadcast(grad, shape)
 
 
 class Gather(Op):

@@ -11,7 +11,7 @@ the op's forward on the numpy arrays and records a new node whose parents are th
 Names and signatures follow PyTorch; the default dtype is float64 so that gradient checks
 are exact (`tg.set_default_dtype(np.float32)` for speed).
 
-The Tensor in five files, each with one job:
+The Tensor in these files, each with one job:
 
     tensor_base.py       TensorBase: the array side (data, shape, dtype, item, repr) and
                          the op protocol (`_vjp`, `_checked_gradient`, `_seed_gradient`)
@@ -20,6 +20,7 @@ The Tensor in five files, each with one job:
     tensor_args.py       the methods' argument checks and error messages
     tensor_functions.py  tg.tensor, tg.zeros, tg.randn, tg.cat, tg.where, tg.addmm ...
     tensor_pytorch.py    PyTorch's other spellings (view, size, numel, split ...)
+    tensor_inplace.py    in-place changes: x[i] = v, x.add_(y), x += y, x.zero_() ...
     defaults.py          the default dtype and random generator (tg.manual_seed)
 
 Read next: tensor_base.py, tensor_functions.py, then functional.py (softmax,
@@ -54,10 +55,11 @@ from .tensor_args import (
     to_target,
 )
 from .tensor_base import TensorBase, to_array
+from .tensor_inplace import InplaceMethods
 from .tensor_pytorch import PyTorchMethods
 
 
-class Tensor(PyTorchMethods, TensorBase):
+class Tensor(InplaceMethods, PyTorchMethods, TensorBase):
     """A node holding a numpy array. See the module docstring for an example.
 
     Leaves you create do not require grad unless you say so (`requires_grad=True`),
@@ -87,6 +89,7 @@ class Tensor(PyTorchMethods, TensorBase):
         """A new leaf with the same data and no history (gradients stop here)."""
         out = Tensor.__new__(Tensor)
         out._setup(self._data, None, (), None, False, self.label)
+        out._data_view = self._data_view  # the same array: `x.detach().data is x.data`
         return out
 
     def to(self, *args, **kwargs) -> Tensor:
@@ -130,10 +133,7 @@ class Tensor(PyTorchMethods, TensorBase):
         return self.type(np.bool_)
 
     def half(self) -> Tensor:
-        raise DTypeError(
-            "half: float16 is not supported (numpy computes it slowly and gradient checks "
-            "need float64); use x.float() for float32"
-        )
+        raise DTypeError("half: float16 is not supported (slow in numpy); use x.float()")
 
     # --- pickle and copy: a leaf is saved with its data, grad and label -----------------
     def __reduce_ex__(self, protocol):
@@ -350,8 +350,7 @@ class Tensor(PyTorchMethods, TensorBase):
         return apply(ops.Transpose, self, axes=tuple(axes))
 
     def t(self) -> Tensor:
-        """The 2-D transpose (PyTorch's `W.t()`); 0-D and 1-D tensors come back as they are.
-        (A node's time step is `node.time_step`.)"""
+        """The 2-D transpose (PyTorch's `W.t()`); 0-D and 1-D come back as they are."""
         if self.ndim > 2:
             raise ShapeError(
                 f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; use "
@@ -387,7 +386,7 @@ def apply(op_class: type[ops.Op], *parents: Tensor, **params) -> Tensor:
     out = Tensor.__new__(Tensor)
     if records_graph(parents):
         out._setup(data, op_class.name, parents, ctx, True, None)
-        _keep_for_backward(parents, data)
+        _keep_for_backward(parents, out)
     else:
         out._setup(data, None, (), None, False, None)
     if context.anomaly and not np.all(np.isfinite(data)):
@@ -395,15 +394,19 @@ def apply(op_class: type[ops.Op], *parents: Tensor, **params) -> Tensor:
     return out
 
 
-def _keep_for_backward(parents: tuple, out: np.ndarray) -> None:
+def _keep_for_backward(parents: tuple, out: Tensor) -> None:
     """Mark the inputs' and the output's arrays read-only: the op may have kept them for
-    its backward (a matmul keeps a and b, tanh its output), so nothing may write into
-    them before backward runs. `Tensor.data` hands out a writable copy instead, so
-    `W.data -= lr * W.grad` still works and the graph keeps the values it computed with.
-    """
+    its backward (a matmul keeps a and b, tanh its output). `Tensor.data` hands out a
+    writable copy instead, so the graph keeps the values it computed with. Each input
+    remembers that a node holds it (`_used_by`: tensor_inplace.py)."""
+    use = (out.op, out._source_code, out._source_offset)
     for parent in parents:
         parent._data.setflags(write=False)  # (half the cost of `.flags.writeable = False`)
-    out.setflags(write=False)
+        view = parent._data_view  # the `x.data` you may hold: read-only as well
+        if view is not None:
+            view.setflags(write=False)
+        parent._used_by = use
+    out._data.setflags(write=False)
 
 
 def _constant(array) -> Tensor:

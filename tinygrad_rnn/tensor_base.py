@@ -1,6 +1,15 @@
 """TensorBase: what a Tensor is before you compute with it - a node holding a numpy array.
 
-    x.data, x.shape, x.dtype, x.ndim, len(x), x.item(), x.tolist(), np.asarray(x)
+    x.data, x.grad, x.shape, x.dtype, x.ndim, len(x), x.item(), x.tolist(), np.asarray(x)
+    x.is_leaf, x.grad_fn, x.requires_grad_(), x.retain_grad()
+
+`x.data` and `x.grad` are numpy arrays, of a small subclass (`TensorArray`, arrays.py)
+that also answers PyTorch's in-place methods, so `p.data.add_(p.grad, alpha=-lr)`,
+`p.grad.zero_()` and `p.grad.data.norm()` run as written for PyTorch. Why not Tensors:
+the lessons read gradients as numpy arrays, print them and pass them to numpy; why not
+plain arrays: PyTorch programs call those methods on them. `x.data` is a view of the
+tensor's own array (made once and kept, so `x.data is x.data`); a leaf's gradient is
+stored as a TensorArray when the backward pass sets it, so reading `p.grad` costs nothing.
 
 and the three answers every node gives the backward loop (graph.py, the op protocol):
 `_seed_gradient` (dL/dL: an array of ones), `_vjp(grad_out)` (the op object's
@@ -17,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arrays import TensorArray, as_tensor_array
 from .defaults import as_dtype, get_default_dtype
 from .errors import BackwardError, DTypeError, ShapeError
 from .graph import Node, check_finite_gradient, context
@@ -54,34 +64,79 @@ class TensorBase(Node):
     """A node whose value is a numpy array: its array facts, conversions to numpy and to
     Python numbers, and its part of the op protocol. See tensor.py for `Tensor`."""
 
-    __slots__ = ()
+    __slots__ = ("_grad",)  # (Node's `grad` slot is unused: the property below replaces it)
 
     # --- the array ---------------------------------------------------------------------
     @property
-    def data(self) -> np.ndarray:
+    def data(self) -> TensorArray:
         """The numpy array (PyTorch's `x.data`): read it, or change it in place
-        (`W.data -= lr * W.grad` in an optimizer step).
+        (`W.data -= lr * W.grad`, `W.data.add_(W.grad, alpha=-lr)` in an optimizer step).
 
         Ops keep the arrays their backward needs (a matmul keeps both inputs), and the
         graph marks those arrays read-only. If you ask for such an array, you get a
         writable copy, which becomes this tensor's data from then on: a change you make
         to it cannot alter what an existing graph saved, so its gradient stays right.
+        (What you get is a TensorArray view of the tensor's array: arrays.py.)
         """
         array = self._data
         if not array.flags.writeable:
             array = self._data = array.copy()
-        return array
+        view = self._data_view
+        if view is None or view.base is not array:  # first asked, or the array was replaced
+            view = self._data_view = array.view(TensorArray)
+        return view
 
     @data.setter
     def data(self, value) -> None:
         """Replace the array (any graph built before keeps the old one)."""
-        array = value if value is self._data else to_array(value)  # `x.data -= ...`: same array
+        if value is self._data_view or value is self._data:  # `x.data -= ...`: same array
+            return
+        array = to_array(value)
         if self.requires_grad and array.dtype.kind != "f":
             raise DTypeError(
                 f"Tensor.data: {self.describe()} requires grad, so its data must be "
                 f"floating-point, got {array.dtype}"
             )
         self._data = array
+
+    # --- the gradient --------------------------------------------------------------------
+    @property
+    def grad(self) -> TensorArray | None:
+        """dL/d(this tensor) after backward (None before): a numpy array of this shape
+        (a TensorArray, so `p.grad.zero_()` works as in PyTorch)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        self._grad = as_tensor_array(value)  # a view of your array, not a copy
+
+    # --- autograd facts (PyTorch's names) ---------------------------------------------
+    @property
+    def grad_fn(self):
+        """The op object that made this tensor (`if x.grad_fn is not None`: x came from an
+        op), None for a leaf; its class is the primitive (`type(x.grad_fn) is ops.Tanh`).
+        After a lean backward freed it, the op's name."""
+        if self.op is None:
+            return None
+        return self._ctx if self._ctx is not None else self.op
+
+    def requires_grad_(self, requires_grad: bool = True):
+        """Start (or stop) recording operations on this leaf; returns the tensor itself."""
+        if self.op is not None and not requires_grad:
+            raise BackwardError(
+                f"requires_grad_: {self.describe()} was computed by an op; only a leaf's "
+                "flag can be changed (use x.detach() for a tensor without history)"
+            )
+        if requires_grad and self._data.dtype.kind != "f":
+            raise DTypeError(
+                f"requires_grad_: only floating-point tensors can require grad, got "
+                f"{self._data.dtype} ({self.describe()}); convert it with x.float()"
+            )
+        self.requires_grad = bool(requires_grad) or self.op is not None
+        return self
+
+    def retain_grad(self) -> None:
+        """Nothing to do: every node keeps its gradient here (PyTorch keeps only leaves')."""
 
     # --- what it looks like ------------------------------------------------------------
     def __repr__(self) -> str:

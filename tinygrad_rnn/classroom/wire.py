@@ -25,6 +25,8 @@ import json
 
 import numpy as np
 
+from ..arrays import TensorArray
+
 ARRAY_DTYPES = (
     "bool",
     "int8",
@@ -215,6 +217,8 @@ def encode_leaf(value, encode_other):
         return value
     if type(value) is str:
         return {"str": value}
+    if type(value) is TensorArray:  # x.grad, x.data: a numpy array with PyTorch's methods
+        value = value.view(np.ndarray)
     if type(value) is np.ndarray or isinstance(value, np.generic):
         array = sendable_array(value)
         if array is not None:
