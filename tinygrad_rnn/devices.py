@@ -87,8 +87,8 @@ def check_device(where, op_name: str) -> device:
     wanted = device(where)
     if wanted.type != "cpu":
         raise ArgumentError(
-            f"{op_name}: device {str(wanted)!r} is not available: this engine runs on numpy "
-            "on the CPU; drop .cuda() or use device='cpu'"
+            f"{op_name}: device {str(wanted)!r} is not available: this engine computes with "
+            "numpy and runs on the CPU only; drop .cuda() or use device='cpu'"
         )
     return CPU
 
