@@ -110,6 +110,34 @@ def get_default_device() -> device:
     return _default_device
 
 
+class DeviceMethods:
+    """What a tensor answers about its device (Tensor inherits these through
+    tensor_pytorch.PyTorchMethods): always the CPU."""
+
+    __slots__ = ()
+
+    @property
+    def device(self) -> device:
+        """`device(type='cpu')`: every tensor is a numpy array in main memory."""
+        return CPU
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    def cpu(self):
+        """Already on the CPU: x itself."""
+        return self
+
+    def cuda(self, device=None, non_blocking: bool = False):
+        """An error: this engine computes with numpy, on the CPU."""
+        check_device(f"cuda:{device}" if isinstance(device, int) else device or "cuda", "cuda")
+
+    def pin_memory(self):
+        """Pinned memory speeds up copies to a GPU; there is none: x itself."""
+        return self
+
+
 # --------------------------------------------------------------------------------------
 # tg.cuda and tg.backends: the questions a PyTorch program asks before choosing a device
 # --------------------------------------------------------------------------------------

@@ -24,6 +24,12 @@ Where we do not match PyTorch (on purpose, or not yet):
 - `x.cuda()`, `x.to("cuda")` are errors: the engine runs on numpy, on the CPU.
 - `x.size()` is a `Size` (a tuple); `x.shape` stays a plain tuple.
 - `x.flatten()` (tensor.py) takes no start_dim/end_dim; `tg.flatten(x, 1)` does.
+- `x.type()` with no argument names the numpy dtype ("float64"), not "torch.DoubleTensor".
+- The default dtype is float64 (PyTorch's: float32), so that gradient checks are exact;
+  `tg.tensor([1, 2])` is int64 as in PyTorch, `tg.Tensor([1, 2])` keeps ints too.
+- Random numbers: the same seed repeats them here, but they are not PyTorch's numbers.
+- `tg.from_numpy(a)` copies a (PyTorch shares its memory).
+- numpy functions on tensors: see numpy_protocol.py (those with an op keep the graph).
 
 Read next: tensor_functions.py (tg.zeros, tg.cat ...).
 """
@@ -35,7 +41,7 @@ import math
 import numpy as np
 
 from .defaults import as_dtype
-from .devices import CPU, check_device
+from .devices import DeviceMethods
 from .errors import ArgumentError, DTypeError, ShapeError
 from .tensor_args import check_axis, reduction_args
 
@@ -51,8 +57,9 @@ class Size(tuple):
         return f"Size({list(self)})"
 
 
-class PyTorchMethods:
-    """Methods a PyTorch user expects on a tensor, written with Tensor's own operators."""
+class PyTorchMethods(DeviceMethods):
+    """Methods a PyTorch user expects on a tensor, written with Tensor's own operators.
+    (`x.device`, `x.cpu()`, `x.cuda()` come from devices.DeviceMethods.)"""
 
     __slots__ = ()
 
@@ -360,28 +367,6 @@ class PyTorchMethods:
         """True if `other` has the same shape and the same values (a Python bool)."""
         return self.shape == np.shape(other) and bool(np.all(self._data == _numbers(other)))
 
-    # --- devices: there is only the CPU (devices.py) -------------------------------------------
-    @property
-    def device(self):
-        """`device(type='cpu')`: every tensor is a numpy array in main memory."""
-        return CPU
-
-    @property
-    def is_cuda(self) -> bool:
-        return False
-
-    def cpu(self):
-        """Already on the CPU: x itself."""
-        return self
-
-    def cuda(self, device=None, non_blocking: bool = False):
-        """An error: this engine runs on numpy, on the CPU."""
-        check_device("cuda" if device is None else _cuda_name(device), "cuda")
-
-    def pin_memory(self):
-        """Pinned memory speeds up copies to a GPU; there is none: x itself."""
-        return self
-
     # --- new tensors like this one (its dtype unless dtype= says otherwise) -------------------
     def new_zeros(self, *size, **keywords):
         """Zeros of `size` in x's dtype; keywords dtype=, device=, requires_grad=."""
@@ -489,7 +474,3 @@ def _constant_copy(array):
     from .tensor import _constant
 
     return _constant(np.array(array))
-
-
-def _cuda_name(device) -> str:
-    return f"cuda:{device}" if isinstance(device, int) else device
