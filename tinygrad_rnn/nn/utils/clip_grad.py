@@ -76,7 +76,7 @@ def _with_grads(parameters, name: str) -> list[Tensor]:
         if not isinstance(p, Tensor):
             fail(
                 name,
-                f"expected Tensors (e.g. model.parameters()), got a {type(p).__name__}."
+                f"expected Tensors (e.g. model.parameters()), got a {_kind(p)}."
                 f"{not_a_tensor_hint(p)}",
             )
         if p.grad is not None:
@@ -229,3 +229,8 @@ def detach_state(state):
         f"detach_state: expected a Tensor, a tuple/list of Tensors or None, got "
         f"{type(state).__name__} — at {format_source(user_source())}"
     )
+
+
+def _kind(value) -> str:
+    """'ndarray' for any numpy array (p.grad is a TensorArray: tinygrad_rnn/arrays.py)."""
+    return "ndarray" if isinstance(value, np.ndarray) else type(value).__name__
