@@ -11,6 +11,14 @@ ENGINE_PARTS = {"defaults", "tensor_base", "tensor_args", "tensor_functions"}
 ENGINE_PARTS |= {"ops_base", "ops_matmul", "ops_reduce", "ops_shape"}
 ENGINE_PARTS |= {"functional_checks", "functional_activations", "functional_targets"}
 ENGINE_PARTS |= {"functional_losses", "functional_attention"}
+ENGINE_PARTS |= {"dtypes", "devices", "tensor_pytorch", "tensor_factories"}
+ENGINE_PARTS |= {
+    "tensor_pytorch_functions",
+    "tensor_einsum",
+    "generator",
+    "arrays",
+    "tensor_inplace",
+}
 OUTER_FACE = {"cli.py", "__main__.py"}  # and everything in commands/
 
 
@@ -58,7 +66,7 @@ def test_the_engine_core_depends_on_numpy_alone():
             if module.split(".")[0] not in {"numpy", "__future__"}
         }
         stdlib = {"os", "sys", "itertools", "math", "numbers", "contextlib", "collections"}
-        stdlib |= {"threading", "warnings", "operator"}
+        stdlib |= {"threading", "warnings", "operator", "types", "secrets"}
         assert third_party <= stdlib, f"{name} imports {third_party - stdlib}"
 
 
