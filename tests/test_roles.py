@@ -99,3 +99,25 @@ def test_recurrent_layers_mark_cell_layer_direction_and_step():
     gru = nn.GRUCell(3, 4)
     h = gru(tg.randn(2, 3))
     assert h.role == roles.Role("state", "h", None, cell="gru") and h.label == "h'"
+
+
+def test_set_grad_enabled_as_a_call_and_as_a_block():
+    x = tg.randn(2, requires_grad=True)
+    with tg.set_grad_enabled(False):
+        assert (x * 2).op is None and not tg.is_grad_enabled()
+    assert (x * 2).op == "mul"
+    tg.set_grad_enabled(False)
+    try:
+        assert (x * 2).op is None
+    finally:
+        tg.set_grad_enabled(True)
+    with tg.inference_mode():
+        assert (x * 2).op is None
+    with tg.inference_mode(False):
+        assert (x * 2).op == "mul"
+
+    @tg.no_grad()
+    def evaluate():
+        return x * 2
+
+    assert evaluate().op is None and (x * 2).op == "mul"

@@ -20,6 +20,7 @@ tensor.py; then functional.py, nn/, optim/. docs/design.md maps the files.
 
 from . import bptt, data, functional, nn, ops, optim, utils
 from .checkpoint import load, save
+from .context import inference_mode, set_grad_enabled
 from .devices import backends, cuda, device, get_default_device, set_default_device
 
 # Some of PyTorch's names hide Python's builtins (tg.bool, tg.float, tg.int here; tg.sum,
@@ -176,6 +177,8 @@ from .tensor_pytorch_functions import (  # noqa: A004, E402, F401
 __version__ = "0.1.0"
 
 __all__ = [
+    "inference_mode",
+    "set_grad_enabled",
     "Generator",
     "utils",
     "AnomalyError",

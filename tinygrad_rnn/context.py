@@ -82,6 +82,28 @@ def enable_grad():
     return _grad_mode(True)
 
 
+def inference_mode(mode: bool = True):
+    """PyTorch's faster `no_grad` for inference; here exactly `no_grad()` (mode=False:
+    build the graph as usual)."""
+    return _grad_mode(not mode)
+
+
+class set_grad_enabled:
+    """`tg.set_grad_enabled(False)` stops building graphs from here on (True: builds
+    them again); `with tg.set_grad_enabled(training):` only inside the block, as in
+    PyTorch's training loops that share one function for training and evaluation."""
+
+    def __init__(self, mode: bool) -> None:
+        self.previous = context.grad_enabled
+        context.grad_enabled = bool(mode)
+
+    def __enter__(self) -> set_grad_enabled:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        context.grad_enabled = self.previous
+
+
 @contextmanager
 def _grad_mode(enabled: bool):
     saved = context.grad_enabled
