@@ -232,3 +232,20 @@ def test_requires_grad_in_place_and_grad_fn():
     with explained(DTypeError, "requires_grad_", "floating-point"):
         tg.tensor([1, 2]).requires_grad_()
     assert x.requires_grad_(False) is x and not x.requires_grad
+
+
+def test_unsqueeze_in_place_of_a_graph_node_under_no_grad_is_refused():
+    h = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = h * 3.0
+    with tg.no_grad(), explained(InplaceError, "unsqueeze_", "x = x.unsqueeze(dim)"):
+        y.unsqueeze_(0)
+    assert y.shape == (2,)
+
+
+def test_writing_a_value_that_requires_grad_into_an_int_tensor_is_refused():
+    h = tg.tensor([1.0, 2.0], requires_grad=True)
+    counts = tg.tensor([0, 0])
+    with explained(DTypeError, "setitem", "int64", "x.float()"):
+        counts[0] = h[0]
+    counts[0] = 3  # no graph: numbers are fine
+    np.testing.assert_array_equal(counts.numpy(), [3, 0])
