@@ -68,3 +68,14 @@ def test_the_record_matches_pytorch_today(name):
     program = harness.load(name, "torch")
     numbers, _ = program.main(harness.weights_argument(program, name, weights))
     assert_same_numbers(numbers, expected, name)
+
+
+def test_the_readme_picture_command_draws_the_programs_graph(tmp_path):
+    """`python docs/make_pytorch_picture.py` (the README's command) draws one training
+    step of the names classifier: an SVG whose boxes include the program's parameters."""
+    sys.path.insert(0, str(Path(__file__).parent.parent / "docs"))
+    import make_pytorch_picture
+
+    written = make_pytorch_picture.main(["-o", str(tmp_path / "names.svg")])
+    svg = written.read_text(encoding="utf-8")
+    assert svg.startswith("<?xml") and "i2h.weight" in svg and "nll_loss" in svg
