@@ -415,3 +415,13 @@ def test_numpy_functions_without_gradient_read_the_numbers():
     assert np.allclose(x, x.detach().numpy())
     with pytest.raises(DTypeError, match="cut"):
         np.sinh(x)  # no op behind it, and x requires grad
+
+
+def test_the_flatten_method_takes_pytorchs_dims_and_keeps_the_gradient():
+    x = tg.randn(2, 3, 4, requires_grad=True)
+    assert x.flatten().shape == (24,)
+    assert x.flatten(1).shape == (2, 12)
+    assert x.flatten(0, 1).shape == (6, 4)
+    np.testing.assert_array_equal(x.flatten(1).numpy(), x.numpy().reshape(2, 12))
+    (x.flatten(1) * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad, np.full((2, 3, 4), 2.0))

@@ -319,9 +319,6 @@ class Tensor(InplaceMethods, PyTorchMethods, TensorBase):
 
     view = reshape
 
-    def flatten(self) -> Tensor:
-        return self.reshape(-1)
-
     def unsqueeze(self, dim: int) -> Tensor:
         """Insert an axis of size 1 at `dim` (a reshape)."""
         check_axis("unsqueeze", dim, self.ndim + 1, self.shape)  # the result's axes

@@ -330,6 +330,12 @@ class PyTorchMethods(DeviceMethods):
         """True where some element (along `dim`) is nonzero: a boolean constant."""
         return _constant_copy(np.any(self._data, axis=dim, keepdims=keepdim))
 
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        """Axes start_dim .. end_dim joined into one (a reshape); `x.flatten()` is 1-D."""
+        from .tensor_pytorch_functions import flatten
+
+        return flatten(self, start_dim, end_dim)
+
     def softmax(self, dim: int, dtype=None):
         """exp(x) / sum exp(x) along `dim` (functional.softmax: composed, no backward)."""
         from .functional_activations import softmax
