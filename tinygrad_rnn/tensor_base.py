@@ -103,12 +103,17 @@ class TensorBase(Node):
     @property
     def grad(self) -> TensorArray | None:
         """dL/d(this tensor) after backward (None before): a numpy array of this shape
-        (a TensorArray, so `p.grad.zero_()` works as in PyTorch)."""
-        return self._grad
+        (a TensorArray, so `p.grad.zero_()` works as in PyTorch). The backward pass stores
+        plain arrays (it sets every node's gradient, most are never read); the first read
+        makes the TensorArray view and keeps it."""
+        grad = self._grad
+        if grad is not None and type(grad) is not TensorArray:
+            grad = self._grad = as_tensor_array(grad)  # a view of the array, not a copy
+        return grad
 
     @grad.setter
     def grad(self, value) -> None:
-        self._grad = as_tensor_array(value)  # a view of your array, not a copy
+        self._grad = value
 
     # --- autograd facts (PyTorch's names) ---------------------------------------------
     @property
