@@ -59,16 +59,23 @@ def _values_and_indices(x: Tensor, kind: str, axis: int, keepdims: bool):
 def _take_along(x: Tensor, indices: np.ndarray, axis: int) -> Tensor:
     """x's elements at `indices` along `axis` (numpy's take_along_axis) as one getitem
     node: every other axis is indexed by its own positions 0..n-1."""
-    axis = axis % x.ndim
+    return apply(ops.GetItem, x, index=along_axis_index(indices, axis % x.ndim, x.shape))
+
+
+def along_axis_index(indices: np.ndarray, axis: int, shape: tuple) -> tuple:
+    """The numpy index that takes `indices` along `axis` and, along every other axis i,
+    the positions 0..shape[i]-1 (broadcast against each other): x[index][j, k] =
+    x[j, indices[j, k]] for axis 1. take_along_axis passes x's shape, torch.gather the
+    index's (it may be shorter than x along the other axes)."""
     index = []
-    for i, size in enumerate(x.shape):
+    for i, size in enumerate(shape):
         if i == axis:
             index.append(indices)
         else:
-            positions_shape = [1] * x.ndim
+            positions_shape = [1] * len(shape)
             positions_shape[i] = size
             index.append(np.arange(size).reshape(positions_shape))
-    return apply(ops.GetItem, x, index=tuple(index))
+    return tuple(index)
 
 
 # --------------------------------------------------------------------------------------

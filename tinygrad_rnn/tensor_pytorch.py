@@ -183,16 +183,9 @@ class PyTorchMethods(DeviceMethods):
                 f"gather: index has {index.ndim} axes but the input has {self.ndim} "
                 f"(shape {self.shape})"
             )
-        axis = dim % self.ndim
-        positions = []
-        for i, size in enumerate(index.shape):
-            if i == axis:
-                positions.append(index)
-            else:
-                shape = [1] * index.ndim
-                shape[i] = size
-                positions.append(np.arange(size).reshape(shape))
-        return self[tuple(positions)]
+        from .tensor_functions import along_axis_index
+
+        return self[along_axis_index(index, dim % self.ndim, index.shape)]
 
     # --- arithmetic -------------------------------------------------------------------------
     def add(self, other, *, alpha=1):
