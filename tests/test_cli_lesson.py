@@ -206,3 +206,14 @@ def test_check_with_no_stub_anywhere_points_to_init(tmp_path, capsys, monkeypatc
     status, _, err = run_cli(["check", "all"], capsys)
     assert status == 1 and "no folder examples/exercises" in err
     assert "tinygrad-rnn exercises init DIR" in err
+
+
+def test_a_lessons_usage_line_names_the_command_that_ran_it(capsys):
+    """`tinygrad-rnn lesson 2 --help` says how it was started, not the script's file name;
+    run directly, the lesson names its file again."""
+    from tinygrad_rnn import lesson_kit
+
+    status, out, _ = run_cli(["lesson", "2", "--help"], capsys)
+    assert status == 0
+    assert out.startswith("usage: tinygrad-rnn lesson 2 ")
+    assert lesson_kit.shown_as is None  # restored after the run

@@ -42,10 +42,16 @@ def in_notebook() -> bool:
     return ipython is not None and hasattr(ipython, "kernel")
 
 
+shown_as: str | None = None  # "tinygrad-rnn lesson 5" while that command runs the lesson
+
+
 def parse_args(parser: argparse.ArgumentParser, argv: list[str] | None = None):
     """The lesson's arguments: `argv` if given, else the command line. A notebook has no
     command line (sys.argv holds the kernel's own arguments): there the flags come from
-    $TINYGRAD_RNN_LESSON_ARGS, or are the defaults when it is not set."""
+    $TINYGRAD_RNN_LESSON_ARGS, or are the defaults when it is not set. Run by
+    `tinygrad-rnn lesson N`, the usage line names that command, not the script."""
+    if shown_as is not None:
+        parser.prog = shown_as
     if argv is None and in_notebook():
         argv = shlex.split(os.environ.get(ARGS_VARIABLE, ""))
     return parser.parse_args(argv)

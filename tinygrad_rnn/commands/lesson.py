@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from .. import lesson_kit
 from .common import CommandError, examples_folder
 
 PLOT_EXTRA = "pip install 'tinygrad-rnn[plot]'"
@@ -157,7 +158,7 @@ def run_lesson(lesson: Lesson, flags: list[str]) -> int:
     """Run the lesson as __main__ with `flags` as its command line; 0 when it finishes
     (a lesson that calls sys.exit, e.g. after --help, exits with its own status)."""
     try:
-        with lesson_command_line(lesson.path, flags):
+        with lesson_command_line(lesson.path, flags, f"tinygrad-rnn lesson {lesson.number}"):
             runpy.run_path(str(lesson.path), run_name="__main__")
     except ModuleNotFoundError as error:
         if (error.name or "").split(".")[0] == "matplotlib":  # the plot extra is missing
@@ -170,18 +171,20 @@ def run_lesson(lesson: Lesson, flags: list[str]) -> int:
 
 
 @contextmanager
-def lesson_command_line(path: Path, flags: list[str]):
+def lesson_command_line(path: Path, flags: list[str], shown_as: str | None = None):
     """While the block runs, the process looks as if `python LESSON FLAGS` had started it:
     sys.argv is [LESSON, *flags] and the lesson's folder comes first on sys.path, as for
-    any script."""
-    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    any script. `shown_as` is what its usage line names ("tinygrad-rnn lesson 5")."""
+    saved_argv, saved_path, saved_prog = sys.argv[:], sys.path[:], lesson_kit.shown_as
     sys.argv = [str(path), *flags]
     sys.path.insert(0, str(path.parent))
+    lesson_kit.shown_as = shown_as
     try:
         yield
     finally:
         sys.argv = saved_argv
         sys.path[:] = saved_path
+        lesson_kit.shown_as = saved_prog
 
 
 def import_lesson(key: str) -> ModuleType:
