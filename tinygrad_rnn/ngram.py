@@ -29,7 +29,8 @@ Smoothings (`NGramLM(order, smoothing)`):
 The interpolated ones end in the uniform P(w) = 1/V and are computed as a loop from order
 1 up to n (no recursion). An unseen context h uses P(w|h′).
 
-Read next: examples/12_ngram_lm.py (the sparsity lesson and n-grams against the RNNs).
+Read next: charlm/ (the character-level LSTM language model that these counts are the
+baseline for; lesson 12, examples/12_ngram_lm.py, puts them side by side).
 """
 
 import math
@@ -186,7 +187,8 @@ class NGramLM:
 
     # ---------------------------------------------------------------- querying
     def prob(self, token, context=()) -> float:
-        """P(token | the last order-1 tokens of context), "<s>"-padded if shorter.
+        """P(token | the last order-1 tokens of context), "<s>"-padded if shorter (a str
+        context is a sequence of chars: pass ["<s>"], not "<s>", for the start token).
         Unseen tokens are "<unk>"; "<s>" is never predicted (probability 0).
         For stupid-backoff this is the score S(w|h), not a probability."""
         self._check_fitted()
@@ -331,20 +333,26 @@ class NGramLM:
             table = self.tables[k]
             self.katz_discounts[k] = good_turing_discounts(table)
             self.katz_alpha[k], self.katz_mode[k] = {}, {}
-            for h, followers in table.followers.items():
-                if k == 1:
-                    lower = len(followers) / self.V
-                else:
-                    lower = sum(self._katz_seen(k - 1, h[1:], w) for w in followers)
-                self.katz_mode[k][h] = "discounted"
-                seen = sum(self._katz_seen(k, h, w) for w in followers)
-                if 1 - lower <= 1e-12:
-                    self.katz_mode[k][h] = "plain"
-                elif 1 - seen <= 1e-12:
-                    self.katz_mode[k][h] = "reserve"
-                seen = sum(self._katz_seen(k, h, w) for w in followers)
-                unseen_mass = max(1 - seen, 0.0)
-                self.katz_alpha[k][h] = 0.0 if 1 - lower <= 1e-12 else unseen_mass / (1 - lower)
+            for h in table.followers:
+                self._fit_katz_context(k, h)
+
+    def _fit_katz_context(self, k: int, h: tuple) -> None:
+        """Choose the mode of context h of order k and its α(h) (see `_fit_katz`)."""
+        followers = self.tables[k].followers[h]
+        if k == 1:
+            lower = len(followers) / self.V  # Σ_seen of the uniform 1/V
+        else:
+            lower = sum(self._katz_seen(k - 1, h[1:], w) for w in followers)
+        self.katz_mode[k][h] = "discounted"
+        seen = sum(self._katz_seen(k, h, w) for w in followers)
+        if 1 - lower <= 1e-12:
+            self.katz_mode[k][h] = "plain"
+            self.katz_alpha[k][h] = 0.0
+            return
+        if 1 - seen <= 1e-12:
+            self.katz_mode[k][h] = "reserve"
+            seen = sum(self._katz_seen(k, h, w) for w in followers)
+        self.katz_alpha[k][h] = max(1 - seen, 0.0) / (1 - lower)
 
     def _katz_seen(self, k: int, h: tuple, token) -> float:
         """P*(w|h) for a seen (h, w) of order k: d_c·c/c(h), or a fall-back of `_fit_katz`."""
@@ -414,15 +422,17 @@ def check_arguments(order, smoothing, min_count, gamma, discount, alpha) -> None
         )
     if not isinstance(min_count, int) or isinstance(min_count, bool) or min_count < 1:
         raise ArgumentError(f"NGramLM: min_count must be an int >= 1, got {min_count!r}")
-    checks = [
-        ("gamma", gamma, 0.5, "lidstone", lambda v: v > 0, "> 0"),
-        ("discount", discount, 0.75, "kneser-ney", lambda v: 0 <= v <= 1, "in [0, 1]"),
-        ("alpha", alpha, 0.4, "stupid-backoff", lambda v: v > 0, "> 0"),
-    ]
-    for name, value, default, owner, valid, rule in checks:
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not valid(value):
-            raise ArgumentError(f"NGramLM: {name} must be a number {rule}, got {value!r}")
-        if value != default and smoothing != owner:
+    rules = {"gamma": "> 0", "discount": "in [0, 1]", "alpha": "> 0"}
+    owners = {"gamma": "lidstone", "discount": "kneser-ney", "alpha": "stupid-backoff"}
+    defaults = {"gamma": 0.5, "discount": 0.75, "alpha": 0.4}
+    values = {"gamma": gamma, "discount": discount, "alpha": alpha}
+    for name, value in values.items():
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        valid = number and (0 <= value <= 1 if name == "discount" else value > 0)
+        if not valid:
+            raise ArgumentError(f"NGramLM: {name} must be a number {rules[name]}, got {value!r}")
+        if value != defaults[name] and smoothing != owners[name]:
             raise ArgumentError(
-                f"NGramLM: {name}={value!r} is used only by smoothing={owner!r}, not {smoothing!r}"
+                f"NGramLM: {name}={value!r} is used only by smoothing={owners[name]!r}, "
+                f"not {smoothing!r}"
             )
