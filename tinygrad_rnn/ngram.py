@@ -30,7 +30,7 @@ The interpolated ones end in the uniform P(w) = 1/V and are computed as a loop f
 1 up to n (no recursion). An unseen context h uses P(w|h′).
 
 Read next: charlm/ (the character-level LSTM language model that these counts are the
-baseline for; lesson 12, examples/12_ngram_lm.py, puts them side by side).
+baseline for).
 """
 
 import math
