@@ -172,12 +172,7 @@ def randn(
 
 def cat(tensors, axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (`torch.cat`); `dim` is an alias of `axis`."""
-    tensors = _tensor_list(tensors, "concat")
-    if not tensors:
-        raise ShapeError("concat: got an empty list of tensors")
-    axis = axis if dim is None else dim
-    first = tensors[0] if isinstance(tensors[0], Tensor) else Tensor(tensors[0])
-    return apply(ops.Concat, *[_lift(x, first) for x in tensors], axis=axis)
+    return _join(ops.Concat, "concat", tensors, axis if dim is None else dim)
 
 
 concat = cat
@@ -185,12 +180,17 @@ concat = cat
 
 def stack(tensors, axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join same-shaped tensors along a new axis (`torch.stack`)."""
-    tensors = _tensor_list(tensors, "stack")
+    return _join(ops.Stack, "stack", tensors, axis if dim is None else dim)
+
+
+def _join(op_class, name: str, tensors, axis: int) -> Tensor:
+    """One Concat or Stack node of a non-empty list of tensors (numbers and arrays are
+    lifted to the first tensor's dtype)."""
+    tensors = _tensor_list(tensors, name)
     if not tensors:
-        raise ShapeError("stack: got an empty list of tensors")
-    axis = axis if dim is None else dim
+        raise ShapeError(f"{name}: got an empty list of tensors")
     first = tensors[0] if isinstance(tensors[0], Tensor) else Tensor(tensors[0])
-    return apply(ops.Stack, *[_lift(x, first) for x in tensors], axis=axis)
+    return apply(op_class, *[_lift(x, first) for x in tensors], axis=axis)
 
 
 def _tensor_list(tensors, op_name: str) -> list:
