@@ -371,7 +371,9 @@ def main(argv=None) -> int:
         except (RuntimeError, subprocess.TimeoutExpired) as error:
             print("FAILED", flush=True)
             raise SystemExit(f"make lessons: {error}\nnothing was written") from None
-    kept = {lesson["number"]: lesson for lesson in (old or {}).get("lessons", [])}
+    # read again: another run may have written other lessons' figures in the meantime
+    now = json.loads(RESULTS_JSON.read_text(encoding="utf-8")) if RESULTS_JSON.exists() else {}
+    kept = {lesson["number"]: lesson for lesson in now.get("lessons", [])}
     kept.update(records)
     results = {
         "written_by": "make lessons (docs/make_results.py)",
