@@ -1,0 +1,19 @@
+"""tinygrad_rnn.vision: models that read pictures (lessons 13 and 14).
+
+An outer layer like charlm/: it imports the engine, nn, optim and data; nothing in the
+engine, nn or data imports it.
+
+Files, in reading order:
+    cnn.py         CNNEncoder: two convolutions with pooling -> a grid of region features
+                   (B, C, h, w) and one pooled vector per picture
+    captioning.py  ShowAndTell (the picture's vector starts the LSTM decoder) and
+                   ShowAttendTell (additive attention over the grid at every word):
+                   teacher-forced loss, greedy and beam decoding
+    bleu.py        corpus BLEU-4 (Papineni et al. 2002), the captions' score
+
+Read next: cnn.py.
+"""
+
+from .bleu import BleuScore, bleu_details, corpus_bleu
+
+__all__ = ["BleuScore", "bleu_details", "corpus_bleu"]
