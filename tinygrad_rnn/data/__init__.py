@@ -22,6 +22,11 @@ Files, in reading order:
   splits.py     train_val_test_split, split_indices
   toy.py        adding_problem, first_symbol_recall, copy_task, tagging tasks
   dates.py      the date-translation seq2seq task
+  pictures.py   the picture world's objects: PictureObject, placing without overlap,
+                draw_scene, caption_of
+  questions.py  Question, QUESTION_KINDS: the questions asked about a scene, balanced
+  picture_world.py  picture_world(n_images, ..., seed) -> PictureWorld (images, scenes,
+                captions, questions, subset)
   paths.py      default_data_path, resolve_data_path (the datasets shipped in the
                 package, in datasets/ beside this file, or the user's --data PATH)
   files.py      read_text, read_bytes (plain or gzip-compressed), write_text_atomic;
@@ -46,6 +51,9 @@ from .encoding import bag_of_words, one_hot
 from .errors import DataError, DataFormatError, DataNotFoundError, UnknownTokenError
 from .files import read_bytes, read_text, write_text_atomic
 from .paths import DATASETS_DIR, PACKAGED_DATASETS, default_data_path, resolve_data_path
+from .picture_world import ANSWERS, PictureWorld, picture_world
+from .pictures import PictureObject, caption_of, draw_scene
+from .questions import QUESTION_KINDS, Question
 from .sentiment import load_labelled_sentences
 from .sequences import iterate_minibatches, lengths_to_mask, pad_sequences
 from .splits import split_indices, train_val_test_split
@@ -71,6 +79,7 @@ from .vocab import (
 )
 
 __all__ = [
+    "ANSWERS",
     "BOS",
     "BPTTBatches",
     "DATASETS_DIR",
@@ -84,6 +93,10 @@ __all__ = [
     "EOS",
     "PACKAGED_DATASETS",
     "PAD",
+    "QUESTION_KINDS",
+    "PictureObject",
+    "PictureWorld",
+    "Question",
     "SEQ2SEQ_SPECIALS",
     "UNK",
     "CharVocab",
@@ -95,11 +108,13 @@ __all__ = [
     "bag_of_words",
     "batchify",
     "bptt_batches",
+    "caption_of",
     "copy_task",
     "date_pairs",
     "date_translation_task",
     "date_vocabs",
     "default_data_path",
+    "draw_scene",
     "encode_date_pairs",
     "first_symbol_recall",
     "format_date",
@@ -110,6 +125,7 @@ __all__ = [
     "next_symbol_tagging",
     "one_hot",
     "pad_sequences",
+    "picture_world",
     "random_dates",
     "random_windows",
     "read_bytes",
