@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..checks import check_int, describe
 from .errors import DataError
 
 # Pure RGB values in [0, 1]; every name starts with a consonant, so the grammar's "a" fits.
@@ -44,7 +45,7 @@ SIZE_RADII = {"small": 4, "large": 7}
 REFERENCE_SIZE = 32
 BOX_GAP = 1  # empty pixels at least between two objects' boxes
 PLACE_ATTEMPTS = 50  # random positions tried for one object before the scene starts again
-SCENE_ATTEMPTS = 20  # fresh starts before the scene falls back to `zigzag_positions`
+SCENE_ATTEMPTS = 10  # fresh starts before the scene falls back to `zigzag_positions`
 
 
 @dataclass(frozen=True)
@@ -98,35 +99,50 @@ def left_to_right(objects) -> tuple[PictureObject, ...]:
     return tuple(sorted(objects, key=lambda thing: thing.x))
 
 
+def clear_of_placed(xs: np.ndarray, ys: np.ndarray, r: int, placed: list, image_size: int):
+    """For candidate centres (xs[i], ys[i]) of an object of radius r: True where it is
+    clear of every object already `placed` (the rule of `objects_clear`, for many
+    candidates at once)."""
+    clear = np.ones(len(xs), dtype=bool)
+    for other in placed:
+        apart = r + radius_of(other.size, image_size) + 1 + BOX_GAP
+        dx = np.abs(xs - other.x)
+        dy = np.abs(ys - other.y)
+        clear &= (dx >= min_x_gap(image_size)) & ((dx >= apart) | (dy >= apart))
+    return clear
+
+
 def place_one(kind: tuple, placed: list, image_size: int, rng) -> PictureObject | None:
-    """Try PLACE_ATTEMPTS random centres for `kind` = (shape, colour, size); the first one
-    clear of everything already `placed`, or None."""
+    """Draw PLACE_ATTEMPTS random centres for `kind` = (shape, colour, size), each box
+    inside the image; the first one clear of everything already `placed`, or None."""
     shape, colour, size = kind
     r = radius_of(size, image_size)
-    for _ in range(PLACE_ATTEMPTS):
-        x = int(rng.integers(r, image_size - r))
-        y = int(rng.integers(r, image_size - r))
-        candidate = PictureObject(shape, colour, size, x, y)
-        if all(objects_clear(candidate, other, image_size) for other in placed):
-            return candidate
-    return None
+    xs = rng.integers(r, image_size - r, size=PLACE_ATTEMPTS)
+    ys = rng.integers(r, image_size - r, size=PLACE_ATTEMPTS)
+    clear = clear_of_placed(xs, ys, r, placed, image_size)
+    if not clear.any():
+        return None
+    first = int(np.argmax(clear))  # the first True
+    return PictureObject(shape, colour, size, int(xs[first]), int(ys[first]))
 
 
-def zigzag_positions(n: int, image_size: int) -> list[tuple[int, int]]:
+def zigzag_positions(n: int, image_size: int, top_first: bool = True) -> list[tuple[int, int]]:
     """A layout that always works when the size check passed: n centres evenly spread in
     x, alternately in the top and the bottom row (room for n large objects)."""
     r = radius_of("large", image_size)
     low, high = r, image_size - 1 - r
     if n == 1:
         return [(image_size // 2, image_size // 2)]
+    rows = (low, high) if top_first else (high, low)
     xs = np.linspace(low, high, n)
-    return [(int(round(x)), low if i % 2 == 0 else high) for i, x in enumerate(xs)]
+    return [(int(round(x)), rows[i % 2]) for i, x in enumerate(xs)]
 
 
 def place_objects(kinds: list, image_size: int, rng) -> tuple[PictureObject, ...]:
     """Random non-overlapping centres for `kinds` (a list of (shape, colour, size)), left
     to right. Objects are placed one at a time; when one finds no room the scene starts
-    again, and after SCENE_ATTEMPTS starts the zigzag layout is used."""
+    again, and after SCENE_ATTEMPTS starts the zigzag layout is used (top or bottom row
+    first at random): at size 32 that is how three large objects fit."""
     for _ in range(SCENE_ATTEMPTS):
         placed = []
         for kind in kinds:
@@ -136,7 +152,8 @@ def place_objects(kinds: list, image_size: int, rng) -> tuple[PictureObject, ...
             placed.append(thing)
         if len(placed) == len(kinds):
             return left_to_right(placed)
-    positions = zigzag_positions(len(kinds), image_size)
+    top_first = bool(rng.integers(2))
+    positions = zigzag_positions(len(kinds), image_size, top_first)
     placed = [PictureObject(*kind, x, y) for kind, (x, y) in zip(kinds, positions)]
     return left_to_right(placed)
 
@@ -186,9 +203,31 @@ def draw_object(image: np.ndarray, thing: PictureObject) -> None:
     box[:, mask] = colour[:, None]
 
 
+def check_drawable(scene, size) -> None:
+    """DataError unless `scene` is PictureObjects with known names, each box inside a
+    size x size image."""
+    check_int(size, "size", "draw_scene", error=DataError, minimum=1)
+    for thing in scene:
+        if not isinstance(thing, PictureObject):
+            raise DataError(f"draw_scene: a scene holds PictureObjects, got {describe(thing)}")
+        known = (thing.shape in SHAPES, thing.colour in COLOURS, thing.size in SIZE_RADII)
+        if not all(known):
+            raise DataError(
+                f"draw_scene: {thing} has an unknown shape, colour or size; known: "
+                f"{', '.join(SHAPES)}; {', '.join(COLOURS)}; {', '.join(SIZE_RADII)}"
+            )
+        r = radius_of(thing.size, size)
+        if min(thing.x, thing.y) < r or max(thing.x, thing.y) > size - 1 - r:
+            raise DataError(
+                f"draw_scene: {thing} does not fit in a {size}x{size} image: its box "
+                f"reaches {r} pixels either side of the centre"
+            )
+
+
 def draw_scene(scene, size: int = 32) -> np.ndarray:
     """The picture of `scene`: (3, size, size) float32 in [0, 1], black (0) background,
     each object filled with its colour (PyTorch's channels-first layout)."""
+    check_drawable(scene, size)
     image = np.zeros((3, size, size), dtype=np.float32)
     for thing in scene:
         draw_object(image, thing)
