@@ -5,7 +5,8 @@
     g                           # in Jupyter: the picture, inline
 
 Pure string work: the colours, shapes and line widths of the picture live here, in the
-tables at the top. Time flows left to right (rankdir=LR); each scope is a cluster.
+tables at the top. Time flows left to right (rankdir=LR); each scope is a cluster; a long
+unroll wraps into rows and the type sizes come from the theme (layout.py).
 
 Gradient arrows. With grads on, each arrow's colour and width encode ‖g‖, the norm of the
 gradient sent back along it (arrows.py explains which gradient), on a log scale from the
@@ -26,6 +27,17 @@ import graphviz
 
 from .backend import render_source
 from .extract import DEFAULT_MAX_NODES, Arrow, Box, GraphData, extract
+from .layout import (
+    CANVAS_RATIO,
+    THEMES,
+    Theme,
+    choose_steps_per_row,
+    crosses_rows,
+    row_start_boxes,
+    step_boundaries,
+    step_order_edges,
+    theme_named,
+)
 
 FONT = "Helvetica"
 
@@ -167,28 +179,30 @@ def dot_text(text: str) -> str:
     return graphviz.nohtml(text.replace("\\", "\\\\").replace("\n", "\\n"))
 
 
-def box_label(box: Box, grads: bool) -> str:
+def box_label(box: Box, grads: bool, theme: Theme = THEMES["default"]) -> str:
     """An HTML-like label: the title in bold, then op/shape, then value/grad for scalars."""
     title = html.escape(box.title)
-    lines = [f'<font point-size="13"><b>{title}</b></font>']
+    small = theme.text_pt
+    lines = [f'<font point-size="{theme.title_pt}"><b>{title}</b></font>']
     detail = box.subtitle
     if box.value and box.kind != "group":
         detail = " · ".join(part for part in (detail, f"= {box.value}") if part)
     if detail:
-        lines.append(f'<font point-size="10" color="#525252">{html.escape(detail)}</font>')
+        lines.append(f'<font point-size="{small}" color="#525252">{html.escape(detail)}</font>')
     if grads and box.grad:
-        lines.append(f'<font point-size="10" color="#08519c">grad {html.escape(box.grad)}</font>')
+        grad = html.escape(box.grad)
+        lines.append(f'<font point-size="{small}" color="#08519c">grad {grad}</font>')
     return "<" + "<br/>".join(lines) + ">"
 
 
-def box_attrs(box: Box, grads: bool) -> dict[str, str]:
+def box_attrs(box: Box, grads: bool, theme: Theme = THEMES["default"]) -> dict[str, str]:
     """Graphviz attributes of one box: shape, colours, border."""
     attrs = {
-        "label": box_label(box, grads),
+        "label": box_label(box, grads, theme),
         "tooltip": dot_text(box.tooltip),
     }
     if box.kind == "constant":
-        attrs.update(shape="plaintext", style="", fontcolor="#8c8c8c", fontsize="9")
+        attrs.update(shape="plaintext", style="", fontcolor="#8c8c8c", fontsize=str(theme.text_pt))
         attrs["label"] = "<" + html.escape(box.value or box.subtitle or "const") + ">"
         return attrs
     key = box.role or box.kind
@@ -214,11 +228,14 @@ def box_attrs(box: Box, grads: bool) -> dict[str, str]:
 # --------------------------------------------------------------------------------------
 # Arrows
 # --------------------------------------------------------------------------------------
-def arrow_attrs(arrow: Arrow, scale: GradScale | None, from_param: bool) -> dict[str, str]:
+def arrow_attrs(
+    arrow: Arrow, scale: GradScale | None, from_param: bool, theme: Theme = THEMES["default"]
+) -> dict[str, str]:
     """Colour, width and style of one arrow (see the module docstring)."""
-    attrs = {"tooltip": dot_text(arrow.tooltip)} if arrow.tooltip else {}
+    with_tooltip = arrow.tooltip and theme.arrow_tooltips
+    attrs = {"tooltip": dot_text(arrow.tooltip)} if with_tooltip else {}
     if arrow.label:
-        attrs.update(label=arrow.label, fontsize="10", fontcolor="#525252")
+        attrs.update(label=arrow.label, fontsize=str(theme.text_pt), fontcolor="#525252")
     if from_param:
         attrs["constraint"] = "false"  # shared weights must not pull steps out of order
     value = arrow.grad_norm
@@ -230,7 +247,7 @@ def arrow_attrs(arrow: Arrow, scale: GradScale | None, from_param: bool) -> dict
     elif not math.isfinite(value):
         word = "nan" if math.isnan(value) else "inf"
         attrs.update(color=BAD_EDGE, style="dashed", penwidth="3", label=word)
-        attrs.update(fontcolor=BAD_EDGE, fontsize="12")
+        attrs.update(fontcolor=BAD_EDGE, fontsize=str(theme.text_pt))
     elif value == 0:
         attrs.update(color=ZERO_EDGE, style="dotted", penwidth="0.8")
     else:
@@ -247,18 +264,21 @@ def arrow_attrs(arrow: Arrow, scale: GradScale | None, from_param: bool) -> dict
     return attrs
 
 
-def legend(graph: graphviz.Digraph, scale: GradScale) -> None:
+def legend(graph: graphviz.Digraph, scale: GradScale, theme: Theme = THEMES["default"]) -> None:
     """One box (an HTML table) with a sample line per row: its colour and thickness are
     those of an arrow carrying that norm; largest on top; zero and nan rows if present."""
-    rows = [_legend_row(_swatch(scale.colour(v), scale.width(v)), f"‖g‖ = {v:.2g}")
+    size = theme.text_pt
+    rows = [_legend_row(_swatch(scale.colour(v), scale.width(v)), f"‖g‖ = {v:.2g}", size)
             for v in reversed(scale.ticks())]  # fmt: skip
     if scale.has_zero:
-        rows.append(_legend_row(f'<font color="{ZERO_EDGE}">· · · · ·</font>', "exactly 0"))
+        zero = f'<font color="{ZERO_EDGE}">· · · · ·</font>'
+        rows.append(_legend_row(zero, "exactly 0", size))
     if scale.has_bad:
-        rows.append(_legend_row(f'<font color="{BAD_EDGE}"><b>- - - -</b></font>', "nan / inf"))
-    rows.append(_legend_row(_swatch(NO_GRAD_EDGE, 0.8), "not tracked"))
+        bad = f'<font color="{BAD_EDGE}"><b>- - - -</b></font>'
+        rows.append(_legend_row(bad, "nan / inf", size))
+    rows.append(_legend_row(_swatch(NO_GRAD_EDGE, 0.8), "not tracked", size))
     title = (
-        '<tr><td colspan="2"><font point-size="12">'
+        f'<tr><td colspan="2"><font point-size="{size}">'
         "gradient on each arrow (log scale)</font></td></tr>"
     )
     table = (
@@ -278,8 +298,9 @@ def _swatch(colour: str, width: float) -> str:
     )
 
 
-def _legend_row(sample: str, text: str) -> str:
-    return f'<tr><td>{sample}</td><td align="left"><font point-size="11">{text}</font></td></tr>'
+def _legend_row(sample: str, text: str, size: int) -> str:
+    text = f'<font point-size="{size}">{text}</font>'
+    return f'<tr><td>{sample}</td><td align="left">{text}</td></tr>'
 
 
 # --------------------------------------------------------------------------------------
@@ -293,46 +314,66 @@ def graph_title(data: GraphData) -> str:
     return f"{data.node_count} nodes, detail = {data.detail}{steps}{grads}{hl}{shared}"
 
 
-def to_digraph(data: GraphData, title: str | None = None) -> VizDigraph:
-    """The DOT picture of extracted graph data; time left to right, scopes as clusters."""
+def to_digraph(
+    data: GraphData, title: str | None = None, theme="default", steps_per_row: int | None = None
+) -> VizDigraph:
+    """The DOT picture of extracted graph data; time left to right, scopes as clusters,
+    `steps_per_row` steps in each row (None: chosen from T, layout.choose_steps_per_row)."""
+    theme = theme_named(theme)
+    per_row = steps_per_row or picture_steps_per_row(data)
     graph = VizDigraph(name="tinygrad_rnn")
     graph.attr(
         rankdir="LR",
         fontname=FONT,
         label=dot_text(title if title is not None else graph_title(data)),
         labelloc="t",
-        fontsize="14",
+        fontsize=str(theme.caption_pt),
         fontcolor="#525252",
-        nodesep="0.18",
-        ranksep="0.3",
+        nodesep=theme.nodesep,
+        ranksep=theme.ranksep,
         bgcolor="white",
         tooltip=" ",
         # no second crossing-minimisation pass over the clusters: it hardly changes these
         # pictures, and graphviz-pure spends minutes on it for 100 time-step clusters
         remincross="false",
+        ratio=CANVAS_RATIO,  # a 16:9 canvas: the drawing is spread, never shrunk
+        newrank="true",  # rank=same groups reach into clusters (the rows)
     )
     graph.attr("node", fontname=FONT, shape="box", style="rounded,filled", margin="0.08,0.03")
     graph.attr("edge", fontname=FONT, arrowsize="0.6")
 
     # the boxes, each inside its nested clusters
-    _emit_boxes_and_clusters(graph, data)
+    _emit_boxes_and_clusters(graph, data, theme, per_row)
 
     # the arrows
     params = {box.key for box in data.boxes if box.kind == "param"}
     norms = [arrow.grad_norm for arrow in data.arrows]
     scale = GradScale(norms) if data.grads else None
+    between_rows = crosses_rows(data, per_row)
     for arrow in data.arrows:
-        graph.edge(arrow.tail, arrow.head, **arrow_attrs(arrow, scale, arrow.tail in params))
-    for tail, head in step_order_edges(data) + data.anchors:
+        attrs = arrow_attrs(arrow, scale, arrow.tail in params, theme)
+        if (arrow.tail, arrow.head) in between_rows:
+            attrs["constraint"] = "false"  # row k+1 starts at the left again
+        graph.edge(arrow.tail, arrow.head, **attrs)
+    for firsts in row_start_boxes(data, per_row):
+        graph.body.append("\t{rank=same; " + " ".join(f'"{key}";' for key in firsts) + "}\n")
+    for tail, head in step_order_edges(data, per_row) + data.anchors:
         # transparent rather than style=invis: graphviz-pure drops invisible edges
         # before ranking, and then they would not keep the steps in order
         graph.edge(tail, head, color="transparent", arrowhead="none", penwidth="0")
     if scale is not None and not scale.empty:
-        legend(graph, scale)
+        legend(graph, scale, theme)
     return graph
 
 
-def _emit_boxes_and_clusters(graph: graphviz.Digraph, data: GraphData) -> None:
+def picture_steps_per_row(data: GraphData) -> int:
+    """k for this picture: from T, the detail level and the number of layers."""
+    layers = len({box.cluster[: len(box.cluster) - 1] for box in data.boxes if box.time_step})
+    return choose_steps_per_row(max(data.steps, default=1), data.detail, max(1, layers))
+
+
+def _emit_boxes_and_clusters(graph: graphviz.Digraph, data: GraphData, theme: Theme,
+                             per_row: int) -> None:  # fmt: skip
     """Write every box into its cluster, and the clusters nested into each other.
 
     graphviz copies a subgraph's text when it is added to its parent, so clusters are
@@ -344,87 +385,18 @@ def _emit_boxes_and_clusters(graph: graphviz.Digraph, data: GraphData) -> None:
         label = html.escape(cluster.label)
         if cluster.kind in ("time", "module"):
             label = f"<<b>{label}</b>>"
-        sub.attr(label=label, fontname=FONT, **CLUSTER_STYLES[cluster.kind])
+        style = dict(CLUSTER_STYLES[cluster.kind])
+        big = cluster.kind in ("time", "module")
+        style["fontsize"] = str(theme.step_pt if big else theme.text_pt)
+        sub.attr(label=label, fontname=FONT, **style)
         bodies[cluster.path] = sub
     for box in data.boxes:
-        bodies[box.cluster].node(box.key, **box_attrs(box, data.grads))
-    for parent, name in step_boundaries(data):
+        bodies[box.cluster].node(box.key, **box_attrs(box, data.grads, theme))
+    for parent, name in step_boundaries(data, per_row):
         bodies[parent].node(name, label="", shape="point", width="0", style="invis")
     deepest_first = sorted(data.clusters, key=_depth, reverse=True)  # stable sort
     for cluster in deepest_first:
         bodies[cluster.path[:-1]].subgraph(bodies[cluster.path])
-
-
-# --------------------------------------------------------------------------------------
-# Keeping time steps in order, left to right
-# --------------------------------------------------------------------------------------
-def _time_sequences(data: GraphData) -> list[tuple[tuple, list]]:
-    """Sibling time clusters, per parent scope, in the order they were computed."""
-    first_box: dict[tuple, int] = {}
-    for box in data.boxes:
-        for end in range(1, len(box.cluster) + 1):
-            path = box.cluster[:end]
-            first_box[path] = min(first_box.get(path, box.order), box.order)
-    siblings: dict[tuple, list] = {}
-    for cluster in data.clusters:
-        if cluster.kind == "time":
-            siblings.setdefault(cluster.path[:-1], []).append(cluster)
-    sequences = []
-    for parent, clusters in siblings.items():
-        starts = sorted((first_box[cluster.path], index) for index, cluster in enumerate(clusters))
-        sequences.append((parent, [clusters[index] for _, index in starts]))
-    return sequences
-
-
-def step_boundaries(data: GraphData) -> list[tuple[tuple, str]]:
-    """(parent scope, name) of one invisible point between each two consecutive steps."""
-    names = []
-    for parent, clusters in _time_sequences(data):
-        for cluster in clusters[1:]:
-            names.append((parent, f"before_{cluster.key}"))
-    return names
-
-
-def step_order_edges(data: GraphData) -> list[tuple[str, str]]:
-    """Hidden edges: every last box of step k -> a point -> every first box of step k+1.
-
-    dot ranks nodes by their longest path; without these edges the first ops of step k+1
-    (those that only read inputs and weights) could sit beside step k, and the time
-    clusters would be stacked diagonally instead of standing in one row. "First" boxes
-    have no arrow from inside their step or have one from step k (an LSTM's addmm reads
-    h_{t-1} and its own step's slice of x_proj); "last" boxes have no arrow to inside it.
-    """
-    time_paths = {cluster.path for cluster in data.clusters if cluster.kind == "time"}
-    members: dict[tuple, set[str]] = {path: set() for path in time_paths}
-    steps_of: dict[str, list[tuple]] = {}
-    for box in data.boxes:
-        prefixes = [box.cluster[:end] for end in range(1, len(box.cluster) + 1)]
-        steps_of[box.key] = [path for path in prefixes if path in time_paths]
-        for path in steps_of[box.key]:
-            members[path].add(box.key)
-    has_out: dict[tuple, set[str]] = {path: set() for path in time_paths}
-    has_in: dict[tuple, set[str]] = {path: set() for path in time_paths}
-    for arrow in data.arrows:
-        for path in steps_of[arrow.tail]:
-            if arrow.head in members[path]:
-                has_out[path].add(arrow.tail)
-                has_in[path].add(arrow.head)
-    edges = []
-    for _, clusters in _time_sequences(data):
-        for before, after in zip(clusters, clusters[1:]):
-            point = f"before_{after.key}"
-            last = members[before.path] - has_out[before.path]
-            first = members[after.path] - has_in[after.path]
-            for arrow in data.arrows:
-                if arrow.tail in members[before.path] and arrow.head in members[after.path]:
-                    first.add(arrow.head)  # reads the previous step's state
-            edges += [(key, point) for key in sorted(last, key=_box_number)]
-            edges += [(point, key) for key in sorted(first, key=_box_number)]
-    return edges
-
-
-def _box_number(key: str) -> int:
-    return int(key[1:])
 
 
 def _depth(cluster) -> int:
@@ -439,6 +411,8 @@ def draw(
     max_nodes: int = DEFAULT_MAX_NODES,
     shared_arrows: bool | None = None,
     title: str | None = None,
+    theme: str = "default",
+    steps_per_row: int | None = None,
 ) -> VizDigraph:
     """The unrolled graph behind `root` (e.g. the loss) as a `graphviz.Digraph`.
 
@@ -452,6 +426,9 @@ def draw(
     shared_arrows  arrows between the steps and the nodes they share (parameters, the
                input projection, the stack of outputs); None: at detail "ops" only
     title      the caption on top (default: node count, detail, T)
+    theme      "default", or "slides": larger type, no arrow tooltips (layout.py)
+    steps_per_row  wrap the unroll: t = 1..k in row 1, k+1..2k in row 2, ...; None:
+               k chosen from T so the picture is near 16:9 (layout.choose_steps_per_row)
 
     In Jupyter the result displays inline; `viz.render` writes it to a file.
     """
@@ -463,4 +440,4 @@ def draw(
         max_nodes=max_nodes,
         shared_arrows=shared_arrows,
     )
-    return to_digraph(data, title=title)
+    return to_digraph(data, title=title, theme=theme, steps_per_row=steps_per_row)

@@ -1,0 +1,209 @@
+"""Where the time steps go: one row left to right, or wrapped into rows; and the themes.
+
+A long unroll drawn in one row is a strip: at T = 20 it is 7 times wider than high, and
+on a 1920×1080 slide its text is a few pixels tall (slides.py measures this). So the
+steps are wrapped like text: t = 1..k in row 1, k+1..2k in row 2, ... with k chosen from
+T and the detail level so the picture comes out near 16:9 (`choose_steps_per_row`).
+
+How it is told to Graphviz (rankdir=LR: a "rank" is a column):
+- hidden edges keep the steps of a row in order, left to right (`step_order_edges`);
+  none joins the last step of a row to the first of the next;
+- the arrows from one row to the next (h_k -> step k+1) do not push ranks
+  (constraint=false), so row 2 is free to start at the left again;
+- the first box of each row's first step is put in the same column as step 1's
+  (`row_start_boxes`, a `rank=same` group; `newrank=true` lets it reach into clusters).
+
+Themes. "default" is the picture for a screen; "slides" has larger type, arrows without
+tooltips (fewer pop-ups in a talk) and the same 16:9 canvas (`ratio`: Graphviz spreads
+the drawing to 9:16 height:width, never shrinking the text).
+
+Read next: dot.py (which uses these), slides.py (the check that a picture fits).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .data import GraphData
+from .slides import SLIDE_HEIGHT, SLIDE_WIDTH
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Type sizes (points) and choices for one look of the pictures."""
+
+    name: str
+    title_pt: int  # a box's first line (its name, in bold)
+    text_pt: int  # every other text: a box's details, arrow labels, legend, cell/gate labels
+    step_pt: int  # "t = 3" and module names over the clusters
+    caption_pt: int  # the caption over the whole picture
+    arrow_tooltips: bool  # hovering an arrow shows its gradient and where it was made
+    nodesep: str = "0.18"  # inches between boxes in one column
+    ranksep: str = "0.3"  # inches between columns
+
+
+THEMES = {
+    "default": Theme("default", title_pt=14, text_pt=12, step_pt=16, caption_pt=16,
+                     arrow_tooltips=True),
+    "slides": Theme("slides", title_pt=18, text_pt=15, step_pt=20, caption_pt=20,
+                    arrow_tooltips=False, nodesep="0.22", ranksep="0.35"),
+}  # fmt: skip
+CANVAS_RATIO = f"{SLIDE_HEIGHT / SLIDE_WIDTH:.4f}"  # dot's ratio is height / width: 16:9
+
+
+def theme_named(name) -> Theme:
+    """The Theme called `name` ("default" or "slides"); a Theme passes through."""
+    if isinstance(name, Theme):
+        return name
+    if name not in THEMES:
+        from .errors import VizError
+
+        raise VizError(f"viz.draw: theme={name!r}; use one of {', '.join(map(repr, THEMES))}")
+    return THEMES[name]
+
+
+# --------------------------------------------------------------------------------------
+# How many steps in a row
+# --------------------------------------------------------------------------------------
+# Rough size of one time step and of everything else (weights on the left, the loss on
+# the right, the caption), in points, by detail level; measured on LSTM/RNN pictures.
+STEP_SIZE = {"ops": (420.0, 430.0), "cells": (190.0, 150.0), "steps": (190.0, 150.0)}
+FRAME_SIZE = {"ops": (500.0, 250.0), "cells": (700.0, 300.0), "steps": (700.0, 300.0)}
+
+
+def choose_steps_per_row(steps: int, detail: str, layers: int = 1) -> int:
+    """k: the number of steps per row that makes the picture largest on a 16:9 slide.
+
+    With r rows of k = ceil(T / r) steps, the picture is about W = frame_w + k · step_w
+    wide and H = frame_h + r · layers · step_h high; the slide scale min(1920 / W,
+    1080 / H) is largest for the r picked here (tried r = 1..T: T is at most a few
+    hundred)."""
+    if steps <= 1:
+        return 1
+    step_w, step_h = STEP_SIZE.get(detail, STEP_SIZE["ops"])
+    frame_w, frame_h = FRAME_SIZE.get(detail, FRAME_SIZE["ops"])
+    best_k, best_scale = steps, 0.0
+    for rows in range(1, steps + 1):
+        k = math.ceil(steps / rows)
+        if math.ceil(steps / k) != rows:
+            continue  # the same k as a smaller r
+        width = frame_w + k * step_w
+        height = frame_h + rows * layers * step_h
+        scale = min(SLIDE_WIDTH / width, SLIDE_HEIGHT / height)
+        if scale > best_scale + 1e-12:
+            best_k, best_scale = k, scale
+    return best_k
+
+
+def row_of(time_step: int | None, per_row: int) -> int | None:
+    """The row (0, 1, ...) of time step t (1-based) when `per_row` steps share a row."""
+    return None if time_step is None else (time_step - 1) // per_row
+
+
+# --------------------------------------------------------------------------------------
+# Keeping time steps in order, left to right
+# --------------------------------------------------------------------------------------
+def time_sequences(data: GraphData) -> list[tuple[tuple, list]]:
+    """Sibling time clusters, per parent scope, in the order they were computed."""
+    first_box: dict[tuple, int] = {}
+    for box in data.boxes:
+        for end in range(1, len(box.cluster) + 1):
+            path = box.cluster[:end]
+            first_box[path] = min(first_box.get(path, box.order), box.order)
+    siblings: dict[tuple, list] = {}
+    for cluster in data.clusters:
+        if cluster.kind == "time":
+            siblings.setdefault(cluster.path[:-1], []).append(cluster)
+    sequences = []
+    for parent, clusters in siblings.items():
+        starts = sorted((first_box[cluster.path], index) for index, cluster in enumerate(clusters))
+        sequences.append((parent, [clusters[index] for _, index in starts]))
+    return sequences
+
+
+def step_boundaries(data: GraphData, per_row: int) -> list[tuple[tuple, str]]:
+    """(parent scope, name) of one invisible point between two consecutive steps of a row."""
+    names = []
+    for parent, clusters in time_sequences(data):
+        for index, cluster in enumerate(clusters[1:], start=1):
+            if index % per_row:
+                names.append((parent, f"before_{cluster.key}"))
+    return names
+
+
+def step_members(data: GraphData) -> tuple[dict, dict]:
+    """The boxes inside each time cluster, and the time clusters each box is inside."""
+    time_paths = {cluster.path for cluster in data.clusters if cluster.kind == "time"}
+    members: dict[tuple, set[str]] = {path: set() for path in time_paths}
+    steps_of: dict[str, list[tuple]] = {}
+    for box in data.boxes:
+        prefixes = [box.cluster[:end] for end in range(1, len(box.cluster) + 1)]
+        steps_of[box.key] = [path for path in prefixes if path in time_paths]
+        for path in steps_of[box.key]:
+            members[path].add(box.key)
+    return members, steps_of
+
+
+def step_order_edges(data: GraphData, per_row: int) -> list[tuple[str, str]]:
+    """Hidden edges: every last box of step k -> a point -> every first box of step k+1,
+    within a row.
+
+    dot ranks nodes by their longest path; without these edges the first ops of step k+1
+    (those that only read inputs and weights) could sit beside step k, and the time
+    clusters would be stacked diagonally instead of standing in one row. "First" boxes
+    have no arrow from inside their step or have one from step k (an LSTM's addmm reads
+    h_{t-1} and its own step's slice of x_proj); "last" boxes have no arrow to inside it.
+    """
+    members, steps_of = step_members(data)
+    has_out: dict[tuple, set[str]] = {path: set() for path in members}
+    has_in: dict[tuple, set[str]] = {path: set() for path in members}
+    for arrow in data.arrows:
+        for path in steps_of[arrow.tail]:
+            if arrow.head in members[path]:
+                has_out[path].add(arrow.tail)
+                has_in[path].add(arrow.head)
+    edges = []
+    for _, clusters in time_sequences(data):
+        for index, (before, after) in enumerate(zip(clusters, clusters[1:]), start=1):
+            if index % per_row == 0:
+                continue  # `after` starts a new row
+            point = f"before_{after.key}"
+            last = members[before.path] - has_out[before.path]
+            first = members[after.path] - has_in[after.path]
+            for arrow in data.arrows:
+                if arrow.tail in members[before.path] and arrow.head in members[after.path]:
+                    first.add(arrow.head)  # reads the previous step's state
+            edges += [(key, point) for key in sorted(last, key=_box_number)]
+            edges += [(point, key) for key in sorted(first, key=_box_number)]
+    return edges
+
+
+def row_start_boxes(data: GraphData, per_row: int) -> list[list[str]]:
+    """Per time sequence, the earliest-made box of the first step of every row: one
+    `rank=same` group each, so every row starts in the same column as row 1."""
+    members, _ = step_members(data)
+    order = {box.key: box.order for box in data.boxes}
+    groups = []
+    for _, clusters in time_sequences(data):
+        starts = [clusters[index] for index in range(0, len(clusters), per_row)]
+        firsts = [min(members[c.path], key=order.__getitem__) for c in starts if members[c.path]]
+        if len(firsts) > 1:
+            groups.append(firsts)
+    return groups
+
+
+def crosses_rows(data: GraphData, per_row: int) -> set[tuple[str, str]]:
+    """(tail, head) of the arrows from one row to another: drawn, but not ranked by."""
+    step = {box.key: box.time_step for box in data.boxes}
+    crossing = set()
+    for arrow in data.arrows:
+        tail_row = row_of(step.get(arrow.tail), per_row)
+        head_row = row_of(step.get(arrow.head), per_row)
+        if tail_row is not None and head_row is not None and tail_row != head_row:
+            crossing.add((arrow.tail, arrow.head))
+    return crossing
+
+
+def _box_number(key: str) -> int:
+    return int(key[1:])
