@@ -47,6 +47,7 @@ def test_registry_holds_the_design_primitives():
         "power",  # a ** b for a tensor exponent: exp(b ln a) would be nan for a < 0
         "cast",  # x.float(), x.double(), x.to(dtype) keep the gradient
         "index_put",  # x[index] = v recorded in the graph (tensor_inplace.py)
+        "unfold",  # image -> columns (ops_conv.py): conv2d and the pools are built on it
     }  # fmt: skip
     assert set(PRIMITIVES) == expected
 
@@ -571,6 +572,28 @@ def test_where(data, shapes):
     out = tg.where(cond, a, b)
     np.testing.assert_array_equal(out.data, np.where(cond, a.data, b.data))
     assert tg.gradcheck(lambda a, b: tg.where(cond, a, b), [a, b])
+
+
+@covers("unfold")
+@fast
+@given(
+    data=st.data(),
+    image=hnp.array_shapes(min_dims=4, max_dims=4, min_side=1, max_side=5),
+    kernel=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    stride=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    padding=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+    dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+)
+def test_unfold(data, image, kernel, stride, padding, dilation):
+    """More cases (layout, pad values, the adjoint) in tests/test_conv.py."""
+    spans = [dilation[k] * (kernel[k] - 1) + 1 for k in (0, 1)]
+    if spans[0] > image[2] + 2 * padding[0] or spans[1] > image[3] + 2 * padding[1]:
+        return  # the kernel does not fit: tests/test_conv.py checks the error
+    x = leaf(data.draw(arrays(image)), "x")
+    unfold = tg.functional.unfold
+    out = unfold(x, kernel, dilation=dilation, padding=padding, stride=stride)
+    assert out.op == "unfold"
+    assert tg.gradcheck(lambda x: unfold(x, kernel, dilation, padding, stride), [x])
 
 
 def test_where_accepts_a_boolean_tensor_and_numbers():

@@ -18,6 +18,7 @@ This file is the doorway: `F.X` finds every function. They live by topic, one fi
     functional_targets.py      the losses' checks of targets and class weights
     functional_losses.py       nll_loss, cross_entropy, mse_loss, binary_cross_entropy ...
     functional_attention.py    masked_softmax, attend, attention
+    functional_conv.py         conv2d, max_pool2d, avg_pool2d, unfold, fold (ops_conv.Unfold)
 
 Read next: functional_activations.py, then optim/ (what to do with the gradients) and
 nn/ (the layers).
@@ -34,6 +35,7 @@ from .functional_attention import (  # noqa: F401
     attention,
     masked_softmax,
 )
+from .functional_conv import avg_pool2d, conv2d, fold, max_pool2d, unfold  # noqa: F401
 from .functional_losses import (  # noqa: F401
     LOG_CLAMP,
     REDUCTIONS,

@@ -15,6 +15,7 @@ Files, in reading order:
     layers.py     Linear, Embedding, Dropout, Sequential
     activation.py Tanh, Sigmoid, ReLU, Softmax, LogSoftmax, Identity (layers of one function)
     flatten.py    Flatten, Unflatten (one reshape)
+    conv.py       Conv2d, MaxPool2d, AvgPool2d (F.conv2d, F.max_pool2d, F.avg_pool2d)
     loss.py       NLLLoss, CrossEntropyLoss, MSELoss, BCELoss, BCEWithLogitsLoss
     init.py       nn.init: uniform_, normal_, xavier_*, kaiming_*, orthogonal_ ... in place
     cells.py      one time step: rnn_step, lstm_step, gru_step; the cell kinds RNNKind,
@@ -46,6 +47,7 @@ from .cells import (
     rnn_step,
 )
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
+from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .encoder_decoder import Decoder, Encoder, Seq2SeqOutput
 from .flatten import Flatten, Unflatten
 from .layers import Dropout, Embedding, Linear, Sequential
@@ -57,6 +59,9 @@ from .seq2seq import Decoded, Seq2Seq
 
 __all__ = [
     "Attention",
+    "AvgPool2d",
+    "Conv2d",
+    "MaxPool2d",
     "Decoded",
     "Decoder",
     "Encoder",

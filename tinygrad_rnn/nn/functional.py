@@ -3,9 +3,9 @@
     import torch.nn.functional as F      ->      import tinygrad_rnn.nn.functional as F
 
 is the only line a PyTorch program changes. Everything `tinygrad_rnn.functional` has
-(softmax, log_softmax, dropout, the losses, attention) is re-exported from there - that
-module stays where it is and importable - and this file adds the few functions PyTorch
-programs also call through `F`:
+(softmax, log_softmax, dropout, the losses, attention, conv2d and the pools) is
+re-exported from there - that module stays where it is and importable - and this file
+adds the few functions PyTorch programs also call through `F`:
 
     one_hot(tensor, num_classes=-1)      class indices (...) -> int64 (..., C)
     pad(input, pad, mode="constant", value=0)   constant padding of the last dims
@@ -29,29 +29,38 @@ from ..functional import (  # noqa: F401  (re-exported: F.softmax, F.cross_entro
     MASKED_SCORE,
     attend,
     attention,
+    avg_pool2d,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
+    conv2d,
     cross_entropy,
     dropout,
+    fold,
     log_softmax,
     masked_softmax,
+    max_pool2d,
     mse_loss,
     nll_loss,
     softmax,
+    unfold,
 )
 from ..tensor import Tensor, cat, gather, relu, sigmoid, tanh, where  # noqa: F401
 
 __all__ = [
     "attend",
     "attention",
+    "avg_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv2d",
     "cross_entropy",
     "dropout",
     "embedding",
+    "fold",
     "linear",
     "log_softmax",
     "masked_softmax",
+    "max_pool2d",
     "mse_loss",
     "nll_loss",
     "one_hot",
@@ -60,6 +69,7 @@ __all__ = [
     "sigmoid",
     "softmax",
     "tanh",
+    "unfold",
 ]
 
 
