@@ -38,154 +38,33 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
-
-from tinygrad_rnn.context import time_step_of_scope
 from tinygrad_rnn.graph import Node
 
-from .arrows import arrow_tooltip
 from .backend import DEFAULT_TIMEOUT, render_source
 from .dot import to_digraph
 from .errors import VizError
 from .extract import extract_nodes
-from .numbers import format_number, norm
+from .player_boxes import box_pages
+from .player_record import Recording, node_keys
 from .render import write_atomic
-from .walk import DEFAULT_MAX_NODES, check_root, collect_nodes
+from .walk import DEFAULT_MAX_NODES, DETAILS, assign_boxes, check_root, collect_nodes
 
-VALUES_SHOWN = 6  # first values of a gradient shown on the page
 SLOT = re.compile(r"__([A-Z]+)__")  # a slot of assets/player.html: __TITLE__, __SVG__ ...
 
 
-# --------------------------------------------------------------------------------------
-# Recording the backward pass
-# --------------------------------------------------------------------------------------
-def node_keys(nodes: list[Node]) -> dict[int, str]:
-    """id(node) -> the DOT key of its box at detail "ops": "n" + its creation rank
-    (`nodes` as collect_nodes returns them: sorted by creation order)."""
-    return {id(node): f"n{rank}" for rank, node in enumerate(nodes)}
-
-
-def node_title(node: Node) -> str:
-    """What the page calls a node: its label, else its op, else "leaf"/"constant"."""
-    if node.label:
-        return node.label
-    if node.op:
-        return node.op
-    return "leaf" if node.requires_grad else "constant"
-
-
-def derivative_text(node: Node) -> str:
-    """The op's derivative: the first paragraph of its class docstring, on one line."""
-    if node.op is None:
-        if node.requires_grad:
-            return "a leaf: the gradients its children sent are summed into .grad"
-        return "a constant: no gradient"
-    doc = node.op_class.__doc__ or ""
-    first = doc.strip().split("\n\n")[0]
-    return " ".join(first.split())
-
-
-def shape_words(value) -> str:
-    """'(1, 3)' for an array, 'scalar' for a float (the scalar engine)."""
-    if isinstance(value, float):
-        return "scalar"
-    return str(tuple(np.shape(value)))
-
-
-def gradient_summary(grad) -> dict | None:
-    """Shape, norm and the first few values of a gradient, as text (None: no gradient)."""
-    if grad is None:
-        return None
-    flat = np.ravel(np.asarray(grad, dtype=np.float64))
-    shown = [format_number(x) for x in flat[:VALUES_SHOWN]]
-    value = norm(flat)
-    return {
-        "shape": shape_words(grad),
-        "norm": format_number(value),
-        "norm_value": value if np.isfinite(value) else None,
-        "values": shown,
-        "more": int(flat.size - len(shown)),
-    }
-
-
-def made_at(node: Node) -> str:
-    """Where the node was made, for the page: the line of code and the modules it was
-    made in - "render.py:102, in elmanrnn" - or "" when the line is unknown. The line is
-    the first one outside the engine (node.source): the user's script, a lesson, or the
-    `tinygrad-rnn` command that built the model; the modules say which model it was."""
-    if node.source == "<unknown>":
-        return ""
-    modules = [part for part in node.scope if time_step_of_scope(part) is None]
-    return node.source + (", in " + " / ".join(modules) if modules else "")
-
-
-def step_record(step, keys: dict) -> dict:
-    """One BackwardStep as plain data for the page."""
-    node = step.node
-    sent = []
-    for parent, grad in zip(node.parents, step.parent_grads):
-        if grad is None or not parent.requires_grad:
-            continue
-        entry = {"key": keys[id(parent)], "title": node_title(parent)}
-        entry.update(gradient_summary(grad))
-        sent.append(entry)
-    return {
-        "index": step.index,
-        "key": keys[id(node)],
-        "title": node_title(node),
-        "op": node.op,
-        "time_step": node.time_step,
-        "scope": " / ".join(node.scope),
-        "source": node.source,
-        "made": made_at(node),
-        "derivative": derivative_text(node),
-        "grad": gradient_summary(step.grad),
-        "sent": sent,
-    }
-
-
-@dataclass
-class Recording:
-    """What one `backward_steps()` run yielded, as the page needs it.
-
-    records  one step_record per BackwardStep, in backward order
-    sent     (parent key, node key) -> [(‖g‖, arrow tooltip) or None, ...]: what each
-             step sent along each edge, in the order of node.parents (a + a: twice)
-    states   the steps that processed a state h_t or c_t: {"step", "title"}
-    """
-
-    records: list = field(default_factory=list)
-    sent: dict = field(default_factory=dict)
-    states: list = field(default_factory=list)
-
-    def add(self, step, keys: dict) -> None:
-        """Note one BackwardStep (while its gradients are fresh: the engine may later
-        add into a gradient array it owns)."""
-        self.records.append(step_record(step, keys))
-        node = step.node
-        for position, parent in enumerate(node.parents):
-            grad = step.parent_grads[position] if step.parent_grads else None
-            edge = None
-            if grad is not None and parent.requires_grad:
-                edge = (norm(grad), arrow_tooltip(parent, grad))
-            self.sent.setdefault((keys[id(parent)], keys[id(node)]), []).append(edge)
-        role = node.role
-        if role is not None and role.is_state and role.t is not None and step.grad is not None:
-            self.states.append({"step": step.index, "title": node_title(node)})
-
-
-def record_steps(root: Node, highlight: str | None, max_nodes: int):
+def record_steps(root: Node, highlight: str | None, max_nodes: int, detail: str = "ops"):
     """Replay the backward pass on a clean slate: (Recording, graph data).
 
     One walk (`collect_nodes`) gives the nodes whose .grad is set aside and restored
     afterwards (see the module docstring), their keys, and the picture; one
     `backward_steps()` run gives each step's gradient and what it sent. The graph data is
-    extracted while the replayed gradients are in place (the tooltips show them); its
-    arrows get the gradients the steps sent (colour, width, tooltip).
+    extracted while the replayed gradients are in place (the tooltips show them). At
+    detail "ops" its arrows get the gradients the steps sent (colour, width, tooltip);
+    at "cells" or "steps" extract sums them per arrow, and the steps are grouped into
+    one page step per box (player_boxes.py).
     """
     nodes = collect_nodes(root)
     saved = [(node, node.grad) for node in nodes]
@@ -196,12 +75,22 @@ def record_steps(root: Node, highlight: str | None, max_nodes: int):
             node.grad = None
         for step in root.backward_steps():
             recording.add(step, keys)
-        data = extract_nodes(root, nodes, "ops", False, highlight, max_nodes)
-        label_arrows(data, recording.sent)
+        if detail == "ops":
+            data = extract_nodes(root, nodes, "ops", False, highlight, max_nodes)
+            label_arrows(data, recording.sent)
+        else:
+            data = extract_nodes(root, nodes, detail, True, highlight, max_nodes)
+            recording = grouped(recording, data, assign_boxes(nodes, detail).box_of, keys)
     finally:
         for node, grad in saved:
             node.grad = grad
     return recording, data
+
+
+def grouped(recording: Recording, data, box_of: dict, keys: dict) -> Recording:
+    """The recording as the page shows it at "cells" or "steps": one record per box."""
+    records, states, timing = box_pages(recording, data, box_of, keys)
+    return Recording(records=records, states=states, timing=timing)
 
 
 def label_arrows(data, sent: dict) -> None:
@@ -218,20 +107,30 @@ def label_arrows(data, sent: dict) -> None:
     data.grads = True
 
 
-def page_data(recording: Recording, data, title: str) -> dict:
-    """Everything the page's script needs: steps, node and edge timing, states."""
+def node_timing(records: list, data) -> dict:
+    """Box key -> {"step", "first"} at detail "ops": the step that processes the node,
+    and the first step that sends it a gradient (None, None: it gets none)."""
     nodes = {box.key: {"step": None, "first": None} for box in data.boxes}
-    for record in recording.records:
+    for record in records:
         nodes.setdefault(record["key"], {"step": None, "first": None})
         nodes[record["key"]]["step"] = record["index"]
         for entry in record["sent"]:
             receiver = nodes.setdefault(entry["key"], {"step": None, "first": None})
             if receiver["first"] is None:
                 receiver["first"] = record["index"]
+    return nodes
+
+
+def page_data(recording: Recording, data, title: str) -> dict:
+    """Everything the page's script needs: steps, node and edge timing, states."""
+    timing = recording.timing
+    if timing is None:
+        timing = node_timing(recording.records, data)
     return {
         "title": title,
+        "detail": data.detail,
         "steps": recording.records,
-        "nodes": nodes,
+        "nodes": timing,
         "states": recording.states,
     }
 
@@ -288,6 +187,7 @@ def player(
     path,
     *,
     title: str | None = None,
+    detail: str = "ops",
     highlight: str | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     timeout: float = DEFAULT_TIMEOUT,
@@ -298,17 +198,21 @@ def player(
                the player replays it and leaves every .grad as it was
     path       the .html file to write
     title      the page's heading (default: "Backward pass of <root's label>")
+    detail     "ops": one step per node, every primitive drawn; "cells" (or "steps"):
+               the picture of viz.render(detail=...), one step per box (player_boxes.py)
     highlight  None, "cell_state" or "hidden_state", as in viz.draw
-    max_nodes  refuse bigger graphs (every primitive is drawn: detail "ops")
+    max_nodes  refuse bigger graphs (boxes at `detail`, as viz.render counts them)
     Returns the path written.
     """
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise VizError(f"viz.player: writes an HTML page; give a path ending in .html, not {path}")
+    if detail not in DETAILS:
+        raise VizError(f"viz.player: detail must be one of {', '.join(DETAILS)}; got {detail!r}")
     check_root(root)
     if not root.requires_grad:
         raise VizError(f"viz.player: {root.describe()} does not require grad: no backward pass")
-    recording, data = record_steps(root, highlight, max_nodes)
+    recording, data = record_steps(root, highlight, max_nodes, detail)
     name = root.label or "the loss"
     heading = title if title is not None else f"Backward pass of {name}"
     graph = to_digraph(data)
