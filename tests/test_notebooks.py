@@ -45,9 +45,13 @@ TINY = {
         "--epochs-short 1 --epochs-long 1 --train 64 --val 32 --short-T 4 --long-T 6"
         " --hidden 4 --out {out}"
     ),
+    "12_ngram_lm.py": (
+        "--max-chars 20000 --orders 2 --smoothings kneser-ney --steps 2 --models LSTM"
+        " --sample-length 10 --out {out}"
+    ),
 }
 # lessons that draw pictures: each must show at least one inline
-DRAWS = {"01", "04", "07", "08", "09", "10", "11"}
+DRAWS = {"01", "04", "07", "08", "09", "10", "11", "12"}
 NOTEBOOK_TIMEOUT = 120  # seconds for all the cells of one notebook
 
 
