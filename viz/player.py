@@ -3,19 +3,32 @@
     import viz
     loss = model_loss(...)                      # before or after loss.backward()
     viz.player(loss, "bptt.html")               # open it in any browser, offline
+    viz.player(loss, "cells.html", detail="cells")   # one step per cell box
 
-The page shows the unrolled graph (the same picture as `viz.render(loss, detail="ops")`,
-inlined as SVG) and steps through `backward_steps()` one node at a time - with a slider,
-buttons, the arrow keys (← →, Home, End, space to play) or a click on a node:
+The page shows the unrolled graph (the same picture as `viz.render(loss, detail=...)`,
+inlined as SVG) and steps through `backward_steps()` - with a slider, buttons, the keys
+(← →, Home, End, space to play) or a click on a node:
 
-- the node being processed is outlined in orange; nodes not reached yet are faded, and
-  nodes that have received part of their gradient are dashed;
+- at detail "ops" (the default) one step is one node; at "cells" (or "steps") one step
+  is one box of that picture, taken when all its nodes' gradients are done
+  (player_boxes.py says how the node steps are grouped);
+- the node (box) being processed is outlined in orange; nodes not reached yet are
+  faded, and nodes that have received part of their gradient are dashed;
 - every arrow along which a gradient has been sent takes its colour and thickness from
   the norm of that gradient (the log scale of the legend); the arrows sending at this
   step are animated;
-- beside the graph: the gradient that has arrived (∂L/∂node: shape, norm, first values),
-  the op's derivative (the one-line docstring of its class in ops.py: f and f'), what
-  was sent to each parent, and ‖∂L/∂h_t‖ (‖∂L/∂c_t‖) of the states processed so far.
+- the panel: the gradient that has arrived (∂L/∂node: shape, norm, first values; for a
+  box, the gradient of each of its outputs), the line of your code that made the node
+  ("made at lesson.py:12, in lstm" and that line's text), the op's derivative (the
+  one-line docstring of its class in ops.py: f and f'; for a box, its ops in backward
+  order), what was sent to each parent, and ‖∂L/∂h_t‖ (‖∂L/∂c_t‖) of the states
+  processed so far.
+
+The view. On load the graph is fitted to the window: scaled as large as the graph area
+allows, keeping its aspect, and the panel goes below the graph or beside it, whichever
+leaves the drawing larger (P hides it: the graph gets the whole window). + and −
+(or the mouse wheel, about the pointer) zoom, dragging pans, 0 fits again; zoomed in,
+the view follows the node being processed. The page's help line lists these keys.
 
 What the player does to your graph: nothing you can see afterwards. It runs the backward
 pass itself (`backward_steps()`, recording every step) on a clean slate - every node's
@@ -30,7 +43,8 @@ page itself is in viz/assets/ - player.html (the template, with __TITLE__, __STY
 __SVG__, __DATA__ and __SCRIPT__ slots), player.css and player.js - shipped as package
 data; `build_page` fills the slots in, escaping with the standard library.
 
-Read next: nothing - this is the end of viz.
+Read next: player_record.py (what one backward step becomes on the page), then
+player_boxes.py (the steps grouped by box).
 """
 
 from __future__ import annotations
