@@ -15,5 +15,23 @@ Read next: cnn.py.
 """
 
 from .bleu import BleuScore, bleu_details, corpus_bleu
+from .captioning import (
+    CaptionOutput,
+    ShowAndTell,
+    ShowAttendTell,
+    caption_loss,
+    encode_captions,
+)
+from .cnn import CNNEncoder
 
-__all__ = ["BleuScore", "bleu_details", "corpus_bleu"]
+__all__ = [
+    "BleuScore",
+    "CNNEncoder",
+    "CaptionOutput",
+    "ShowAndTell",
+    "ShowAttendTell",
+    "bleu_details",
+    "caption_loss",
+    "corpus_bleu",
+    "encode_captions",
+]
