@@ -1,5 +1,8 @@
 """viz.player in a real headless browser (Chromium driven by selenium): pressing → N times
-shows step N of backward_steps() - the highlighted node and the displayed gradient.
+shows step N of backward_steps() - the highlighted node and the displayed gradient; on load
+the graph is fitted to the window (inside the graph area, spanning it along one axis; the
+area is the window but for the header and the panel), P, + and 0 hide the panel, zoom and
+fit again; at detail="cells" the page steps box by box and names the line of code.
 
 Needs chromium and chromedriver (Debian: apt-get install chromium chromium-driver) and
 the selenium package; skips with the reason where one of them is missing. Set
@@ -167,3 +170,85 @@ def test_no_errors_in_the_console(browser, tmp_path):
     problems = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
     assert problems == []
     browser.save_screenshot(str(screenshot_folder(tmp_path) / "player-zoomed.png"))
+
+
+def lstm_loss():
+    tg.manual_seed(1)
+    model = nn.LSTM(2, 3)
+    x = tg.tensor(np.random.default_rng(1).normal(size=(3, 1, 2)), label="x")
+    output, _ = model(x)
+    return (output * output).sum().named("L")  # the line the cells page names
+
+
+def geometry(driver) -> dict:
+    """Rectangles (left, top, right, bottom) of the window, the graph area, the drawing
+    (graphviz's top group: its background covers the whole picture) and the panel."""
+    return driver.execute_script(
+        "function box(el) { const r = el.getBoundingClientRect();"
+        " return [r.left, r.top, r.right, r.bottom]; }"
+        "return {window: [0, 0, window.innerWidth, window.innerHeight],"
+        " header: box(document.querySelector('header')),"
+        " area: box(document.getElementById('graph')),"
+        " drawing: box(document.querySelector('#graph svg g.graph')),"
+        " panel: box(document.getElementById('panel')),"
+        " zoom: document.body.dataset.zoom, layout: document.body.className};"
+    )
+
+
+def assert_fitted(g: dict) -> None:
+    """The whole drawing is inside the graph area and spans it along one axis."""
+    area, drawing = g["area"], g["drawing"]
+    assert drawing[0] >= area[0] - 1 and drawing[2] <= area[2] + 1
+    assert drawing[1] >= area[1] - 1 and drawing[3] <= area[3] + 1
+    wide = (drawing[2] - drawing[0]) / (area[2] - area[0])
+    high = (drawing[3] - drawing[1]) / (area[3] - area[1])
+    assert max(wide, high) > 0.98, g
+
+
+def test_the_graph_fills_the_window_on_load(browser, tmp_path):
+    for detail in ("ops", "cells"):
+        path = player(lstm_loss(), tmp_path / f"{detail}.html", detail=detail)
+        browser.get(path.resolve().as_uri())
+        g = geometry(browser)
+        assert_fitted(g)
+        assert g["zoom"] == "1.000"
+        # the graph area is the window but for the header and the panel
+        assert abs(g["area"][1] - g["header"][3]) < 3 and g["area"][0] == 0
+        if "panel-side" in g["layout"]:
+            assert abs(g["area"][2] - g["panel"][0]) < 3 and g["area"][3] >= g["window"][3] - 3
+        else:
+            assert abs(g["area"][3] - g["panel"][1]) < 3 and g["area"][2] >= g["window"][2] - 3
+        width = g["drawing"][2] - g["drawing"][0]
+        body = browser.find_element(By.TAG_NAME, "body")
+        body.send_keys("p")  # hide the panel: the drawing gets the window below the header
+        hidden = geometry(browser)
+        assert_fitted(hidden)
+        assert hidden["area"][2:] == g["window"][2:] and "panel-hidden" in hidden["layout"]
+        assert hidden["drawing"][2] - hidden["drawing"][0] >= width - 1
+        body.send_keys("+")
+        zoomed = geometry(browser)
+        assert zoomed["zoom"] == "1.500"
+        assert zoomed["drawing"][2] - zoomed["drawing"][0] == pytest.approx(
+            1.5 * (hidden["drawing"][2] - hidden["drawing"][0]), rel=0.01
+        )
+        body.send_keys("0")
+        assert geometry(browser)["drawing"] == pytest.approx(hidden["drawing"], abs=1)
+        browser.save_screenshot(str(screenshot_folder(tmp_path) / f"player-{detail}-fit.png"))
+
+
+def test_the_cells_page_steps_box_by_box_and_names_the_code(browser, tmp_path):
+    path = player(lstm_loss(), tmp_path / "cells.html", detail="cells")
+    browser.get(path.resolve().as_uri())
+    body = browser.find_element(By.TAG_NAME, "body")
+    seen = []
+    for _ in range(5):
+        body.send_keys(Keys.ARROW_RIGHT)
+        state = page_state(browser)
+        assert state["count"] == 1  # one box (or node) lit at a time
+        seen.append(state["title"])
+    assert seen.count("LSTM cell") == 2  # t = 3, then t = 2
+    code = browser.find_element(By.ID, "node-code").text
+    assert "test_player_browser.py:" in code and "(output * output).sum()" not in code
+    assert "output, _ = model(x)" in code  # the line that ran the cells
+    problems = [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+    assert problems == []
