@@ -46,6 +46,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.bench_gru_rnn --clock cpu --blas-threads 1
 	$(BIN)/python -m benchmarks.bench_gru_rnn --clock cpu --blas-threads 1 --malloc steady
 	$(BIN)/python -m benchmarks.bench_scalar --clock cpu --steps 10 200 2000 10000
+	$(BIN)/python -m benchmarks.bench_cnn --clock cpu --blas-threads 1
 	$(BIN)/python -m benchmarks.bench_memory
 	$(BIN)/python -m benchmarks.bench_lstm --steps 40 --profile --blas-threads 1 --malloc steady
 
