@@ -59,6 +59,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import math  # noqa: E402
 import time  # noqa: E402
+from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -159,11 +160,15 @@ def print_sparsity(table: dict) -> None:
     for smoothing, (logp, perplexity) in table.items():
         shown = "no (scores)" if perplexity is None else f"{perplexity:.1f}"
         print(f"{smoothing:15} {logp:15.2f} {math.exp(logp):12.3g} {shown:>11}")
-    print(
-        "MLE: one factor is 0, so the product is 0 and the perplexity inf - the sparsity "
-        "problem; every smoothing keeps some probability for what was never counted. "
-        "Stupid back-off's numbers are scores (they do not sum to 1): no perplexity."
-    )
+    if table["mle"][0] == -math.inf:
+        print(
+            "MLE: a factor is 0 (an unseen trigram, or a context never seen: 0/0), so the "
+            "product is 0 and the perplexity inf - the sparsity problem; every smoothing "
+            "keeps some probability for what was never counted."
+        )
+    else:
+        print("MLE: every trigram of this sentence was seen, so no factor is 0.")
+    print("Stupid back-off's numbers are scores (they do not sum to 1): no perplexity.")
 
 
 # %% [markdown]
@@ -173,18 +178,20 @@ def print_sparsity(table: dict) -> None:
 # %%
 def nats_per_char(lm: NGramLM, text: str, desc: str) -> float:
     """mean over the padded text of -ln P(c_t | the n-1 characters before), "</s>" included:
-    exactly ln(lm.perplexity([text])), computed here with a progress bar."""
+    ln(lm.perplexity([text])). The same sum in another order, faster: each distinct n-gram
+    of the text is scored once and counted as often as it occurs."""
     n = lm.order
     padded = pad(text, n)
+    ngrams = Counter(zip(*(padded[i:] for i in range(n))))  # every n-gram, as in fit
     total = 0.0
-    for t in tqdm(range(n - 1, len(padded)), desc=desc, leave=False, mininterval=0.5):
+    for ngram, count in tqdm(ngrams.items(), desc=desc, leave=False, mininterval=0.5):
         try:
-            logp = lm.logprob(padded[t], padded[t - n + 1 : t])
-        except UnseenContextError:
+            logp = lm.logprob(ngram[-1], ngram[:-1])
+        except UnseenContextError:  # mle: c(h) = 0
             return math.inf
         if logp == -math.inf:
             return math.inf
-        total -= logp
+        total -= count * logp
     return total / (len(padded) - n + 1)
 
 
@@ -300,7 +307,7 @@ def train_rnns(corpus: charlm.Corpus, config: charlm.CharLMConfig, args) -> dict
 
 
 # %% [markdown]
-# ## 4. Samples at the same temperature
+# ## 4. Samples at the same temperature, and the plot
 
 
 # %%
