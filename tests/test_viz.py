@@ -73,8 +73,10 @@ def test_module_scopes_are_outer_clusters():
 
 
 def test_parameters_are_drawn_once_outside_the_steps_and_fan_out():
+    """With shared_copies=False (the default up to 3 steps; beyond, each step draws its
+    own copy of each weight: tests/test_viz_slides_style.py)."""
     built = vg.lstm(steps=4)
-    dot = dot_of(built.loss)
+    dot = dot_of(built.loss, shared_copies=False)
     by_label = node_names_by_label(dot)
     uses = Counter()
     for node in collect_nodes(built.loss):
@@ -236,7 +238,7 @@ def test_legend_spans_the_norms_drawn():
     norms = [a.grad_norm for a in data.arrows if a.grad_norm]
     legend = dot_of(built.loss, grads=True).nodes["legend"]["attrs"]["label"]
     assert f"‖g‖ = {max(norms):.2g}" in legend and f"‖g‖ = {min(norms):.2g}" in legend
-    assert "legend" not in dot_of(built.loss, grads=False).nodes
+    assert "legend" not in dot_of(built.loss, grads=False, shared_copies=False).nodes
 
 
 def test_grads_default_follows_backward_and_explicit_true_needs_it():
@@ -311,7 +313,10 @@ def test_hidden_state_highlight_for_rnn_and_clear_error_for_cell_state():
 def test_detail_levels_collapse_cells_and_steps():
     T = 4
     built = vg.rnn(steps=T, output=True)
-    counts = {d: len(viz.extract(built.loss, detail=d).boxes) for d in viz.DETAILS}
+    # (shared_copies=False: one box per node; the copies are tested in test_viz_slides_style)
+    counts = {
+        d: len(viz.extract(built.loss, detail=d, shared_copies=False).boxes) for d in viz.DETAILS
+    }
     # leaves drawn at every level: 6 parameters, h_0, x_1..x_T
     leaves = 6 + 1 + T
     # outside the steps: the loss sum chain (T sums + T - 1 adds; the last add is L)

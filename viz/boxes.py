@@ -22,6 +22,11 @@ from .data import Box, Cluster
 from .numbers import format_number, is_scalar, shape_text, summarize
 from .walk import Layout, collapse_key, creation_order, is_parameter, state_name, time_index
 
+LANE = "cell state"  # the scope element of the cluster the cell-state chain runs in
+# the parallel gates of one step, top to bottom: PyTorch's order (nn.LSTM's weight_ih
+# holds W_ii, W_if, W_ig, W_io), then GRU's r, z (its n is computed from r, so later)
+GATE_ORDER = ("i", "f", "g", "o", "r", "z")
+
 
 def node_role(node: Node, root: Node) -> str:
     """Colour group: "loss" (the root), "h", "c" (a state), "gate" (a gate in a "gates"
@@ -67,7 +72,7 @@ def single_box(node: Node, key: str, root: Node) -> Box:
         title = node.label or node.op
         first = node.op if node.label else ""
     else:
-        title = node.label or ("const" if kind == "constant" else "leaf")
+        title = node.label or ("constant" if kind == "constant" else "leaf")
         first = "param" if kind == "param" else ""
     value = format_number(np.ravel(node.data)[0]) if is_scalar(node.data) else ""
     grad = ""
@@ -142,14 +147,32 @@ def group_box(key: str, scope: tuple, members: list[Node], outputs: list[Node]) 
 
 
 def lane_of(cluster: tuple) -> tuple:
-    """The cluster of a cell-state chain box: its layer, outside the time steps.
+    """The cluster of a cell-state chain box: the lane LANE of its layer, outside the
+    time steps.
 
     Each c_t is made at the end of step t and read near the end of step t+1, so an arrow
     c_t -> c_{t+1} inside the step clusters would have to bend around them. Lifted out of
-    the steps, the chain runs as one straight line along them (the LSTM "conveyor belt").
+    the steps into one lane cluster of their layer, c_0 included, the chain runs as one
+    straight line along the steps (the LSTM "conveyor belt"): a cluster is a rectangle
+    that cannot overlap the steps' rectangles, so all its boxes share one row.
     """
     where = time_index(cluster, innermost=False)
-    return cluster if where is None else cluster[:where]
+    layer = cluster if where is None else cluster[:where]
+    return (*layer, LANE)
+
+
+def join_lanes(boxes: list[Box], arrows: list) -> None:
+    """c_0 is made outside the layers (nn.LSTM makes h_0, c_0 for all layers at once):
+    it joins the lane of the chain box its highlighted arrow leads to, so the chain
+    starts on its line."""
+    by_key = {box.key: box for box in boxes}
+    for arrow in arrows:
+        if not arrow.highlight:
+            continue
+        tail, head = by_key[arrow.tail], by_key[arrow.head]
+        both_on_lanes = LANE in tail.cluster and LANE in head.cluster
+        if both_on_lanes and len(tail.cluster) < len(head.cluster):
+            tail.cluster = head.cluster
 
 
 def make_boxes(nodes, layout: Layout, root, detail, outputs, on_chain, notes, lane) -> list[Box]:
@@ -201,6 +224,8 @@ def cluster_kind(part: str) -> tuple[str, str]:
         return "time", f"t = {t}"
     if part in ("cell", "gates", "attention"):
         return part, part
+    if part == LANE:
+        return "lane", "cell state c_0 → c_T"
     return "module", part
 
 
@@ -217,3 +242,19 @@ def build_clusters(boxes: list[Box]) -> list[Cluster]:
             kind, label = cluster_kind(path[-1])
             clusters.append(Cluster(path, f"cluster_{len(clusters)}", kind, label))
     return clusters
+
+
+def gate_rows(nodes: list[Node], layout: Layout) -> list[list[str]]:
+    """The box keys of the parallel gates of each "gates" cluster, in GATE_ORDER (i, f,
+    g, o; r, z): dot.py stacks them top to bottom in that order in every step."""
+    rows: dict[tuple, list] = {}
+    for node in nodes:
+        role = node.role
+        key = layout.box_of.get(id(node))
+        if key is None or id(node) in layout.grouped or role is None or not role.is_gate:
+            continue
+        if role.name not in GATE_ORDER or "gates" not in node.scope:
+            continue
+        place = (GATE_ORDER.index(role.name), layout.rank[id(node)], key)
+        rows.setdefault(node.scope, []).append(place)
+    return [[key for _, _, key in sorted(row)] for row in rows.values() if len(row) > 1]

@@ -20,7 +20,8 @@ class Box:
 
     key       stable DOT id: "n7" = the 7th node of the graph by creation order,
               "g7" = the box whose first member is node 7
-    kind      "op", "param", "input" (labelled leaf without grad), "constant", "group"
+    kind      "op", "param", "input" (labelled leaf without grad), "constant", "group",
+              "copy" (a step's light copy of a box all steps share, see shared.py)
     title     the node's label ("h_3", "W") or op name ("matmul"); "LSTM cell", "t = 3"
     subtitle  second line: "tanh · (1, 3)", "param · (12, 3)", "h_3 · c_3 · 27 ops"
     role      "h", "c", "gate", "loss" or "" (colours); "lstm"/"gru"/"rnn"/"step" for groups
@@ -85,3 +86,7 @@ class GraphData:
     # last step it collects from, when its arrows are not drawn
     anchors: list = field(default_factory=list)
     steps: list[int] = field(default_factory=list)  # the time steps present, sorted
+    # the parallel gates of each "gates" cluster, top to bottom: i, f, g, o (PyTorch's
+    # order; GRU: r, z - n is computed from r, so it comes later)
+    gate_rows: list = field(default_factory=list)
+    shared_copies: bool = False  # shared boxes copied into each step (shared.py)

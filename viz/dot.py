@@ -10,9 +10,17 @@ unroll wraps into rows and the type sizes come from the theme (layout.py).
 
 Gradient arrows. With grads on, each arrow's colour and width encode ‖g‖, the norm of the
 gradient sent back along it (arrows.py explains which gradient), on a log scale from the
-smallest to the largest non-zero norm in the picture: faint and thin = vanishing, dark and
-thick = large. Exactly zero: a dotted hairline. NaN or inf: a red dashed arrow labelled
-"nan"/"inf". The legend (a small cluster of sample arrows) shows the scale.
+smallest to the largest non-zero norm in the picture (spanning at least MIN_DECADES, so
+norms of one size are not spread from faint to dark): light blue and thin = vanishing,
+dark blue and thick = large. Even the faintest is darker and wider than an arrow that
+carries no gradient ("not tracked": grey, 0.8 px), so a gradient never looks absent.
+Exactly zero: a dotted grey hairline. NaN or inf: a red dashed arrow labelled "nan"/"inf".
+
+The highlighted chain (cell state c_0 -> c_T, or hidden state h_0 -> h_T) is orange and
+CHAIN_WIDTH wide, a colour and width no other arrow has, with gradients too: then its
+label gives the ‖g‖ it carries. A dashed box is a step's copy of a shared weight
+(shared.py); a small grey "constant" box is a number or array mixed in without gradient.
+The legend (a table of sample lines, top left) says what each style in the picture means.
 
 Read next: render.py (a Digraph -> an SVG/PNG/PDF file).
 """
@@ -20,13 +28,12 @@ Read next: render.py (a Digraph -> an SVG/PNG/PDF file).
 from __future__ import annotations
 
 import html
-import math
 import shutil
 
 import graphviz
 
-from .backend import render_source
-from .extract import DEFAULT_MAX_NODES, Arrow, Box, GraphData, extract
+from .backend import find_renderer, render_source
+from .extract import DEFAULT_MAX_NODES, Box, GraphData, extract
 from .layout import (
     CANVAS_RATIO,
     THEMES,
@@ -37,6 +44,16 @@ from .layout import (
     step_boundaries,
     step_order_edges,
     theme_named,
+)
+from .styles import (  # noqa: F401  (BAD_EDGE, ZERO_EDGE: the tests read them here)
+    BAD_EDGE,
+    COPY_FILL,
+    HIGHLIGHT,
+    ZERO_EDGE,
+    GradScale,
+    arrow_attrs,
+    dot_text,
+    legend,
 )
 
 FONT = "Helvetica"
@@ -89,18 +106,15 @@ CLUSTER_STYLES = {
         "fontsize": "11",
         "margin": "6",
     },
+    "lane": {  # the cell-state chain's own row (boxes.lane_of)
+        "style": "rounded,filled",
+        "fillcolor": "#fff5eb",
+        "color": "#fdd0a2",
+        "fontcolor": "#a63603",
+        "fontsize": "11",
+        "margin": "6",
+    },
 }
-
-# the log-scale ramp of gradient arrows, faint (small ‖g‖) to dark (large ‖g‖)
-GRAD_RAMP = ["#d9d9d9", "#a6bddb", "#3690c0", "#0570b0", "#023858"]
-MIN_WIDTH, MAX_WIDTH = 0.6, 6.0
-MAX_DECADES = 16.0  # norms more than 1e16 below the largest are drawn as the faintest
-PLAIN_EDGE = "#525252"
-PARAM_EDGE = "#c9a227"
-NO_GRAD_EDGE = "#bdbdbd"
-ZERO_EDGE = "#cccccc"
-BAD_EDGE = "#e31a1c"
-HIGHLIGHT = "#f16913"
 
 
 class VizDigraph(graphviz.Digraph):
@@ -118,67 +132,8 @@ class VizDigraph(graphviz.Digraph):
 
 
 # --------------------------------------------------------------------------------------
-# The gradient scale
-# --------------------------------------------------------------------------------------
-class GradScale:
-    """Maps a gradient norm to a position 0..1 on a log scale, then to colour and width.
-
-    lo, hi: log10 of the smallest and largest finite non-zero norms in the picture.
-    """
-
-    def __init__(self, norms: list[float]) -> None:
-        good = [n for n in norms if n is not None and math.isfinite(n) and n > 0]
-        self.has_zero = any(n == 0 for n in norms if n is not None)
-        self.has_bad = any(n is not None and not math.isfinite(n) for n in norms)
-        self.empty = not good
-        self.hi = math.log10(max(good)) if good else 0.0
-        self.lo = max(math.log10(min(good)), self.hi - MAX_DECADES) if good else 0.0
-
-    def fraction(self, value: float) -> float:
-        if self.hi - self.lo < 1e-12:
-            return 1.0
-        position = (math.log10(value) - self.lo) / (self.hi - self.lo)
-        return min(1.0, max(0.0, position))
-
-    def colour(self, value: float) -> str:
-        return ramp_colour(self.fraction(value))
-
-    def width(self, value: float) -> float:
-        return MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * self.fraction(value)
-
-    def ticks(self, count: int = 4) -> list[float]:
-        """`count` norms evenly spaced (in log) from the smallest to the largest."""
-        if self.empty:
-            return []
-        if self.hi - self.lo < 1e-12:
-            return [10**self.hi]
-        return [10 ** (self.lo + (self.hi - self.lo) * i / (count - 1)) for i in range(count)]
-
-
-def ramp_colour(fraction: float) -> str:
-    """Linear interpolation along GRAD_RAMP (fraction 0 = faint, 1 = dark)."""
-    position = fraction * (len(GRAD_RAMP) - 1)
-    low = min(int(position), len(GRAD_RAMP) - 2)
-    mix = position - low
-    a = _rgb(GRAD_RAMP[low])
-    b = _rgb(GRAD_RAMP[low + 1])
-    channels = [round(x + (y - x) * mix) for x, y in zip(a, b)]
-    return "#" + "".join(f"{channel:02x}" for channel in channels)
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
-
-
-# --------------------------------------------------------------------------------------
 # Boxes
 # --------------------------------------------------------------------------------------
-def dot_text(text: str) -> str:
-    """Plain text for a DOT string attribute: newlines as the escape \\n (one DOT line per
-    statement), backslashes doubled, and never read as an HTML label."""
-    return graphviz.nohtml(text.replace("\\", "\\\\").replace("\n", "\\n"))
-
-
 def box_label(box: Box, grads: bool, theme: Theme = THEMES["default"]) -> str:
     """An HTML-like label: the title in bold, then op/shape, then value/grad for scalars."""
     title = html.escape(box.title)
@@ -201,9 +156,12 @@ def box_attrs(box: Box, grads: bool, theme: Theme = THEMES["default"]) -> dict[s
         "label": box_label(box, grads, theme),
         "tooltip": dot_text(box.tooltip),
     }
-    if box.kind == "constant":
-        attrs.update(shape="plaintext", style="", fontcolor="#8c8c8c", fontsize=str(theme.text_pt))
-        attrs["label"] = "<" + html.escape(box.value or box.subtitle or "const") + ">"
+    if box.kind == "constant":  # "constant = 4", "constant (4, 1)": says what it is
+        what = f"= {box.value}" if box.value else box.subtitle
+        text = html.escape(" ".join(part for part in ("constant", what) if part))
+        attrs.update(style="rounded,filled", fillcolor="#f7f7f7", color="#d9d9d9")
+        attrs.update(fontcolor="#737373", fontsize=str(theme.text_pt))
+        attrs["label"] = f'<<font point-size="{theme.text_pt}">{text}</font>>'
         return attrs
     key = box.role or box.kind
     if box.kind == "param":
@@ -218,89 +176,13 @@ def box_attrs(box: Box, grads: bool, theme: Theme = THEMES["default"]) -> dict[s
         attrs.update(shape="box", style="rounded,filled,bold", margin="0.15,0.08")
     elif box.kind == "input":
         attrs.update(shape="box", style="rounded,filled")
+    elif box.kind == "copy":  # a step's light copy of a shared weight (shared.py)
+        attrs.update(shape="box", style="dashed,filled", fillcolor=COPY_FILL)
     if box.role == "loss":
         attrs.update(style="rounded,filled,bold", penwidth="2")
     if box.highlight and box.kind != "group":  # in coarse views the arrows show the chain
         attrs.update(color=HIGHLIGHT, penwidth="3")
     return attrs
-
-
-# --------------------------------------------------------------------------------------
-# Arrows
-# --------------------------------------------------------------------------------------
-def arrow_attrs(
-    arrow: Arrow, scale: GradScale | None, from_param: bool, theme: Theme = THEMES["default"]
-) -> dict[str, str]:
-    """Colour, width and style of one arrow (see the module docstring)."""
-    with_tooltip = arrow.tooltip and theme.arrow_tooltips
-    attrs = {"tooltip": dot_text(arrow.tooltip)} if with_tooltip else {}
-    if arrow.label:
-        attrs.update(label=arrow.label, fontsize=str(theme.text_pt), fontcolor="#525252")
-    if from_param:
-        attrs["constraint"] = "false"  # shared weights must not pull steps out of order
-    value = arrow.grad_norm
-    if scale is None:
-        colour = PARAM_EDGE if from_param else PLAIN_EDGE
-        attrs.update(color=colour, penwidth="1.0")
-    elif value is None:
-        attrs.update(color=NO_GRAD_EDGE, penwidth="0.8")
-    elif not math.isfinite(value):
-        word = "nan" if math.isnan(value) else "inf"
-        attrs.update(color=BAD_EDGE, style="dashed", penwidth="3", label=word)
-        attrs.update(fontcolor=BAD_EDGE, fontsize=str(theme.text_pt))
-    elif value == 0:
-        attrs.update(color=ZERO_EDGE, style="dotted", penwidth="0.8")
-    else:
-        attrs.update(color=scale.colour(value), penwidth=f"{scale.width(value):.2f}")
-    if arrow.highlight:
-        # weight: dot keeps heavy edges short and straight. Without gradients the chain
-        # is a thick orange line; with them it keeps its gradient colour and width (that
-        # is the point of the picture) and is marked by orange boxes and labels.
-        attrs.update(weight="5", fontcolor=HIGHLIGHT)
-        if scale is None:
-            attrs.update(color=HIGHLIGHT, penwidth="5")
-    if arrow.grad_norm is not None and "tooltip" in attrs:
-        attrs["tooltip"] = dot_text(f"‖g‖ = {arrow.grad_norm:.4g}\n{arrow.tooltip}")
-    return attrs
-
-
-def legend(graph: graphviz.Digraph, scale: GradScale, theme: Theme = THEMES["default"]) -> None:
-    """One box (an HTML table) with a sample line per row: its colour and thickness are
-    those of an arrow carrying that norm; largest on top; zero and nan rows if present."""
-    size = theme.text_pt
-    rows = [_legend_row(_swatch(scale.colour(v), scale.width(v)), f"‖g‖ = {v:.2g}", size)
-            for v in reversed(scale.ticks())]  # fmt: skip
-    if scale.has_zero:
-        zero = f'<font color="{ZERO_EDGE}">· · · · ·</font>'
-        rows.append(_legend_row(zero, "exactly 0", size))
-    if scale.has_bad:
-        bad = f'<font color="{BAD_EDGE}"><b>- - - -</b></font>'
-        rows.append(_legend_row(bad, "nan / inf", size))
-    rows.append(_legend_row(_swatch(NO_GRAD_EDGE, 0.8), "not tracked", size))
-    title = (
-        f'<tr><td colspan="2"><font point-size="{size}">'
-        "gradient on each arrow (log scale)</font></td></tr>"
-    )
-    table = (
-        '<table border="1" color="#bdbdbd" cellborder="0" cellspacing="2" cellpadding="2" '
-        f'style="rounded">{title}{"".join(rows)}</table>'
-    )
-    graph.node("legend", label=f"<{table}>", shape="plaintext", style="", margin="0")
-
-
-def _swatch(colour: str, width: float) -> str:
-    """A horizontal bar `width` points thick: a one-cell table inside a table cell."""
-    height = max(1, round(width))
-    return (
-        '<table border="0" cellpadding="0" cellspacing="0"><tr>'
-        f'<td width="44" height="{height}" fixedsize="true" bgcolor="{colour}"></td>'
-        "</tr></table>"
-    )
-
-
-def _legend_row(sample: str, text: str, size: int) -> str:
-    text = f'<font point-size="{size}">{text}</font>'
-    return f'<tr><td>{sample}</td><td align="left">{text}</td></tr>'
 
 
 # --------------------------------------------------------------------------------------
@@ -361,8 +243,7 @@ def to_digraph(
         # transparent rather than style=invis: graphviz-pure drops invisible edges
         # before ranking, and then they would not keep the steps in order
         graph.edge(tail, head, color="transparent", arrowhead="none", penwidth="0")
-    if scale is not None and not scale.empty:
-        legend(graph, scale, theme)
+    legend(graph, data, None if scale is None or scale.empty else scale, theme)
     return graph
 
 
@@ -392,11 +273,32 @@ def _emit_boxes_and_clusters(graph: graphviz.Digraph, data: GraphData, theme: Th
         bodies[cluster.path] = sub
     for box in data.boxes:
         bodies[box.cluster].node(box.key, **box_attrs(box, data.grads, theme))
+    cluster_of = {box.key: box.cluster for box in data.boxes}
+    bottom_up = renderer_stacks_bottom_up()
+    for row in data.gate_rows:
+        stack_gates(bodies[cluster_of[row[0]]], row, bottom_up)
     for parent, name in step_boundaries(data, per_row):
         bodies[parent].node(name, label="", shape="point", width="0", style="invis")
     deepest_first = sorted(data.clusters, key=_depth, reverse=True)  # stable sort
     for cluster in deepest_first:
         bodies[cluster.path[:-1]].subgraph(bodies[cluster.path])
+
+
+def stack_gates(body: graphviz.Digraph, row: list[str], bottom_up: bool) -> None:
+    """Gates i, f, g, o of one step in one column, i on top, the same in every step:
+    one rank, and hidden edges between them in that rank. The system dot puts the tail
+    of such an edge above its head (rankdir=LR), graphviz-pure below it (bottom_up):
+    the edges run i -> f -> g -> o, or o -> g -> f -> i."""
+    body.body.append("\t{rank=same; " + " ".join(f'"{key}";' for key in row) + "}\n")
+    ordered = row[::-1] if bottom_up else row
+    for tail, head in zip(ordered, ordered[1:]):
+        body.edge(tail, head, color="transparent", arrowhead="none", penwidth="0")
+
+
+def renderer_stacks_bottom_up() -> bool:
+    """True when the picture will be made by graphviz-pure (layout.attach_order)."""
+    renderer = find_renderer()
+    return renderer is not None and renderer.kind == "pure"
 
 
 def _depth(cluster) -> int:
@@ -413,6 +315,7 @@ def draw(
     title: str | None = None,
     theme: str = "default",
     steps_per_row: int | None = None,
+    shared_copies: bool | None = None,
 ) -> VizDigraph:
     """The unrolled graph behind `root` (e.g. the loss) as a `graphviz.Digraph`.
 
@@ -429,6 +332,9 @@ def draw(
     theme      "default", or "slides": larger type, no arrow tooltips (layout.py)
     steps_per_row  wrap the unroll: t = 1..k in row 1, k+1..2k in row 2, ...; None:
                k chosen from T so the picture is near 16:9 (layout.choose_steps_per_row)
+    shared_copies  where the shared arrows are drawn, each step gets a dashed copy of
+               every weight it reads and its arrows leave from there (shared.py); None:
+               in pictures of more than 3 steps
 
     In Jupyter the result displays inline; `viz.render` writes it to a file.
     """
@@ -439,5 +345,6 @@ def draw(
         highlight=highlight,
         max_nodes=max_nodes,
         shared_arrows=shared_arrows,
+        shared_copies=shared_copies,
     )
     return to_digraph(data, title=title, theme=theme, steps_per_row=steps_per_row)

@@ -14,15 +14,30 @@ Nothing here knows about Graphviz: dot.py turns this data into DOT, render.py in
     boxes.py     the box of a node or a collapsed cell/step; the clusters
     arrows.py    the arrows and the gradient each carries: ∂L/∂child · ∂child/∂parent
     chains.py    the highlighted chain c_0 -> c_1 -> ... (or h_0 -> h_1 -> ...)
-    shared.py    what many steps share, its left-out arrows and their anchors
+    shared.py    what many steps share: its left-out arrows and their anchors, or
+                 its copy in each step
 
 What a node is - a state h_t / c_t, a gate, its time step - comes from `node.role`
 (tinygrad_rnn/roles.py) and `context.time_step_of_scope`; viz never parses a label.
 
 The highlight. `highlight="cell_state"` marks, for every c_t, the shortest path back to
-c_{t-1}; at detail "ops" the chain's boxes are lifted out of the step clusters onto one
-lane of their layer, so the chain is one straight line along the steps
-(`boxes.lane_of`). "hidden_state" does the same for h_{t-1} -> h_t, in place.
+c_{t-1}; at detail "ops" the chain's boxes, c_0 included, are lifted out of the step
+clusters into one lane cluster of their layer ("cell state"), so the chain is one
+straight line along the steps (`boxes.lane_of`). "hidden_state" marks h_{t-1} -> h_t
+for every t, in place (the whole RNN cell is on that chain). dot.py draws the chain's
+arrows in an orange and a width no other arrow has, with or without gradients.
+
+Shared weights. In a picture of more than 3 steps whose shared arrows are drawn
+(detail "ops"), each step gets its own dashed copy of each parameter (and of each node
+outside the loop that feeds every step, like W_hhᵀ) and its arrows leave from that copy
+(`shared.copy_shared`; shared_copies=False draws one box with a fan of long arrows).
+
+Gates. `data.gate_rows` lists each step's parallel gates in one order, PyTorch's
+i, f, g, o (GRU: r, z, then n): dot.py stacks them top to bottom in that order in
+every step.
+
+Constants. An unlabelled leaf that needs no gradient (a number or array mixed in) is
+drawn at detail "ops" as a small grey box "constant = 4" or "constant (4, 1)".
 
 After a lean `backward(retain_graph=False)` the graph keeps no intermediate gradients,
 so there is nothing to draw on the arrows: viz says so. Every walk is iterative, so a
@@ -36,12 +51,21 @@ from __future__ import annotations
 from tinygrad_rnn.graph import Node
 
 from .arrows import arrow_tooltip, make_arrows, sent_gradients
-from .boxes import build_clusters, cell_kind, lane_of, make_boxes, node_role, single_box
+from .boxes import (
+    build_clusters,
+    cell_kind,
+    gate_rows,
+    join_lanes,
+    lane_of,
+    make_boxes,
+    node_role,
+    single_box,
+)
 from .chains import CHAIN_SEARCH_DEPTH, HIGHLIGHTS, chain_for, state_chain
 from .data import Arrow, Box, Cluster, GraphData
 from .errors import VizError
 from .numbers import format_number, norm, shape_text, summarize
-from .shared import SHARED_STEPS, shared_nodes
+from .shared import COPY_AFTER_STEPS, SHARED_STEPS, copy_shared, shared_nodes
 from .walk import (
     DEFAULT_MAX_NODES,
     DETAILS,
@@ -59,6 +83,7 @@ from .walk import (
 
 __all__ = [  # the names other code imports from viz.extract
     "CHAIN_SEARCH_DEPTH",
+    "COPY_AFTER_STEPS",
     "DEFAULT_MAX_NODES",
     "DETAILS",
     "GROUPED_SCOPES",
@@ -76,10 +101,12 @@ __all__ = [  # the names other code imports from viz.extract
     "check_size",
     "collapse_key",
     "collect_nodes",
+    "copy_shared",
     "count_boxes",
     "extract",
     "extract_nodes",
     "format_number",
+    "gate_rows",
     "is_parameter",
     "lane_of",
     "node_role",
@@ -126,6 +153,7 @@ def extract(
     highlight: str | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     shared_arrows: bool | None = None,
+    shared_copies: bool | None = None,
 ) -> GraphData:
     """Walk the graph behind `root` into boxes, arrows and clusters (see module doc).
 
@@ -134,11 +162,17 @@ def extract(
     input projection x W_ihᵀ of all steps, W_hhᵀ, the stack of outputs). None: only at
     detail="ops"; in a long coarse picture those fans would hide everything else. The
     shared boxes are drawn either way, their subtitle saying which steps they serve.
+
+    shared_copies: where those arrows are drawn, give each step its own copy of what
+    the steps share, with the step's arrows leaving from it. None: in pictures of more
+    than COPY_AFTER_STEPS (3) steps.
     """
     check_options(detail, highlight, max_nodes)
     check_root(root)
     nodes = collect_nodes(root)
-    return extract_nodes(root, nodes, detail, grads, highlight, max_nodes, shared_arrows)
+    return extract_nodes(
+        root, nodes, detail, grads, highlight, max_nodes, shared_arrows, shared_copies
+    )
 
 
 def extract_nodes(
@@ -149,9 +183,11 @@ def extract_nodes(
     highlight: str | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
     shared_arrows: bool | None = None,
+    shared_copies: bool | None = False,
 ) -> GraphData:
     """`extract` for the nodes `collect_nodes(root)` already found (the player walks the
-    graph once, for its backward steps and its picture alike)."""
+    graph once, for its backward steps and its picture alike; it draws no copies, so
+    every arrow leaves the box of its engine node)."""
     check_options(detail, highlight, max_nodes)
     if shared_arrows is None:
         shared_arrows = detail == "ops"
@@ -162,8 +198,16 @@ def extract_nodes(
     shared = shared_nodes(nodes, layout.grouped)
     drawn = make_arrows(nodes, layout, shared, chain_edges, grads, shared_arrows)
     notes = {} if shared_arrows else shared
-    lane = highlight == "cell_state"
+    lane = highlight == "cell_state" and detail == "ops"
     boxes = make_boxes(nodes, layout, root, detail, drawn.outputs, on_chain, notes, lane)
+    if lane:
+        join_lanes(boxes, drawn.arrows)
+    steps = sorted({node.time_step for node in nodes if node.time_step is not None})
+    if shared_copies is None:
+        shared_copies = len(steps) > COPY_AFTER_STEPS
+    shared_copies = bool(shared_copies and shared_arrows)
+    if shared_copies:
+        boxes = copy_shared(boxes, drawn.arrows)
     return GraphData(
         boxes=boxes,
         arrows=drawn.arrows,
@@ -174,5 +218,7 @@ def extract_nodes(
         node_count=len(nodes),
         shared_arrows=shared_arrows,
         anchors=[(tail, head) for _, tail, head in drawn.anchors.values()],
-        steps=sorted({node.time_step for node in nodes if node.time_step is not None}),
+        steps=steps,
+        gate_rows=gate_rows(nodes, layout),
+        shared_copies=shared_copies,
     )
