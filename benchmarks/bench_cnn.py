@@ -87,12 +87,14 @@ def conv_forward(x, weight, bias):
     return y.reshape(x.shape[0], weight.shape[0], x.shape[2], x.shape[3]), cols
 
 
-def conv_backward(grad_y, x_shape, weight, cols):
-    """(dx, dweight, dbias) of y = W cols + b."""
+def conv_backward(grad_y, x_shape, weight, cols, need_dx=True):
+    """(dx, dweight, dbias) of y = W cols + b; dx is None when not needed (the images)."""
     N, C_out = grad_y.shape[:2]
     g = grad_y.reshape(N, C_out, -1)  # (N, C_out, L)
     grad_w = (g @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
     grad_b = g.sum(axis=(0, 2))
+    if not need_dx:
+        return None, grad_w, grad_b
     grad_cols = weight.reshape(C_out, -1).T @ g  # (N, C·9, L)
     return col2im(grad_cols, x_shape), grad_w, grad_b
 
@@ -129,7 +131,7 @@ def numpy_step(params: dict, images: np.ndarray, grad_out: np.ndarray) -> dict:
     g_r2 = pool_backward(grad_out, r2, p2) * (a2 > 0)
     g_p1, g_w2, g_b2 = conv_backward(g_r2, p1.shape, w2, cols2)
     g_r1 = pool_backward(g_p1, r1, p1) * (a1 > 0)
-    _, g_w1, g_b1 = conv_backward(g_r1, images.shape, w1, cols1)
+    _, g_w1, g_b1 = conv_backward(g_r1, images.shape, w1, cols1, need_dx=False)
     grads = dict(zip(PARAM_NAMES, (g_w1, g_b1, g_w2, g_b2)))
     return {"loss": loss, **grads}
 

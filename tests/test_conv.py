@@ -157,6 +157,13 @@ def test_unfold_of_one_pixel_kernel_is_a_copy_not_a_view():
     assert not np.shares_memory(cols.data, x.data)
 
 
+def test_unfold_of_an_unbatched_image():
+    x = leaf((2, 4, 3), 1)
+    cols = F.unfold(x, 2, padding=1)
+    assert cols.shape == (8, 20)
+    np.testing.assert_array_equal(cols.data, F.unfold(x.reshape(1, 2, 4, 3), 2, padding=1).data[0])
+
+
 def test_fold_counts_how_often_each_pixel_is_in_a_window():
     """fold(unfold(ones)) = the number of windows holding each pixel: 1, 2, 1 / 2, 4, 2 ..."""
     ones = np.ones((1, 1, 3, 3))
@@ -327,7 +334,9 @@ def test_wrong_rank_is_named():
     with pytest.raises(tg.ShapeError, match=r"F.max_pool2d: expected a 4-D input"):
         F.max_pool2d(np.ones((2, 1, 1, 4, 4)), 2)
     with pytest.raises(tg.ShapeError, match=r"F.unfold: expected a 4-D input"):
-        F.unfold(np.ones((1, 4, 4)), 2)
+        F.unfold(np.ones((4, 4)), 2)
+    with pytest.raises(tg.ArgumentError, match=r"F.fold: columns \(1, 4, 4\) require grad"):
+        F.fold(tg.ones(1, 4, 4, requires_grad=True), 3, 2)
 
 
 def test_channel_mismatch_names_both_shapes():

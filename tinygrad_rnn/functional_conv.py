@@ -132,16 +132,16 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
         out[n, (c·kH + p)·kW + q, i·W_out + j] = x_pad[n, c, i·s_h + p·d_h, j·s_w + q·d_w]
 
     One `unfold` node; its backward adds each column's gradient back into the pixels.
+    An unbatched (C, H, W) image gives (C·kH·kW, L), as in PyTorch.
     """
-    x = float_tensor(input, "F.unfold")
-    if x.ndim != 4:
-        raise ShapeError(f"F.unfold: expected a 4-D input (N, C, H, W), got shape {x.shape}")
+    x, unbatched = as_batch(float_tensor(input, "F.unfold"), "F.unfold")
     kernel = pair(kernel_size, "F.unfold", "kernel_size", 1)
     dilation = pair(dilation, "F.unfold", "dilation", 1)
     padding = symmetric(pair(padding, "F.unfold", "padding", 0))
     stride = pair(stride, "F.unfold", "stride", 1)
     check_fits(x.shape, kernel, padding, dilation, "F.unfold")
-    return unfold_columns(x, kernel, stride, padding, dilation)
+    cols = unfold_columns(x, kernel, stride, padding, dilation)
+    return cols.reshape(cols.shape[1:]) if unbatched else cols
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
@@ -149,6 +149,11 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Te
     every column entry added into the pixel it came from (overlaps sum up). A constant:
     it is what Unfold's backward computes, offered for looking at; it has no gradient."""
     cols = float_tensor(input, "F.fold")
+    if cols.requires_grad:
+        raise ArgumentError(
+            f"F.fold: columns {cols.shape} require grad, but fold has no gradient here (it "
+            f"is what unfold's backward computes); pass cols.detach() to look at it"
+        )
     size = pair(output_size, "F.fold", "output_size", 1)
     kernel = pair(kernel_size, "F.fold", "kernel_size", 1)
     dilation = pair(dilation, "F.fold", "dilation", 1)
