@@ -38,6 +38,7 @@ from .layout import (
     CANVAS_RATIO,
     THEMES,
     Theme,
+    attach_order,
     choose_steps_per_row,
     crosses_rows,
     row_start_boxes,
@@ -279,7 +280,8 @@ def _emit_boxes_and_clusters(graph: graphviz.Digraph, data: GraphData, theme: Th
         stack_gates(bodies[cluster_of[row[0]]], row, bottom_up)
     for parent, name in step_boundaries(data, per_row):
         bodies[parent].node(name, label="", shape="point", width="0", style="invis")
-    deepest_first = sorted(data.clusters, key=_depth, reverse=True)  # stable sort
+    in_order = attach_order(data, per_row, bottom_up=renderer_stacks_bottom_up())
+    deepest_first = sorted(in_order, key=_depth, reverse=True)  # stable sort
     for cluster in deepest_first:
         bodies[cluster.path[:-1]].subgraph(bodies[cluster.path])
 

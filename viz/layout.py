@@ -68,8 +68,8 @@ def theme_named(name) -> Theme:
 # --------------------------------------------------------------------------------------
 # Rough size of one time step and of everything else (weights on the left, the loss on
 # the right, the caption), in points, by detail level; measured on LSTM/RNN pictures.
-STEP_SIZE = {"ops": (420.0, 430.0), "cells": (190.0, 150.0), "steps": (190.0, 150.0)}
-FRAME_SIZE = {"ops": (500.0, 250.0), "cells": (700.0, 300.0), "steps": (700.0, 300.0)}
+STEP_SIZE = {"ops": (850.0, 280.0), "cells": (210.0, 110.0), "steps": (210.0, 110.0)}
+FRAME_SIZE = {"ops": (600.0, 700.0), "cells": (830.0, 450.0), "steps": (830.0, 450.0)}
 
 
 def choose_steps_per_row(steps: int, detail: str, layers: int = 1) -> int:
@@ -147,7 +147,7 @@ def step_members(data: GraphData) -> tuple[dict, dict]:
 
 def step_order_edges(data: GraphData, per_row: int) -> list[tuple[str, str]]:
     """Hidden edges: every last box of step k -> a point -> every first box of step k+1,
-    within a row.
+    within a row; and from the start of each row to the start of the next (rows in order).
 
     dot ranks nodes by their longest path; without these edges the first ops of step k+1
     (those that only read inputs and weights) could sit beside step k, and the time
@@ -176,6 +176,9 @@ def step_order_edges(data: GraphData, per_row: int) -> list[tuple[str, str]]:
                     first.add(arrow.head)  # reads the previous step's state
             edges += [(key, point) for key in sorted(last, key=_box_number)]
             edges += [(point, key) for key in sorted(first, key=_box_number)]
+    for firsts in row_start_boxes(data, per_row):
+        # in one column, an edge a -> b puts a above b: row 1 on top, then row 2, ...
+        edges += list(zip(firsts, firsts[1:]))
     return edges
 
 
@@ -207,3 +210,20 @@ def crosses_rows(data: GraphData, per_row: int) -> set[tuple[str, str]]:
 
 def _box_number(key: str) -> int:
     return int(key[1:])
+
+
+def attach_order(data: GraphData, per_row: int, bottom_up: bool) -> list:
+    """data.clusters in the order to write them into the DOT text.
+
+    Graphviz keeps boxes of one column in the order it first meets them. The system `dot`
+    stacks that order top to bottom; graphviz-pure (rankdir=LR) bottom to top, so there
+    (`bottom_up`) the rows after the first are written last row first, and read top down.
+    """
+    if not bottom_up or per_row <= 0:
+        return list(data.clusters)
+    row_of_cluster = {}
+    for _, clusters in time_sequences(data):
+        for index, cluster in enumerate(clusters):
+            row_of_cluster[cluster.path] = index // per_row
+    rank = {path: -row for path, row in row_of_cluster.items()}  # later rows first
+    return sorted(data.clusters, key=lambda cluster: rank.get(cluster.path, 0))

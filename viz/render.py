@@ -9,6 +9,9 @@ still written next to it, under a name that does not exist yet (`bptt.dot`, else
 `bptt-1.dot` ...: never over a file of yours), and the error says which file and how to
 fix it.
 
+`slide_warning` says when a picture does not fit a 1920×1080 slide (slides.py) and which
+coarser detail level does; `tinygrad-rnn render` prints it.
+
 Read next: flow.py (the gradient norm per time step, as a table and a plot).
 """
 
@@ -23,6 +26,7 @@ from tinygrad_rnn.files import fresh_path, write_bytes_atomic
 from .backend import DEFAULT_TIMEOUT, render_source
 from .dot import draw
 from .errors import RenderError, VizError
+from .slides import SlideFit, measure_svg
 
 FORMATS = {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "gv": "dot"}
 FORMATS.update(jpg="jpeg", jpeg="jpeg")
@@ -96,3 +100,28 @@ def write_dot_fallback(source: str, path: Path) -> Path:
     dot_path = fresh_path(path.with_suffix(".dot"))
     write_atomic(dot_path, source.encode("utf-8"))
     return dot_path
+
+
+# --------------------------------------------------------------------------------------
+# Does it fit on a slide?
+# --------------------------------------------------------------------------------------
+COARSER = {"ops": ("cells", "steps"), "cells": ("steps",), "steps": ()}
+
+
+def measure_picture(source: str, timeout: float = DEFAULT_TIMEOUT) -> SlideFit:
+    """The slide fit (slides.py) of DOT `source`, rendered as SVG in memory."""
+    return measure_svg(render_source(source, "svg", timeout=timeout))
+
+
+def slide_warning(root, fit: SlideFit, detail: str, **draw_options) -> str | None:
+    """None if `fit` fits a 1920×1080 slide, else a sentence with the measured numbers and
+    the first coarser detail level whose picture of `root` fits (drawn and measured)."""
+    if fit.fits:
+        return None
+    problem = "text under 12 px" if fit.aspect_ok else "not between 4:3 and 21:9"
+    message = f"at detail={detail} the picture is {fit.describe()}: {problem}"
+    for coarser in COARSER.get(detail, ()):
+        graph = draw(root, **{**draw_options, "detail": coarser})
+        if measure_picture(graph.source).fits:
+            return f"{message}; detail={coarser} fits"
+    return f"{message}; no coarser detail level fits either: draw fewer time steps"

@@ -251,7 +251,8 @@ def print_predictions(model) -> bool:
 # --------------------------------------------------------------------------------------
 def first_backward_picture(model, highlight: str, what: str, path_note: str):
     """viz.draw of the graph of training step 1, after its backward pass (the gradients
-    the first update will use). Drawn before training: the picture is plain data then."""
+    the first update will use). Drawn before training: the picture is plain data then.
+    Theme "slides" (viz/layout.py): type large enough for a 1920×1080 slide."""
     import viz
 
     task = model.lesson  # examples/02_hello.py: INPUTS, TARGETS
@@ -262,7 +263,9 @@ def first_backward_picture(model, highlight: str, what: str, path_note: str):
         f"J = {loss.item():.2f} - the backward pass of training step 1: gradient norm "
         f"on every arrow, {path_note}"
     )
-    picture = viz.draw(loss, detail="ops", grads=True, highlight=highlight, title=title)
+    picture = viz.draw(
+        loss, detail="ops", grads=True, highlight=highlight, title=title, theme="slides"
+    )
     for p in model.parameters():
         p.zero_grad()
     return picture

@@ -3,6 +3,11 @@
     tinygrad-rnn render lstm --steps 4 --grads --highlight cell_state -o lstm.svg
     tinygrad-rnn render rnn --steps 30 --detail cells --grads -o rnn30.png
     tinygrad-rnn render elman --steps 3 --player -o bptt.html   # step through backward
+    tinygrad-rnn render lstm --steps 20 --detail cells --theme slides -o talk.svg
+
+A picture that does not fit a 1920×1080 slide legibly (aspect 4:3..21:9, text at least
+12 px once scaled to the slide: viz/slides.py) is still written, and a warning on stderr
+gives its measured size and the detail level that fits.
 
 Read next: viz/__init__.py (what this command calls).
 """
@@ -10,6 +15,7 @@ Read next: viz/__init__.py (what this command calls).
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
@@ -78,6 +84,12 @@ def add_picture_options(command) -> None:
         choices=("on", "off"),
         help="arrows between the steps and what they share - weights, the input "
         "projection, the stack of outputs (default: on at --detail ops only)",
+    )
+    command.add_argument(
+        "--theme",
+        choices=("default", "slides"),
+        default="default",
+        help="slides: larger type and no arrow tooltips, for a talk (default)",
     )
     command.add_argument(
         "--max-nodes", type=positive_int, default=2000, help="refuse bigger graphs (2000)"
@@ -158,17 +170,34 @@ def run_render(args: argparse.Namespace) -> int:
         raise CommandError(f"render: {output} is a web page; add --player to write the player")
     loss = build_loss(args)
     shared_arrows = None if args.shared_arrows is None else args.shared_arrows == "on"
-    path = viz.render(
-        loss,
-        output,
-        detail=args.detail,
+    options = dict(
         grads=args.grads,
         highlight=args.highlight,
         max_nodes=args.max_nodes,
         shared_arrows=shared_arrows,
+        theme=args.theme,
     )
+    graph = viz.draw(loss, detail=args.detail, **options)
+    path = viz.render(graph, output)
     print(f"wrote {path} ({args.model}, T = {args.steps}, detail = {args.detail})")
+    warn_if_not_slide_ready(loss, graph, path, args.detail, options)
     return 0
+
+
+def warn_if_not_slide_ready(loss, graph, path, detail: str, options: dict) -> None:
+    """On stderr: the picture's size and the detail level that fits, if it does not fit a
+    1920×1080 slide legibly (viz.render.slide_warning). Silent if it cannot be measured."""
+    from viz.render import measure_picture, slide_warning
+    from viz.slides import measure_svg
+
+    try:
+        is_svg = str(path).lower().endswith(".svg")
+        fit = measure_svg(path) if is_svg else measure_picture(graph.source)
+        warning = slide_warning(loss, fit, detail, **options)
+    except Exception:  # noqa: BLE001 - the picture is written; the check is advice only
+        return
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def check_size(args: argparse.Namespace) -> None:
