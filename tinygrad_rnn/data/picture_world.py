@@ -29,14 +29,13 @@ from .checks import check_sized, make_rng
 from .errors import DataError
 from .pictures import (
     COLOURS,
+    REFERENCE_SIZE,
     SHAPES,
     SIZE_RADII,
-    PictureObject,
     caption_of,
     draw_scene,
+    fallback_rows,
     random_scene,
-    scene_is_clear,
-    zigzag_positions,
 )
 from .questions import NUMBER_WORDS, QUESTION_KINDS, Question, answer_vocabulary, ask_questions
 
@@ -151,28 +150,44 @@ def check_names(values, name: str, known: Sequence, where: str) -> tuple:
     return tuple(values)
 
 
-def layout_fits(size: int, min_objects: int, max_objects: int) -> bool:
-    """True when the fall-back zigzag layout holds every number of large objects from
-    min_objects to max_objects in a size x size image (so every scene can be placed)."""
+def layout_fits(size: int, min_objects: int, max_objects: int, biggest: str) -> bool:
+    """True when min_objects .. max_objects objects of size `biggest` fit in rows in a
+    size x size image (pictures.fallback_rows), so every scene can be placed."""
     for n in range(min_objects, max_objects + 1):
-        positions = zigzag_positions(n, size)
-        scene = [PictureObject("circle", "red", "large", x, y) for x, y in positions]
-        if not scene_is_clear(scene, size):
+        if fallback_rows(n, size, biggest) is None:
             return False
     return True
 
 
-def smallest_size(min_objects: int, max_objects: int) -> int:
-    """The smallest image size whose layout holds max_objects large objects."""
-    size = 8
-    while not layout_fits(size, min_objects, max_objects):
-        size += 1
-    return size
+def smallest_size(min_objects: int, max_objects: int, biggest: str) -> int | None:
+    """The smallest image size (up to 1024) with room for the objects, or None."""
+    for size in range(8, 1025):
+        if layout_fits(size, min_objects, max_objects, biggest):
+            return size
+    return None
+
+
+def check_room(size: int, min_objects: int, max_objects: int, sizes: tuple) -> None:
+    """DataError unless max_objects objects of the biggest of `sizes` fit in the image."""
+    biggest = max(sizes, key=SIZE_RADII.get)
+    if layout_fits(size, min_objects, max_objects, biggest):
+        return
+    needed = smallest_size(min_objects, max_objects, biggest)
+    if needed is None:
+        raise DataError(
+            f"{WHERE}: max_objects={max_objects} {biggest} objects never fit in one picture "
+            f"(a {biggest} object is {2 * SIZE_RADII[biggest] + 1}/{REFERENCE_SIZE} of its "
+            f"width); use a smaller max_objects or smaller sizes"
+        )
+    raise DataError(
+        f"{WHERE}: size={size} is too small for max_objects={max_objects} {biggest} "
+        f"objects; use size >= {needed}"
+    )
 
 
 def check_counts(n_images, size, min_objects, max_objects, questions_per_image) -> None:
-    """The numbers picture_world takes: n_images >= 1, 1 <= min_objects <= max_objects <=
-    MAX_OBJECTS, questions_per_image >= 0, and a size with room for the objects."""
+    """The numbers picture_world takes: n_images >= 1, size >= 1, 1 <= min_objects <=
+    max_objects <= MAX_OBJECTS, questions_per_image >= 0."""
     check_int(n_images, "n_images", WHERE, error=DataError, minimum=1)
     check_int(size, "size", WHERE, error=DataError, minimum=1)
     check_int(min_objects, "min_objects", WHERE, error=DataError, minimum=1)
@@ -184,12 +199,6 @@ def check_counts(n_images, size, min_objects, max_objects, questions_per_image) 
         )
     if max_objects > MAX_OBJECTS:
         raise DataError(f"{WHERE}: max_objects must be <= {MAX_OBJECTS}, got {max_objects}")
-    if not layout_fits(size, min_objects, max_objects):
-        needed = smallest_size(min_objects, max_objects)
-        raise DataError(
-            f"{WHERE}: size={size} is too small for max_objects={max_objects} large "
-            f"objects; use size >= {needed}"
-        )
 
 
 def picture_world(
@@ -215,6 +224,7 @@ def picture_world(
     shapes = check_names(shapes, "shapes", SHAPES, WHERE)
     colours = check_names(colours, "colours", tuple(COLOURS), WHERE)
     sizes = check_names(sizes, "sizes", tuple(SIZE_RADII), WHERE)
+    check_room(size, min_objects, max_objects, sizes)
     rng = make_rng(seed, WHERE)
     scenes = []
     for _ in range(n_images):

@@ -45,7 +45,7 @@ SIZE_RADII = {"small": 4, "large": 7}
 REFERENCE_SIZE = 32
 BOX_GAP = 1  # empty pixels at least between two objects' boxes
 PLACE_ATTEMPTS = 50  # random positions tried for one object before the scene starts again
-SCENE_ATTEMPTS = 10  # fresh starts before the scene falls back to `zigzag_positions`
+SCENE_ATTEMPTS = 10  # fresh starts before the scene falls back to `row_positions`
 
 
 @dataclass(frozen=True)
@@ -126,23 +126,33 @@ def place_one(kind: tuple, placed: list, image_size: int, rng) -> PictureObject 
     return PictureObject(shape, colour, size, int(xs[first]), int(ys[first]))
 
 
-def zigzag_positions(n: int, image_size: int, top_first: bool = True) -> list[tuple[int, int]]:
-    """A layout that always works when the size check passed: n centres evenly spread in
-    x, alternately in the top and the bottom row (room for n large objects)."""
-    r = radius_of("large", image_size)
-    low, high = r, image_size - 1 - r
-    if n == 1:
-        return [(image_size // 2, image_size // 2)]
-    rows = (low, high) if top_first else (high, low)
-    xs = np.linspace(low, high, n)
-    return [(int(round(x)), rows[i % 2]) for i, x in enumerate(xs)]
+def row_positions(n: int, rows: int, image_size: int, radius: int, first_row: int = 0):
+    """n centres evenly spread in x from `radius` to size-1-radius; object i sits in row
+    (i + first_row) % rows, the rows evenly spread in y the same way (one row: the middle)."""
+    low, high = radius, image_size - 1 - radius
+    xs = np.linspace(low, high, n) if n > 1 else np.array([image_size // 2])
+    ys = np.linspace(low, high, rows) if rows > 1 else np.array([image_size // 2])
+    return [(int(round(xs[i])), int(round(ys[(i + first_row) % rows]))) for i in range(n)]
 
 
-def place_objects(kinds: list, image_size: int, rng) -> tuple[PictureObject, ...]:
+def fallback_rows(n: int, image_size: int, biggest: str) -> int | None:
+    """The fewest rows (1 .. n) in which `row_positions` holds n objects of size `biggest`
+    clear of each other, or None when no number of rows does."""
+    radius = radius_of(biggest, image_size)
+    for rows in range(1, n + 1):
+        positions = row_positions(n, rows, image_size, radius)
+        scene = [PictureObject("circle", "red", biggest, x, y) for x, y in positions]
+        if scene_is_clear(scene, image_size):
+            return rows
+    return None
+
+
+def place_objects(kinds: list, image_size: int, rng, biggest: str = "large"):
     """Random non-overlapping centres for `kinds` (a list of (shape, colour, size)), left
     to right. Objects are placed one at a time; when one finds no room the scene starts
-    again, and after SCENE_ATTEMPTS starts the zigzag layout is used (top or bottom row
-    first at random): at size 32 that is how three large objects fit."""
+    again, and after SCENE_ATTEMPTS starts the objects go in rows (`row_positions`, room
+    for objects of size `biggest`, the first row at random): at size 32 that is how three
+    large objects fit, two in the top row and one in the bottom row or the other way."""
     for _ in range(SCENE_ATTEMPTS):
         placed = []
         for kind in kinds:
@@ -152,8 +162,13 @@ def place_objects(kinds: list, image_size: int, rng) -> tuple[PictureObject, ...
             placed.append(thing)
         if len(placed) == len(kinds):
             return left_to_right(placed)
-    top_first = bool(rng.integers(2))
-    positions = zigzag_positions(len(kinds), image_size, top_first)
+    rows = fallback_rows(len(kinds), image_size, biggest)
+    if rows is None:
+        raise DataError(f"{len(kinds)} {biggest} objects do not fit in size {image_size}")
+    first_row = int(rng.integers(rows))
+    positions = row_positions(
+        len(kinds), rows, image_size, radius_of(biggest, image_size), first_row
+    )
     placed = [PictureObject(*kind, x, y) for kind, (x, y) in zip(kinds, positions)]
     return left_to_right(placed)
 
@@ -166,7 +181,8 @@ def random_scene(n_objects: int, shapes, colours, sizes, image_size: int, rng):
         colour = colours[int(rng.integers(len(colours)))]
         size = sizes[int(rng.integers(len(sizes)))]
         kinds.append((shape, colour, size))
-    return place_objects(kinds, image_size, rng)
+    biggest = max(sizes, key=SIZE_RADII.get)
+    return place_objects(kinds, image_size, rng, biggest)
 
 
 def shape_mask(shape: str, dy: np.ndarray, dx: np.ndarray, r: int) -> np.ndarray:
