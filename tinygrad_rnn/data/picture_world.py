@@ -160,11 +160,15 @@ def layout_fits(size: int, min_objects: int, max_objects: int, biggest: str) -> 
 
 
 def smallest_size(min_objects: int, max_objects: int, biggest: str) -> int | None:
-    """The smallest image size (up to 1024) with room for the objects, or None."""
-    for size in range(8, 1025):
-        if layout_fits(size, min_objects, max_objects, biggest):
-            return size
-    return None
+    """The smallest image size from which on every size up to 256 has room for the
+    objects (rounding the radii lets a few small sizes fit where bigger ones do not),
+    or None when 256 has no room."""
+    if not layout_fits(256, min_objects, max_objects, biggest):
+        return None
+    size = 256
+    while size > 1 and layout_fits(size - 1, min_objects, max_objects, biggest):
+        size -= 1
+    return size
 
 
 def check_room(size: int, min_objects: int, max_objects: int, sizes: tuple) -> None:
@@ -186,10 +190,10 @@ def check_room(size: int, min_objects: int, max_objects: int, sizes: tuple) -> N
 
 
 def check_counts(n_images, size, min_objects, max_objects, questions_per_image) -> None:
-    """The numbers picture_world takes: n_images >= 1, size >= 1, 1 <= min_objects <=
+    """The numbers picture_world takes: n_images >= 1, size >= 8, 1 <= min_objects <=
     max_objects <= MAX_OBJECTS, questions_per_image >= 0."""
     check_int(n_images, "n_images", WHERE, error=DataError, minimum=1)
-    check_int(size, "size", WHERE, error=DataError, minimum=1)
+    check_int(size, "size", WHERE, error=DataError, minimum=8)
     check_int(min_objects, "min_objects", WHERE, error=DataError, minimum=1)
     check_int(max_objects, "max_objects", WHERE, error=DataError, minimum=1)
     check_int(questions_per_image, "questions_per_image", WHERE, error=DataError, minimum=0)
