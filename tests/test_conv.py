@@ -388,3 +388,73 @@ def test_unsupported_options_are_named():
 def test_integer_input_is_refused():
     with pytest.raises(tg.DTypeError, match="F.conv2d: input must be a floating-point tensor"):
         F.conv2d(np.ones((1, 1, 4, 4), dtype=np.int64), np.ones((1, 1, 3, 3)))
+
+
+# --------------------------------------------------------------------------------------
+# viz: a convolution is one op at detail="ops", a CNN one box at detail="cells"
+# --------------------------------------------------------------------------------------
+class Captioner(tg.nn.Module):
+    """A tiny CNN (conv, ReLU, pool, flatten) whose features start an RNN of 3 steps."""
+
+    def __init__(self):
+        super().__init__()
+        nn = tg.nn
+        self.cnn = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+        self.flatten = nn.Flatten()
+        self.cell = nn.RNNCell(3, 8)
+
+    def forward(self, images, words):
+        h = self.flatten(self.cnn(images))  # (B, 2, 2, 2) -> (B, 8)
+        for t in range(1, words.shape[0] + 1):
+            with tg.scope(t=t):
+                h = self.cell(words[t - 1], h)
+        return h.sum()
+
+
+def captioning_loss(image_grad: bool):
+    tg.manual_seed(0)
+    images = tg.randn(2, 1, 4, 4, requires_grad=image_grad)
+    loss = Captioner()(images, tg.randn(3, 2, 3))
+    loss.backward()
+    return loss
+
+
+def titles(data) -> list[str]:
+    return [box.title for box in data.boxes]
+
+
+@pytest.mark.parametrize("image_grad", [False, True])
+def test_viz_ops_draws_each_convolution_and_pooling_as_one_box(image_grad):
+    from viz.extract import extract
+
+    data = extract(captioning_loss(image_grad), detail="ops")
+    assert titles(data).count("conv2d") == 1 and titles(data).count("max_pool2d") == 1
+    assert not {"unfold", "matmul", "amax"} & set(titles(data))  # no op of theirs alone
+    conv = next(box for box in data.boxes if box.title == "conv2d")
+    pool = next(box for box in data.boxes if box.title == "max_pool2d")
+    # the image, or (needing no gradient) its columns, made as a constant: one op fewer
+    first, ops = ("(2, 1, 4, 4)", 6) if image_grad else ("(2, 9, 16)", 5)
+    assert conv.subtitle == f"{first}, (2, 1, 3, 3), (2,) → (2, 2, 4, 4) · {ops} ops"
+    assert pool.subtitle.startswith("(2, 2, 4, 4) → (2, 2, 2, 2)")
+    by_key = {box.key: box.title for box in data.boxes}
+    edges = {(by_key[a.tail], by_key[a.head]) for a in data.arrows}
+    assert {("conv2d", "relu"), ("relu", "max_pool2d"), ("cnn.0.weight", "conv2d")} <= edges
+
+
+def test_viz_cells_draws_the_cnn_as_one_box_before_the_decoder_steps():
+    from viz.extract import extract
+
+    data = extract(captioning_loss(False), detail="cells")
+    assert titles(data).count("CNN") == 1
+    groups = [box.title for box in data.boxes if box.kind == "group"]
+    assert groups == ["CNN", "RNN cell", "RNN cell", "RNN cell"]
+    cnn = next(box for box in data.boxes if box.title == "CNN")
+    assert cnn.cluster == ("captioner", "cnn")
+    by_key = {box.key: box for box in data.boxes}
+    out_of_cnn = [by_key[a.head] for a in data.arrows if a.tail == cnn.key]
+    assert [(box.title, box.time_step) for box in out_of_cnn] == [("reshape", None)]
+    flatten = out_of_cnn[0]
+    into_steps = [by_key[a.head] for a in data.arrows if a.tail == flatten.key]
+    assert [(box.title, box.time_step) for box in into_steps] == [("RNN cell", 1)]
+    steps = extract(captioning_loss(False), detail="steps")
+    assert titles(steps).count("CNN") == 1

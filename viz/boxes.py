@@ -20,7 +20,7 @@ from tinygrad_rnn.roles import cell_of
 
 from .data import Box, Cluster
 from .numbers import format_number, is_scalar, shape_text, summarize
-from .walk import Layout, collapse_key, creation_order, is_parameter, state_name, time_index
+from .walk import CNN, IMAGE_OPS, Layout, creation_order, is_parameter, state_name, time_index
 
 LANE = "cell state"  # the scope element of the cluster the cell-state chain runs in
 # the parallel gates of one step, top to bottom: PyTorch's order (nn.LSTM's weight_ih
@@ -108,6 +108,10 @@ def group_title(scope: tuple, kind: str | None) -> tuple[str, str | None, tuple]
         return "attention", "attention", scope[:-1]
     if scope[-1] == "cell":
         return f"{kind or 'RNN'} cell", kind, scope[:-1]
+    if scope[-1] in IMAGE_OPS:  # one convolution or pooling: "conv2d"
+        return scope[-1], "op", scope[:-1]
+    if scope[-1] == CNN:  # the conv/pool layers of a module, outside the time steps
+        return "CNN", "cnn", scope[:-1]
     return (f"{kind} step" if kind else "step ops"), kind, scope
 
 
@@ -125,6 +129,8 @@ def group_box(key: str, scope: tuple, members: list[Node], outputs: list[Node]) 
             out_labels.append(node.label)
     ops = sum(node.op is not None for node in members)
     shown = " · ".join(out_labels[:4] + (["…"] if len(out_labels) > 4 else []))
+    if scope[-1] in IMAGE_OPS:
+        shown = image_op_shapes(members)
     tooltip = "\n".join(
         [
             f"{title}: {len(members)} nodes collapsed ({ops} ops)",
@@ -146,6 +152,24 @@ def group_box(key: str, scope: tuple, members: list[Node], outputs: list[Node]) 
     )
 
 
+def image_op_shapes(members: list[Node]) -> str:
+    """ "(2, 3, 8, 8), (4, 3, 3, 3), (4,) → (2, 4, 8, 8)": a convolution's inputs (x,
+    weight, bias: the parents from outside its nodes, numbers left out; the unfolded
+    columns of an input that needs no gradient) and its output (its last node)."""
+    inside = {id(node) for node in members}
+    inputs: list[Node] = []
+    for node in members:
+        if node.op is None:  # the columns of an image that needs no gradient
+            inputs.append(node)
+        for parent in node.parents:
+            constant = parent.op is None and np.ndim(parent.data) == 0  # a divisor
+            if id(parent) in inside or constant or any(parent is seen for seen in inputs):
+                continue
+            inputs.append(parent)
+    output = max(members, key=creation_order)
+    return ", ".join(shape_text(node.data) for node in inputs) + " → " + shape_text(output.data)
+
+
 def lane_of(cluster: tuple) -> tuple:
     """The cluster of a cell-state chain box: the lane LANE of its layer, outside the
     time steps.
@@ -161,18 +185,23 @@ def lane_of(cluster: tuple) -> tuple:
     return (*layer, LANE)
 
 
-def join_lanes(boxes: list[Box], arrows: list) -> None:
-    """c_0 is made outside the layers (nn.LSTM makes h_0, c_0 for all layers at once):
-    it joins the lane of the chain box its highlighted arrow leads to, so the chain
-    starts on its line."""
+def join_chain_start(boxes: list[Box], arrows: list) -> None:
+    """c_0 and h_0 are made outside the layers (nn.LSTM makes them for all layers at
+    once), so a picture would draw them outside the layer's cluster - above or below
+    it, far from the chain. The first box of a highlighted chain joins the cluster of
+    the box its chain arrow leads to: the lane (cell state), or the layer around the
+    step (hidden state). Then the chain starts on its line."""
     by_key = {box.key: box for box in boxes}
     for arrow in arrows:
         if not arrow.highlight:
             continue
         tail, head = by_key[arrow.tail], by_key[arrow.head]
-        both_on_lanes = LANE in tail.cluster and LANE in head.cluster
-        if both_on_lanes and len(tail.cluster) < len(head.cluster):
-            tail.cluster = head.cluster
+        if time_index(tail.cluster) is not None:
+            continue
+        where = time_index(head.cluster, innermost=False)
+        target = head.cluster if where is None else head.cluster[:where]
+        if len(tail.cluster) < len(target) and target[: len(tail.cluster)] == tail.cluster:
+            tail.cluster = target
 
 
 def make_boxes(nodes, layout: Layout, root, detail, outputs, on_chain, notes, lane) -> list[Box]:
@@ -190,7 +219,7 @@ def make_boxes(nodes, layout: Layout, root, detail, outputs, on_chain, notes, la
             continue
         done.add(key)
         if id(node) in layout.grouped:
-            scope = collapse_key(node, detail)
+            scope = layout.key_of[id(node)]
             members = layout.groups[scope]
             box = group_box(key, scope, members, unique(outputs.get(key, [])))
             box.highlight = any(id(member) in on_chain for member in members)

@@ -14,6 +14,12 @@ step into one box per step. "steps" collapses each time step into one box. Leave
 (parameters, inputs, h_0) and nodes outside any time step are always drawn one by one;
 unlabelled constants only at "ops".
 
+Images. F.conv2d and the pools make their nodes (unfold, matmul, reshape ...) inside
+tg.scope("conv2d" / "max_pool2d" / "avg_pool2d"): at every detail those nodes are one
+box, the convolution. At "cells" and "steps", the module around the conv/pool layers
+(outside the time steps: ("encoder", "layers") for ("encoder", "layers", "conv1",
+"conv2d")) is one box, the CNN, with its ReLUs, Flatten and so on (`cnn_scopes`).
+
 What a node is comes from its role (`node.role`, tinygrad_rnn/roles.py): a state h_t or
 c_t, a gate, ... - viz reads those fields and never parses a label.
 
@@ -22,7 +28,7 @@ Read next: boxes.py (the box of a node or a group: title, subtitle, colour).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tinygrad_rnn.context import time_step_of_scope
 from tinygrad_rnn.graph import Node, ancestors
@@ -32,6 +38,9 @@ from .errors import VizError
 DETAILS = ("ops", "cells", "steps")
 # scopes that get their own box at detail="cells": a cell step, a decoder step's attention
 GROUPED_SCOPES = ("cell", "attention")
+# the scopes F.conv2d and the pools open (functional_conv.py): each call is one box
+IMAGE_OPS = ("conv2d", "max_pool2d", "avg_pool2d")
+CNN = "cnn"  # the last part of a CNN box's key at "cells"/"steps": (*module scope, "cnn")
 DEFAULT_MAX_NODES = 2000
 
 
@@ -92,24 +101,52 @@ def node_step(node: Node) -> int | None:
     return None if time_index(node.scope) is None else node.time_step
 
 
-def collapse_key(node: Node, detail: str) -> tuple | None:
+def image_op_position(scope: tuple) -> int | None:
+    """Where the outermost "conv2d" / "max_pool2d" / "avg_pool2d" sits in a scope, or None."""
+    for position, part in enumerate(scope):
+        if part in IMAGE_OPS:
+            return position
+    return None
+
+
+def cnn_scopes(nodes: list[Node]) -> list[tuple]:
+    """The module scopes drawn as one CNN box at "cells"/"steps", shortest first: for
+    every conv/pool op outside the time steps, the module around its layer (its scope
+    before the layer's name), or the layer itself when nothing is around it."""
+    found = set()
+    for node in nodes:
+        where = image_op_position(node.scope)
+        if node.op is None or where is None or time_index(node.scope) is not None:
+            continue
+        layer = node.scope[:where]  # ("encoder", "layers", "conv1"); () for F.conv2d
+        found.add(layer[:-1] if len(layer) > 1 else node.scope[: max(where, 1)])
+    return sorted(found, key=len)
+
+
+def collapse_key(node: Node, detail: str, cnn: list[tuple] = ()) -> tuple | None:
     """The scope prefix of the box `node` is collapsed into at `detail`, or None.
 
+    ops:   the nodes of a convolution or pooling: the prefix up to its "conv2d" ...
     cells: the prefix up to the first "cell" or "attention" after the innermost time step
            (a decoder step's attention is one box beside its cell), else the prefix up
            to the time step (the rest of the step); steps: up to the outermost
-           time step. Leaves (parameters, inputs, h_0) and nodes outside any time step
-           are never collapsed.
+           time step. Outside the time steps: the first of the `cnn` scopes (see
+           `cnn_scopes`) the node is in, plus "cnn". Leaves (parameters, inputs, h_0)
+           and other nodes outside any time step are never collapsed.
     """
-    if detail == "ops" or node.op is None:
-        return None
     scope = node.scope
+    if detail == "ops":  # every node a convolution made (its constant columns too)
+        where = image_op_position(scope)
+        return None if where is None else scope[: where + 1]
+    if node.op is None:
+        return None
+    if time_index(scope) is None:
+        module = next((prefix for prefix in cnn if scope[: len(prefix)] == prefix), None)
+        return None if module is None else (*module, CNN)
     if detail == "steps":
         where = time_index(scope, innermost=False)
         return None if where is None else scope[: where + 1]
     where = time_index(scope, innermost=True)
-    if where is None:
-        return None
     for position in range(where + 1, len(scope)):
         if scope[position] in GROUPED_SCOPES:
             return scope[: position + 1]
@@ -126,10 +163,11 @@ def count_boxes(nodes: list[Node], detail: str) -> int:
     """How many boxes the graph has at `detail` (cheap: no drawing)."""
     groups = set()
     singles = 0
+    cnn = cnn_scopes(nodes)
     for node in nodes:
         if is_hidden(node, detail):
             continue
-        key = collapse_key(node, detail)
+        key = collapse_key(node, detail, cnn)
         if key is None:
             singles += 1
         else:
@@ -161,12 +199,14 @@ class Layout:
              first member is node 7; hidden constants have none
     groups   collapse scope -> the nodes of that group (two or more)
     grouped  ids of the nodes that sit in a group
+    key_of   id(node) -> the collapse scope of its group (the key in `groups`)
     """
 
     rank: dict[int, int]
     box_of: dict[int, str]
     groups: dict[tuple, list[Node]]
     grouped: set[int]
+    key_of: dict[int, tuple] = field(default_factory=dict)
 
 
 def assign_boxes(nodes: list[Node], detail: str) -> Layout:
@@ -176,10 +216,11 @@ def assign_boxes(nodes: list[Node], detail: str) -> Layout:
     rank = {id(node): position for position, node in enumerate(nodes)}
     box_of: dict[int, str] = {}
     groups: dict[tuple, list[Node]] = {}
+    cnn = cnn_scopes(nodes)
     for node in nodes:
         if is_hidden(node, detail):
             continue
-        key = collapse_key(node, detail)
+        key = collapse_key(node, detail, cnn)
         if key is None:
             box_of[id(node)] = f"n{rank[id(node)]}"
             continue
@@ -191,4 +232,5 @@ def assign_boxes(nodes: list[Node], detail: str) -> Layout:
             box_of[id(members[0])] = f"n{rank[id(members[0])]}"
             del groups[key]
     grouped = {id(node) for members in groups.values() for node in members}
-    return Layout(rank, box_of, groups, grouped)
+    key_of = {id(node): key for key, members in groups.items() for node in members}
+    return Layout(rank, box_of, groups, grouped, key_of)
