@@ -185,23 +185,18 @@ def lane_of(cluster: tuple) -> tuple:
     return (*layer, LANE)
 
 
-def join_chain_start(boxes: list[Box], arrows: list) -> None:
-    """c_0 and h_0 are made outside the layers (nn.LSTM makes them for all layers at
-    once), so a picture would draw them outside the layer's cluster - above or below
-    it, far from the chain. The first box of a highlighted chain joins the cluster of
-    the box its chain arrow leads to: the lane (cell state), or the layer around the
-    step (hidden state). Then the chain starts on its line."""
+def join_lanes(boxes: list[Box], arrows: list) -> None:
+    """c_0 is made outside the layers (nn.LSTM makes h_0, c_0 for all layers at once):
+    it joins the lane of the chain box its highlighted arrow leads to, so the chain
+    starts on its line."""
     by_key = {box.key: box for box in boxes}
     for arrow in arrows:
         if not arrow.highlight:
             continue
         tail, head = by_key[arrow.tail], by_key[arrow.head]
-        if time_index(tail.cluster) is not None:
-            continue
-        where = time_index(head.cluster, innermost=False)
-        target = head.cluster if where is None else head.cluster[:where]
-        if len(tail.cluster) < len(target) and target[: len(tail.cluster)] == tail.cluster:
-            tail.cluster = target
+        both_on_lanes = LANE in tail.cluster and LANE in head.cluster
+        if both_on_lanes and len(tail.cluster) < len(head.cluster):
+            tail.cluster = head.cluster
 
 
 def make_boxes(nodes, layout: Layout, root, detail, outputs, on_chain, notes, lane) -> list[Box]:
