@@ -174,9 +174,12 @@ def test_questions_per_image_are_different_and_in_order(world):
     assert set(by_image.values()) == {4}
     images = [question.image for question in world.questions]
     assert images == sorted(images)
+    by_image = world.questions_by_image()
     for i in range(0, 600, 50):
         texts = [question.text for question in world.questions_about(i)]
         assert len(texts) == len(set(texts))
+        assert by_image[i] == world.questions_about(i)
+    assert repr(world) == "PictureWorld(600 images of 32x32, 2400 questions)"
 
 
 def test_kinds_are_balanced_and_exists_is_half_yes(world):

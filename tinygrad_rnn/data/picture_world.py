@@ -69,6 +69,13 @@ class PictureWorld:
     def __len__(self) -> int:
         return len(self.images)
 
+    def __repr__(self) -> str:
+        # short, so a debugger does not print thousands of scenes and questions
+        return (
+            f"PictureWorld({len(self)} images of {self.size}x{self.size}, "
+            f"{len(self.questions)} questions)"
+        )
+
     @property
     def size(self) -> int:
         """The side of the square images in pixels."""
@@ -80,19 +87,25 @@ class PictureWorld:
         return answer_vocabulary(self.shapes, self.colours, self.max_objects)
 
     def questions_about(self, image: int) -> list[Question]:
-        """The questions about image number `image`."""
+        """The questions about image number `image` (a loop over all questions: to go
+        through every image, use `questions_by_image()` once instead)."""
         return [question for question in self.questions if question.image == image]
+
+    def questions_by_image(self) -> list[list[Question]]:
+        """For every image, in order, the list of its questions."""
+        by_image = [[] for _ in range(len(self))]
+        for question in self.questions:
+            by_image[question.image].append(question)
+        return by_image
 
     def subset(self, indices) -> "PictureWorld":
         """The world of images `indices` (in that order): images, scenes, captions, and
         their questions with `image` renumbered to the new positions."""
         picked = check_indices(indices, len(self), "PictureWorld.subset")
-        by_image = {}
-        for question in self.questions:
-            by_image.setdefault(question.image, []).append(question)
+        by_image = self.questions_by_image()
         questions = []
         for new, old in enumerate(picked):
-            for question in by_image.get(old, []):
+            for question in by_image[old]:
                 questions.append(Question(new, question.text, question.answer, question.kind))
         return PictureWorld(
             images=self.images[picked],
