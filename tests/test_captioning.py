@@ -146,7 +146,9 @@ def test_show_attend_tell_first_two_steps_by_hand():
     tgt_in = np.array([[BOS, 4], [BOS, 5]])
     out = model(x, tgt_in)
     grid = model.encoder.features(x).data  # (B, C, 2, 2)
-    a = grid.reshape(2, 3, 4).transpose(0, 2, 1)  # (B, L, C)
+    features = grid.reshape(2, 3, 4).transpose(0, 2, 1)  # (B, L, C), region k = (k // 2, k % 2)
+    places = np.array([[-1, -1], [1, -1], [-1, 1], [1, 1]])  # (column, row) of the 2x2 grid
+    a = np.concatenate([features, np.broadcast_to(places, (2, 4, 2))], axis=2)  # (B, L, C + 2)
     att = model.attention
     h, c = np.tanh(linear(model.init_h, a.mean(axis=1))), linear(model.init_c, a.mean(axis=1))
     for t in range(2):
@@ -258,3 +260,53 @@ def test_errors_name_the_layer_and_the_shapes():
         tiny_encoder(None).pooled(images())
     with pytest.raises(TinygradError, match="needs an encoder with a pooled vector"):
         ShowAndTell(V, encoder=tiny_encoder(None))
+
+
+# --------------------------------------------------------------------------------------
+# Lesson 13 on tiny settings
+# --------------------------------------------------------------------------------------
+TINY_LESSON = ["--steps", "3", "--train", "60", "--test", "8", "--beam-pictures", "3"]
+TINY_LESSON += ["--examples", "2", "--hidden", "8", "--embedding", "4", "--batch-size", "8"]
+
+
+def test_lesson_scores_are_those_of_its_captions():
+    """The lesson's exact-caption rate and BLEU-4 recomputed from the captions it decoded
+    (exact: counted here; BLEU-4 of a perfect and of a hopeless corpus known)."""
+    lesson = load_lesson()
+    args = lesson.parse_args(TINY_LESSON + ["--out", "unused"])
+    train_world, test_world, vocab = lesson.make_worlds(args)
+    assert len(train_world) == 60 and len(test_world) == 8
+    assert not np.array_equal(train_world.images[:8], test_world.images)  # new scenes
+    tell, attend = lesson.build_models(vocab, args)
+    lesson.train(attend, train_world, vocab, args, "attend")
+    result = lesson.evaluate(attend, test_world, vocab, args, "attend")
+    captions = result["captions"]
+    exact = sum(c == t for c, t in zip(captions, test_world.captions)) / len(captions)
+    assert result["greedy"][0] == pytest.approx(exact)
+    max_len = max(len(caption.split()) for caption in test_world.captions) + 3
+    decoded = attend.greedy_decode(test_world.images, max_len, vocab.bos_index, vocab.eos_index)
+    assert captions == [vocab.decode(tokens, until_eos=True) for tokens in decoded.tokens]
+    truth = test_world.captions
+    assert lesson.scores(truth, truth) == (1.0, pytest.approx(1.0))
+    assert lesson.scores(["<unk>"] * len(truth), truth) == (0.0, 0.0)
+
+
+def test_lesson_runs_and_draws(tmp_path):
+    from helpers import run_example
+
+    out = run_example("13_image_captioning.py", *TINY_LESSON, "--out", str(tmp_path))
+    assert "Show, Attend and Tell" in out and "beam 3: exact" in out
+    picture = tmp_path / "captions.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def load_lesson():
+    """examples/13_image_captioning.py as a module (its main() does not run)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "13_image_captioning.py"
+    spec = importlib.util.spec_from_file_location("lesson13", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

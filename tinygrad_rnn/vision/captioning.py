@@ -8,8 +8,11 @@ starts the decoder; after that the LSTM sees only the words:
     o_t = W_y h_t + b_y                          (the logits of word t; ŷ_t = softmax(o_t))
 
 Show, Attend and Tell (Xu et al. 2015): the CNN's grid of h·w region vectors a_1 .. a_L
-(L = h·w, each of C numbers) stays available, and at every word the decoder looks at it
-again with additive (Bahdanau) attention, queried by its previous state:
+(L = h·w) stays available, and at every word the decoder looks at it again with additive
+(Bahdanau) attention, queried by its previous state. A convolution gives the same shape
+the same features wherever it stands, so each region vector gets its place appended,
+a_i = [CNN features (C); column, row in [-1, 1] (2)] (as CoordConv, Liu et al. 2018):
+without it attention could not tell the leftmost object from the others.
 
     h_0 = tanh(W_h ā + b_h),   c_0 = W_c ā + b_c        ā = mean of the regions
     e_ti = vᵀ tanh(W1 h_{t-1} + W2 a_i),   α_t = softmax(e_t),   z_t = Σ_i α_ti a_i
@@ -76,7 +79,8 @@ class CaptionModel(Module):
     """A CNN encoder and an LSTM decoder; subclasses say how the picture enters (`start`)
     and what one step does (`step`).
 
-    start(images) -> (state (h_0, c_0), memory: a tuple of Tensors with one row per picture)
+    start(images) -> (state (h_0, c_0), memory: a tuple of Tensors with one row per picture),
+                     called inside the model's scope
     step(y_prev (B,) int, state, memory) -> (o_t (B, V), (h_t, c_t), α_t (B, L) or None)
     """
 
@@ -122,7 +126,7 @@ class CaptionModel(Module):
         """The most probable word at every step (no graph). A caption ends at its first
         <eos> (kept in `tokens`, then `pad`); `scores` sums log ŷ_t[y_t] up to <eos>."""
         max_len = self.check_decoding("greedy_decode", max_len, bos, eos)
-        with no_grad():
+        with no_grad(), scope(self.scope_name()):
             state, memory = self.start(images)
             B = len(memory[0])
             y = np.full(B, bos, dtype=np.int64)
@@ -131,7 +135,7 @@ class CaptionModel(Module):
             scores = np.zeros(B)
             tokens, weights_per_step = [], []
             for t in range(1, max_len + 1):
-                with scope(self.scope_name()), scope(t=t):
+                with scope(t=t):
                     logits, state, weights = self.step(y, state, memory)
                 log_probs = F.log_softmax(logits, axis=1).data  # (B, V)
                 y = np.argmax(log_probs, axis=1).astype(np.int64)  # (B,)
@@ -154,7 +158,8 @@ class CaptionModel(Module):
         max_len = self.check_decoding("beam_search", max_len, bos, eos)
         beam_size = check_int(f"{layer_name(self)}.beam_search", "beam_size", beam_size, 1)
         with no_grad():
-            state, memory = self.start(images)
+            with scope(self.scope_name()):
+                state, memory = self.start(images)
             B = len(memory[0])
             results = []
             for b in range(B):
@@ -257,8 +262,7 @@ class ShowAndTell(CaptionModel):
     def start(self, images) -> tuple[tuple[Tensor, Tensor], tuple]:
         """(h_0, c_0) from v = encoder.pooled(images); the memory is v itself (B, F)."""
         v = self.encoder.pooled(images)  # (B, F)
-        with scope(self.scope_name()):
-            return self.initial_state(v), (v,)
+        return self.initial_state(v), (v,)
 
     def step(self, y_prev: np.ndarray, state: tuple, memory: tuple):
         """h_t, c_t = LSTMCell(embedding(y_{t-1}), state); o_t = W_y h_t + b_y."""
@@ -273,9 +277,10 @@ class ShowAttendTell(CaptionModel):
 
     vocab_size, embedding_dim E, hidden_size H, attention_size A (default H); encoder a
     CNNEncoder (default CNNEncoder(feature_size=None): only the grid is read).
-    With C = the encoder's channels: modules encoder, embedding (V, E),
-    attention (nn.Attention(H, kind="additive", key_size=C, attention_size=A)), init_h,
-    init_c (Linear(C, H)), cell (LSTMCell(E + C, H)), out (Linear(H, V)).
+    With K = C + 2 (the encoder's channels and a region's column and row): modules
+    encoder, embedding (V, E), attention (nn.Attention(H, kind="additive", key_size=K,
+    attention_size=A)), init_h, init_c (Linear(K, H)), cell (LSTMCell(E + K, H)),
+    out (Linear(H, V)).
     forward(images, tgt_in) -> CaptionOutput(logits (B, T, V), attention (B, T, h·w))
     """
 
@@ -288,22 +293,23 @@ class ShowAttendTell(CaptionModel):
         encoder=None,
     ) -> None:
         super().__init__(vocab_size, embedding_dim, hidden_size, encoder, pooled=False)
-        C = self.encoder.out_channels
+        K = self.encoder.out_channels + 2  # a region: its features, its column and row
         self.attention = Attention(
-            hidden_size, kind="additive", key_size=C, attention_size=attention_size
+            hidden_size, kind="additive", key_size=K, attention_size=attention_size
         )
-        self.init_h = Linear(C, hidden_size)
-        self.init_c = Linear(C, hidden_size)
-        self.cell = LSTMCell(embedding_dim + C, hidden_size)
+        self.init_h = Linear(K, hidden_size)
+        self.init_c = Linear(K, hidden_size)
+        self.cell = LSTMCell(embedding_dim + K, hidden_size)
         self.out = Linear(hidden_size, vocab_size)
 
     def start(self, images) -> tuple[tuple[Tensor, Tensor], tuple]:
-        """(h_0, c_0) from the mean region ā; memory = (regions a (B, L, C), W2 a (B, L, A))."""
+        """(h_0, c_0) from the mean region ā; memory = (regions a (B, L, K), W2 a (B, L, A))."""
         grid = self.encoder.features(images)  # (B, C, h, w)
-        regions = CNNEncoder.regions(grid)  # (B, L, C), L = h·w
-        with scope(self.scope_name()):
-            state = self.initial_state(regions.mean(axis=1))  # ā (B, C)
-            projected = self.attention.project_keys(regions)  # (B, L, A), once per picture
+        B, C, h, w = grid.shape
+        places = np.broadcast_to(region_places(h, w), (B, h * w, 2)).astype(grid.dtype)  # (B, L, 2)
+        regions = cat([CNNEncoder.regions(grid), Tensor(places)], axis=2)  # (B, L, C + 2)
+        state = self.initial_state(regions.mean(axis=1))  # ā (B, K)
+        projected = self.attention.project_keys(regions)  # (B, L, A), once per picture
         return state, (regions, projected)
 
     def step(self, y_prev: np.ndarray, state: tuple, memory: tuple):
@@ -318,3 +324,11 @@ class ShowAttendTell(CaptionModel):
 
     def regions_of(self, memory: tuple) -> int:
         return memory[0].shape[1]
+
+
+def region_places(h: int, w: int) -> np.ndarray:
+    """(h·w, 2): region k's column and row (k % w, k // w), each scaled to [-1, 1]."""
+    rows, columns = np.divmod(np.arange(h * w), w)
+    column = 2.0 * columns / max(w - 1, 1) - 1.0
+    row = 2.0 * rows / max(h - 1, 1) - 1.0
+    return np.stack([column, row], axis=1)
