@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tinygrad_rnn import data
 
 RGB = {"red": (1, 0, 0), "green": (0, 1, 0), "blue": (0, 0, 1), "yellow": (1, 1, 0)}
+MORE_RGB = {"magenta": (1, 0, 1), "cyan": (0, 1, 1), "white": (1, 1, 1)}
 RADIUS_AT_32 = {"small": 4, "large": 7}
 NUMBERS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight"]
 
@@ -167,6 +168,21 @@ def test_every_answer_is_right_for_its_scene(world):
         assert answer_from_scene(question.text, world.scenes[question.image]) == question.answer
         kinds_seen.add(question.kind)
     assert kinds_seen == set(data.QUESTION_KINDS)
+
+
+def test_every_shape_and_colour_draws_and_answers():
+    shapes = ("circle", "square", "triangle", "diamond")
+    colours = (*RGB, *MORE_RGB)
+    world = data.picture_world(150, shapes=shapes, colours=colours, questions_per_image=6, seed=5)
+    rgb = {**RGB, **MORE_RGB}
+    for image, scene in zip(world.images, world.scenes):
+        for thing in scene:
+            assert tuple(image[:, thing.y, thing.x]) == rgb[thing.colour]
+    for question in world.questions:
+        assert answer_from_scene(question.text, world.scenes[question.image]) == question.answer
+    assert {thing.shape for scene in world.scenes for thing in scene} == {
+        "circle", "square", "triangle", "diamond"
+    }  # fmt: skip
 
 
 def test_questions_per_image_are_different_and_in_order(world):

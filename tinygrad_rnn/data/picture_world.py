@@ -134,8 +134,7 @@ class PictureWorld:
 
 def check_indices(indices, n: int, where: str) -> list[int]:
     """`indices` as a list of ints in 0 .. n-1 (negative ones count from the end)."""
-    items = check_sized(indices if not isinstance(indices, range) else list(indices),
-                        "indices", where)  # fmt: skip
+    items = check_sized(indices, "indices", where)  # a range or generator becomes a list
     picked = []
     for index in items:
         check_int(index, "every index", where, error=DataError)
