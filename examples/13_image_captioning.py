@@ -70,6 +70,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--examples", type=int, default=4, help="captions printed and drawn")
     parser.add_argument("--out", default="./lesson13-out", help="folder for the pictures")
+    parser.add_argument(
+        "--no-graph", action="store_true", help="skip the picture of the attention model's graph"
+    )
     parser.add_argument("--seed", type=int, default=0)
     return lesson_kit.parse_args(parser, argv)
 
@@ -227,6 +230,27 @@ def draw_attention(axis, picture, weights, word: str) -> None:
 
 
 # %% [markdown]
+# ## The graph: CNN, then one LSTM step per word
+#
+# The teacher-forced loss of one held-out picture with a one-object caption, drawn at
+# detail="cells": the CNN's layers, then per word the attention (reading every region)
+# and the LSTM cell, then the loss.
+
+
+# %%
+def draw_graph(model, world, vocab, path: Path) -> Path:
+    """The attention model's graph for the shortest held-out caption, at detail=cells."""
+    import viz
+
+    index = min(range(len(world)), key=lambda i: len(world.captions[i].split()))
+    tgt_in, tgt_out = encode_captions([world.captions[index]], vocab)
+    loss = model.loss(world.images[index : index + 1], tgt_in, tgt_out, vocab.pad_index)
+    loss.backward()
+    title = f"Show, Attend and Tell: {world.captions[index]!r}"
+    return viz.render(loss, path, detail="cells", title=title)
+
+
+# %% [markdown]
 # ## Run the lesson
 
 
@@ -296,6 +320,11 @@ def main() -> None:
         path = draw_captions((tell, attend), test_world, vocab, indices, out / "captions.png")
         lesson_kit.show_picture(path)
         print(f"picture: {path}")
+    if not args.no_graph:
+        tg.set_source_tracking(True)  # the graph's boxes name the lines that made them
+        graph = draw_graph(attend, test_world, vocab, lesson_kit.output_dir(args.out) / "graph.svg")
+        lesson_kit.show_picture(graph)
+        print(f"graph: {graph}")
     print("\nmodel                     exact (greedy)   BLEU-4   training time")
     for name, title in (("tell", "Show and Tell"), ("attend", "Show, Attend and Tell")):
         exact, bleu = results[name]["greedy"]

@@ -49,9 +49,13 @@ TINY = {
         "--max-chars 20000 --orders 2 --smoothings kneser-ney --steps 2 --models LSTM"
         " --sample-length 10 --out {out}"
     ),
+    "13_image_captioning.py": (
+        "--steps 2 --train 40 --test 4 --beam-pictures 2 --examples 2 --batch-size 8"
+        " --hidden 8 --embedding 4 --out {out}"
+    ),
 }
 # lessons that draw pictures: each must show at least one inline
-DRAWS = {"01", "04", "07", "08", "09", "10", "11", "12"}
+DRAWS = {"01", "04", "07", "08", "09", "10", "11", "12", "13"}
 NOTEBOOK_TIMEOUT = 120  # seconds for all the cells of one notebook
 
 
