@@ -15,6 +15,7 @@ import tinygrad_rnn as tg
 import viz
 from viz.dot import BAD_EDGE, HIGHLIGHT, ZERO_EDGE
 from viz.extract import collect_nodes, sent_gradients
+from viz.styles import CHAIN_WEIGHT
 
 
 def dot_of(root, **options) -> vg.Dot:
@@ -281,7 +282,7 @@ def test_cell_state_chain_is_one_highlighted_line(grads):
     assert len(chain) == 8  # c_{t-1} -> mul(f_t, c_{t-1}) -> c_t, four times
     for t in range(1, 5):
         assert _path_exists(chain, c_names[t - 1], c_names[t])
-    assert all(attrs["weight"] == "5" for _, _, attrs in marked)  # kept short and straight
+    assert all(attrs["weight"] == CHAIN_WEIGHT for _, _, attrs in marked)  # short, straight
     for name in c_names:
         assert dot.nodes[name]["attrs"]["color"] == HIGHLIGHT
         # lifted out of the step clusters onto one lane, so the line can run straight

@@ -172,13 +172,22 @@ def test_the_cell_state_chain_c_0_included_runs_in_one_lane():
 
 
 @needs_renderer
-def test_rendered_cell_state_chain_is_one_straight_line_from_c_0():
+@pytest.mark.parametrize("steps_per_row", [3, None])
+def test_rendered_cell_state_chain_is_one_straight_line_from_c_0(steps_per_row):
+    """One row of 3 steps: one line c_0 -> c_3. Wrapped into rows (None: as viz
+    chooses), the lane wraps too: one straight line under each row."""
     loss = nn_loss(nn.LSTM, 3)
     data = viz.extract(loss, highlight="cell_state", grads=True)
-    heights = box_centres(viz.to_digraph(data).source)
-    chain = [heights[box.key] for box in data.boxes if box.highlight]
-    assert len(chain) == 7  # c_0, then mul and c_t for t = 1..3
-    assert max(chain) - min(chain) < 1.0  # points: one row
+    heights = box_centres(viz.to_digraph(data, steps_per_row=steps_per_row).source)
+    lanes: dict[tuple, list] = {}
+    for box in data.boxes:
+        if box.highlight:
+            lanes.setdefault(box.cluster, []).append(heights[box.key])
+    assert sum(len(row) for row in lanes.values()) == 7  # c_0, then mul and c_t, t = 1..3
+    if steps_per_row == 3:
+        assert len(lanes) == 1
+    for row in lanes.values():
+        assert max(row) - min(row) < 1.0  # points: one line
 
 
 @pytest.mark.parametrize("detail", ["ops", "cells", "steps"])

@@ -18,7 +18,7 @@ from tinygrad_rnn.context import time_step_of_scope
 from tinygrad_rnn.graph import Node
 from tinygrad_rnn.roles import cell_of
 
-from .data import Box, Cluster
+from .data import Box, Cluster, GraphData
 from .numbers import format_number, is_scalar, shape_text, summarize
 from .walk import CNN, IMAGE_OPS, Layout, creation_order, is_parameter, state_name, time_index
 
@@ -185,18 +185,24 @@ def lane_of(cluster: tuple) -> tuple:
     return (*layer, LANE)
 
 
-def join_lanes(boxes: list[Box], arrows: list) -> None:
-    """c_0 is made outside the layers (nn.LSTM makes h_0, c_0 for all layers at once):
-    it joins the lane of the chain box its highlighted arrow leads to, so the chain
-    starts on its line."""
+def join_chain_start(boxes: list[Box], arrows: list) -> None:
+    """c_0 and h_0 are made outside the layers (nn.LSTM makes them for all layers at
+    once), so a picture would draw them outside the layer's cluster - above or below
+    it, far from the chain. The first box of a highlighted chain joins the cluster of
+    the box its chain arrow leads to: the lane (cell state), or the layer around the
+    step (hidden state). Then the chain starts on its line."""
     by_key = {box.key: box for box in boxes}
     for arrow in arrows:
         if not arrow.highlight:
             continue
         tail, head = by_key[arrow.tail], by_key[arrow.head]
-        both_on_lanes = LANE in tail.cluster and LANE in head.cluster
-        if both_on_lanes and len(tail.cluster) < len(head.cluster):
-            tail.cluster = head.cluster
+        if time_index(tail.cluster) is not None:
+            continue
+        where = time_index(head.cluster, innermost=False)
+        target = head.cluster if where is None else head.cluster[:where]
+        home = tail.cluster[:-1] if tail.cluster[-1:] == (LANE,) else tail.cluster
+        if len(home) < len(target) and target[: len(home)] == home:
+            tail.cluster = target
 
 
 def make_boxes(nodes, layout: Layout, root, detail, outputs, on_chain, notes, lane) -> list[Box]:
@@ -250,6 +256,8 @@ def cluster_kind(part: str) -> tuple[str, str]:
         return part, part
     if part == LANE:
         return "lane", "cell state c_0 → c_T"
+    if part.startswith(LANE):  # the lane of a later row (lanes_by_row)
+        return "lane", "cell state, continued"
     return "module", part
 
 
@@ -282,3 +290,23 @@ def gate_rows(nodes: list[Node], layout: Layout) -> list[list[str]]:
         place = (GATE_ORDER.index(role.name), layout.rank[id(node)], key)
         rows.setdefault(node.scope, []).append(place)
     return [[key for _, _, key in sorted(row)] for row in rows.values() if len(row) > 1]
+
+
+def lanes_by_row(data: GraphData, per_row: int) -> None:
+    """When the steps wrap into rows of `per_row` (dot.py), the cell-state lane wraps
+    with them: the chain boxes of the steps in row k go to a lane of their own, under
+    that row ("cell state 2", "cell state 3", ...); c_0 stays in the first. Rewrites
+    the boxes' clusters and data.clusters in place."""
+    changed = False
+    for box in data.boxes:
+        where = [i for i, part in enumerate(box.cluster) if part.startswith(LANE)]
+        if not where:
+            continue
+        t = box.time_step or 1
+        row = (t - 1) // per_row
+        lane = LANE if row == 0 else f"{LANE} {row + 1}"
+        new = (*box.cluster[: where[0]], lane)
+        changed = changed or new != box.cluster
+        box.cluster = new
+    if changed:
+        data.clusters = build_clusters(data.boxes)

@@ -33,6 +33,7 @@ import shutil
 import graphviz
 
 from .backend import find_renderer, render_source
+from .boxes import lanes_by_row
 from .extract import DEFAULT_MAX_NODES, Box, GraphData, extract
 from .layout import (
     CANVAS_RATIO,
@@ -204,6 +205,7 @@ def to_digraph(
     `steps_per_row` steps in each row (None: chosen from T, layout.choose_steps_per_row)."""
     theme = theme_named(theme)
     per_row = steps_per_row or picture_steps_per_row(data)
+    lanes_by_row(data, per_row)  # the cell-state lane wraps with the steps (boxes.py)
     graph = VizDigraph(name="tinygrad_rnn")
     graph.attr(
         rankdir="LR",
@@ -229,7 +231,7 @@ def to_digraph(
     _emit_boxes_and_clusters(graph, data, theme, per_row)
 
     # the arrows
-    params = {box.key for box in data.boxes if box.kind == "param"}
+    params = {box.key for box in data.boxes if box.kind == "param" and data.steps}  # unranked
     norms = [arrow.grad_norm for arrow in data.arrows]
     scale = GradScale(norms) if data.grads else None
     between_rows = crosses_rows(data, per_row)

@@ -55,7 +55,7 @@ from .boxes import (
     build_clusters,
     cell_kind,
     gate_rows,
-    join_lanes,
+    join_chain_start,
     lane_of,
     make_boxes,
     node_role,
@@ -200,8 +200,7 @@ def extract_nodes(
     notes = {} if shared_arrows else shared
     lane = highlight == "cell_state" and detail == "ops"
     boxes = make_boxes(nodes, layout, root, detail, drawn.outputs, on_chain, notes, lane)
-    if lane:
-        join_lanes(boxes, drawn.arrows)
+    join_chain_start(boxes, drawn.arrows)
     steps = sorted({node.time_step for node in nodes if node.time_step is not None})
     if shared_copies is None:
         shared_copies = len(steps) > COPY_AFTER_STEPS

@@ -36,6 +36,9 @@ MAX_DECADES = 16.0  # norms more than 1e16 below the largest are drawn as the fa
 MIN_DECADES = 1.0  # the scale spans at least this: 0.5 and 1.5 are not faint and dark
 CHAIN_WIDTH = 6.5  # the highlighted chain: wider than any gradient arrow
 NO_GRAD_WIDTH = 0.8
+# how strongly dot keeps the chain's arrows short and straight (1 for other arrows): at
+# 100 an RNN's h_0 -> h_T still zigzags through the steps, at 500 it is one line
+CHAIN_WEIGHT = "500"
 PLAIN_EDGE = "#525252"
 PARAM_EDGE = "#c9a227"
 NO_GRAD_EDGE = "#bdbdbd"
@@ -122,6 +125,8 @@ def arrow_attrs(
         attrs.update(label=arrow.label, fontsize=str(theme.text_pt), fontcolor="#525252")
     if from_param:
         attrs["constraint"] = "false"  # shared weights must not pull steps out of order
+        # (dot.py passes from_param only for pictures with time steps: in lesson 1's neuron
+        # the weights rank like any box and stand beside what they feed)
     value = arrow.grad_norm
     if scale is None:
         colour = PARAM_EDGE if from_param else PLAIN_EDGE
@@ -139,7 +144,7 @@ def arrow_attrs(
     if arrow.highlight:
         # weight: dot keeps heavy edges short and straight. The chain is orange and
         # CHAIN_WIDTH wide whatever it carries; with gradients its label says ‖g‖.
-        attrs.update(weight="5", fontcolor=HIGHLIGHT, color=HIGHLIGHT, style="solid")
+        attrs.update(weight=CHAIN_WEIGHT, fontcolor=HIGHLIGHT, color=HIGHLIGHT, style="solid")
         attrs.update(penwidth=str(CHAIN_WIDTH), fontsize=str(theme.text_pt))
         if scale is not None:
             attrs["label"] = chain_label(arrow)
