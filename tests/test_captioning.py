@@ -159,7 +159,8 @@ def test_show_attend_tell_first_two_steps_by_hand():
         np.testing.assert_allclose(out.attention.data[:, t], alpha, atol=1e-12)
         embedded = model.embedding.weight.data[tgt_in[:, t]]
         h, c = lstm_cell(model.cell, np.concatenate([embedded, z], axis=1), h, c)
-        np.testing.assert_allclose(out.logits.data[:, t], linear(model.out, h), atol=1e-12)
+        o = linear(model.out, np.concatenate([h, z], axis=1))
+        np.testing.assert_allclose(out.logits.data[:, t], o, atol=1e-12)
 
 
 @pytest.mark.parametrize("kind", ["tell", "attend"])

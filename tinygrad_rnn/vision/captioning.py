@@ -17,7 +17,10 @@ without it attention could not tell the leftmost object from the others.
     h_0 = tanh(W_h ā + b_h),   c_0 = W_c ā + b_c        ā = mean of the regions
     e_ti = vᵀ tanh(W1 h_{t-1} + W2 a_i),   α_t = softmax(e_t),   z_t = Σ_i α_ti a_i
     h_t, c_t = LSTMCell([embedding(y_{t-1}); z_t], (h_{t-1}, c_{t-1}))
-    o_t = W_y h_t + b_y
+    o_t = W_y [h_t; z_t] + b_y
+
+The output layer reads the context z_t as well as h_t (Xu et al.'s "deep output" does
+too): the word about the region being looked at need not squeeze through the cell first.
 
 Both train by teacher forcing (the true previous word is the input; the loss is the mean
 cross-entropy of the next word, padding ignored) and decode greedily or by beam search
@@ -280,7 +283,7 @@ class ShowAttendTell(CaptionModel):
     With K = C + 2 (the encoder's channels and a region's column and row): modules
     encoder, embedding (V, E), attention (nn.Attention(H, kind="additive", key_size=K,
     attention_size=A)), init_h, init_c (Linear(K, H)), cell (LSTMCell(E + K, H)),
-    out (Linear(H, V)).
+    out (Linear(H + K, V)).
     forward(images, tgt_in) -> CaptionOutput(logits (B, T, V), attention (B, T, h·w))
     """
 
@@ -300,7 +303,7 @@ class ShowAttendTell(CaptionModel):
         self.init_h = Linear(K, hidden_size)
         self.init_c = Linear(K, hidden_size)
         self.cell = LSTMCell(embedding_dim + K, hidden_size)
-        self.out = Linear(hidden_size, vocab_size)
+        self.out = Linear(hidden_size + K, vocab_size)
 
     def start(self, images) -> tuple[tuple[Tensor, Tensor], tuple]:
         """(h_0, c_0) from the mean region ā; memory = (regions a (B, L, K), W2 a (B, L, A))."""
@@ -313,13 +316,14 @@ class ShowAttendTell(CaptionModel):
         return state, (regions, projected)
 
     def step(self, y_prev: np.ndarray, state: tuple, memory: tuple):
-        """z_t = attention(h_{t-1}, regions); LSTMCell([embedding(y_{t-1}); z_t])."""
+        """z_t = attention(h_{t-1}, regions); LSTMCell([embedding(y_{t-1}); z_t]);
+        o_t = W_y [h_t; z_t] + b_y."""
         regions, projected = memory
         h, c = state
         context, weights = self.attention(h, regions, projected_keys=projected)  # (B, C), (B, L)
         x = cat([self.embedding(y_prev), context], axis=1)  # (B, E + C)
         h, c = self.cell(x, (h, c))  # (B, H) each
-        logits = mark(self.out(h), "step", "o")  # (B, V)
+        logits = mark(self.out(cat([h, context], axis=1)), "step", "o")  # (B, H + K) -> (B, V)
         return logits, (h, c), weights
 
     def regions_of(self, memory: tuple) -> int:
