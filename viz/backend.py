@@ -119,9 +119,25 @@ def pdf_message() -> str:
     )
 
 
+RECENT: dict = {}  # (renderer, fmt, DOT text) -> picture, the last few (layout.arrange_rows
+RECENT_SIZE = 4  # lays a picture out to check it; viz.render then writes the same one)
+
+
 def render_source(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:
-    """Run the renderer on DOT text; return the picture's bytes (fmt: svg, png, ...)."""
+    """Run the renderer on DOT text; return the picture's bytes (fmt: svg, png, ...).
+    The last RECENT_SIZE pictures are remembered, so the same text is laid out once."""
     renderer = find_renderer()
+    key = (renderer.path if renderer else None, fmt, source)
+    if key not in RECENT:
+        picture = run_renderer(renderer, source, fmt, timeout)
+        while len(RECENT) >= RECENT_SIZE:
+            RECENT.pop(next(iter(RECENT)))  # the oldest
+        RECENT[key] = picture
+    return RECENT[key]
+
+
+def run_renderer(renderer: Renderer | None, source: str, fmt: str, timeout: float) -> bytes:
+    """One run of the renderer on DOT text (render_source, without the memory)."""
     if renderer is None:
         raise RenderError(no_renderer_message())
     if not renderer.supports(fmt):

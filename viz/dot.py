@@ -39,9 +39,10 @@ from .layout import (
     CANVAS_RATIO,
     THEMES,
     Theme,
+    arrange_rows,
     attach_order,
-    choose_steps_per_row,
     crosses_rows,
+    picture_steps_per_row,
     row_start_boxes,
     step_boundaries,
     step_order_edges,
@@ -202,9 +203,20 @@ def to_digraph(
     data: GraphData, title: str | None = None, theme="default", steps_per_row: int | None = None
 ) -> VizDigraph:
     """The DOT picture of extracted graph data; time left to right, scopes as clusters,
-    `steps_per_row` steps in each row (None: chosen from T, layout.choose_steps_per_row)."""
+    `steps_per_row` steps in each row (None: chosen from T, layout.choose_steps_per_row),
+    the rows checked to read top to bottom (layout.arrange_rows)."""
     theme = theme_named(theme)
     per_row = steps_per_row or picture_steps_per_row(data)
+
+    def build(per_row: int, reverse_rows: bool) -> VizDigraph:
+        return _digraph(data, title, theme, per_row, reverse_rows)
+
+    stacks_up = renderer_stacks_bottom_up()  # None: no renderer, nothing to check with
+    return arrange_rows(build, data, per_row, bool(stacks_up), stacks_up is not None)
+
+
+def _digraph(data: GraphData, title, theme: Theme, per_row: int, reverse_rows: bool):
+    """to_digraph with `per_row` steps a row, later rows written first if `reverse_rows`."""
     lanes_by_row(data, per_row)  # the cell-state lane wraps with the steps (boxes.py)
     graph = VizDigraph(name="tinygrad_rnn")
     graph.attr(
@@ -228,7 +240,7 @@ def to_digraph(
     graph.attr("edge", fontname=FONT, arrowsize="0.6")
 
     # the boxes, each inside its nested clusters
-    _emit_boxes_and_clusters(graph, data, theme, per_row)
+    _emit_boxes_and_clusters(graph, data, theme, per_row, reverse_rows)
 
     # the arrows
     params = {box.key for box in data.boxes if box.kind == "param" and data.steps}  # unranked
@@ -250,14 +262,8 @@ def to_digraph(
     return graph
 
 
-def picture_steps_per_row(data: GraphData) -> int:
-    """k for this picture: from T, the detail level and the number of layers."""
-    layers = len({box.cluster[: len(box.cluster) - 1] for box in data.boxes if box.time_step})
-    return choose_steps_per_row(max(data.steps, default=1), data.detail, max(1, layers))
-
-
 def _emit_boxes_and_clusters(graph: graphviz.Digraph, data: GraphData, theme: Theme,
-                             per_row: int) -> None:  # fmt: skip
+                             per_row: int, reverse_rows: bool) -> None:  # fmt: skip
     """Write every box into its cluster, and the clusters nested into each other.
 
     graphviz copies a subgraph's text when it is added to its parent, so clusters are
@@ -282,7 +288,7 @@ def _emit_boxes_and_clusters(graph: graphviz.Digraph, data: GraphData, theme: Th
         stack_gates(bodies[cluster_of[row[0]]], row, bottom_up)
     for parent, name in step_boundaries(data, per_row):
         bodies[parent].node(name, label="", shape="point", width="0", style="invis")
-    in_order = attach_order(data, per_row, bottom_up=renderer_stacks_bottom_up())
+    in_order = attach_order(data, per_row, reverse_rows)
     deepest_first = sorted(in_order, key=_depth, reverse=True)  # stable sort
     for cluster in deepest_first:
         bodies[cluster.path[:-1]].subgraph(bodies[cluster.path])
@@ -299,10 +305,11 @@ def stack_gates(body: graphviz.Digraph, row: list[str], bottom_up: bool) -> None
         body.edge(tail, head, color="transparent", arrowhead="none", penwidth="0")
 
 
-def renderer_stacks_bottom_up() -> bool:
-    """True when the picture will be made by graphviz-pure (layout.attach_order)."""
+def renderer_stacks_bottom_up() -> bool | None:
+    """True when the picture will be made by graphviz-pure (layout.attach_order), None
+    when there is no renderer at all."""
     renderer = find_renderer()
-    return renderer is not None and renderer.kind == "pure"
+    return None if renderer is None else renderer.kind == "pure"
 
 
 def _depth(cluster) -> int:

@@ -22,7 +22,9 @@ Read next: dot.py (which uses these), slides.py (the check that a picture fits).
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from dataclasses import dataclass
 
 from .data import GraphData
@@ -45,9 +47,9 @@ class Theme:
 
 THEMES = {
     "default": Theme("default", title_pt=14, text_pt=12, step_pt=16, caption_pt=16,
-                     arrow_tooltips=True),
+                     arrow_tooltips=True, nodesep="0.12", ranksep="0.2"),
     "slides": Theme("slides", title_pt=18, text_pt=15, step_pt=20, caption_pt=20,
-                    arrow_tooltips=False, nodesep="0.22", ranksep="0.35"),
+                    arrow_tooltips=False, nodesep="0.08", ranksep="0.15"),
 }  # fmt: skip
 CANVAS_RATIO = f"{SLIDE_HEIGHT / SLIDE_WIDTH:.4f}"  # dot's ratio is height / width: 16:9
 
@@ -94,6 +96,13 @@ def choose_steps_per_row(steps: int, detail: str, layers: int = 1) -> int:
         if scale > best_scale + 1e-12:
             best_k, best_scale = k, scale
     return best_k
+
+
+def picture_steps_per_row(data: GraphData) -> int:
+    """k for this picture: from T, the detail level and the number of layers (one
+    sequence of time steps each)."""
+    layers = max(1, len(time_sequences(data)))
+    return choose_steps_per_row(max(data.steps, default=1), data.detail, layers)
 
 
 def row_of(time_step: int | None, per_row: int) -> int | None:
@@ -212,14 +221,15 @@ def _box_number(key: str) -> int:
     return int(key[1:])
 
 
-def attach_order(data: GraphData, per_row: int, bottom_up: bool) -> list:
-    """data.clusters in the order to write them into the DOT text.
+def attach_order(data: GraphData, per_row: int, reverse_rows: bool) -> list:
+    """data.clusters in the order to write them into the DOT text: as extracted, or with
+    the time steps of later rows first (`reverse_rows`).
 
-    Graphviz keeps boxes of one column in the order it first meets them. The system `dot`
-    stacks that order top to bottom; graphviz-pure (rankdir=LR) bottom to top, so there
-    (`bottom_up`) the rows after the first are written last row first, and read top down.
+    Which rows Graphviz puts on top follows from the order it first meets them in and
+    from its crossing minimisation; the system `dot` tends to stack that order top to
+    bottom, graphviz-pure bottom to top. `arrange_rows` checks the result.
     """
-    if not bottom_up or per_row <= 0:
+    if not reverse_rows or per_row <= 0:
         return list(data.clusters)
     row_of_cluster = {}
     for _, clusters in time_sequences(data):
@@ -227,3 +237,59 @@ def attach_order(data: GraphData, per_row: int, bottom_up: bool) -> list:
             row_of_cluster[cluster.path] = index // per_row
     rank = {path: -row for path, row in row_of_cluster.items()}  # later rows first
     return sorted(data.clusters, key=lambda cluster: rank.get(cluster.path, 0))
+
+
+# --------------------------------------------------------------------------------------
+# Checking that the rows read top to bottom
+# --------------------------------------------------------------------------------------
+def arrange_rows(build, data: GraphData, per_row: int, guess: bool, can_render: bool):
+    """The picture `build(per_row, reverse_rows)` whose rows read top to bottom.
+
+    Graphviz gives no direct way to say "this cluster above that one", so the picture
+    is laid out (backend.render_source, whose result render() then reuses) and the
+    rows' top edges compared: first with the rows written in the order the renderer
+    usually keeps (`guess`), then the other way; if neither reads top down, one row.
+    Without a renderer (DOT text only), or if it fails, the guess is returned unchecked.
+    """
+    steps = max(data.steps, default=1)
+    if per_row >= steps or not can_render:
+        return build(per_row, guess)
+    from .backend import render_source
+    from .errors import RenderError
+
+    for reverse_rows in (guess, not guess):
+        graph = build(per_row, reverse_rows)
+        try:
+            if rows_in_order(render_source(graph.source, "svg"), data, per_row):
+                return graph
+        except RenderError:
+            return graph  # it cannot be laid out here: render() will say why
+    return build(steps, guess)
+
+
+def rows_in_order(svg: bytes, data: GraphData, per_row: int) -> bool:
+    """True if, in every time sequence, the first step of each row is drawn below the
+    first step of the row before (SVG y grows downwards)."""
+    tops = cluster_tops(svg)
+    for _, clusters in time_sequences(data):
+        starts = [clusters[index].key for index in range(0, len(clusters), per_row)]
+        ys = [tops.get(key) for key in starts]
+        if None in ys or any(upper >= lower for upper, lower in zip(ys, ys[1:])):
+            return False
+    return True
+
+
+def cluster_tops(svg: bytes) -> dict[str, float]:
+    """cluster key -> the smallest y of its outline, read from Graphviz's SVG (each
+    cluster is a <g class="cluster"> holding its <title> and a path or polygon)."""
+    text = svg.decode("utf-8", "replace")
+    tops = {}
+    for match in re.finditer(r'<g id="[^"]*" class="cluster">\s*<title>([^<]*)</title>', text):
+        outline = re.search(r'\s(?:d|points)="([^"]*)"', text[match.end() : match.end() + 4000])
+        if outline:
+            numbers = [
+                float(n) for n in re.findall(r"[-+]?\d+\.?\d*(?:[eE][-+]?\d+)?", outline.group(1))
+            ]
+            if len(numbers) >= 2:
+                tops[html.unescape(match.group(1))] = min(numbers[1::2])
+    return tops
