@@ -209,7 +209,6 @@ import make_pictures  # noqa: E402
 TOO_SMALL = {
     "lstm_cell_state.svg",
     "pytorch_names_rnn.svg",
-    "hello_rnn_bptt.svg",
     "hello_lstm_cell_state.svg",
     "lesson01_scalar_rnn.svg",
 }

@@ -120,7 +120,7 @@ def pdf_message() -> str:
 
 
 RECENT: dict = {}  # (renderer, fmt, DOT text) -> picture, the last few (layout.arrange_rows
-RECENT_SIZE = 4  # lays a picture out to check it; viz.render then writes the same one)
+RECENT_SIZE = 8  # lays a picture out to check it; viz.render then writes the same one)
 
 
 def render_source(source: str, fmt: str, timeout: float = DEFAULT_TIMEOUT) -> bytes:

@@ -293,3 +293,29 @@ def cluster_tops(svg: bytes) -> dict[str, float]:
             if len(numbers) >= 2:
                 tops[html.unescape(match.group(1))] = min(numbers[1::2])
     return tops
+
+
+def best_rows(arrange, data: GraphData, per_row: int):
+    """The picture `arrange(k)` (rows checked) whose text is largest on a 16:9 slide, for k
+    around the estimate `per_row`: the row counts r - 1 .. r + 2 around its r rows, each
+    laid out and measured (slides.measure_svg). The estimate is rough (a step of an
+    LSTM's ops is ~3 times wider than high, of an RNN's ~5 times); the layouts are not."""
+    from .backend import render_source
+    from .errors import RenderError
+    from .slides import measure_svg
+
+    steps = max(data.steps, default=1)
+    rows = math.ceil(steps / per_row)
+    candidates = sorted(
+        {math.ceil(steps / r) for r in range(max(1, rows - 1), min(steps, rows + 2) + 1)}
+    )
+    best, best_px = per_row, -1.0
+    for k in candidates:
+        graph = arrange(k)
+        try:
+            fit = measure_svg(render_source(graph.source, "svg"))
+        except RenderError:
+            return graph  # render() will say why
+        if fit.smallest_px > best_px:
+            best, best_px = k, fit.smallest_px
+    return arrange(best)  # again: building may set data up for its k (boxes.lanes_by_row)
