@@ -178,11 +178,14 @@ def test_rendered_cell_state_chain_is_one_straight_line_from_c_0(steps_per_row):
     chooses), the lane wraps too: one straight line under each row."""
     loss = nn_loss(nn.LSTM, 3)
     data = viz.extract(loss, highlight="cell_state", grads=True)
-    heights = box_centres(viz.to_digraph(data, steps_per_row=steps_per_row).source)
+    source = viz.to_digraph(data, steps_per_row=steps_per_row).source
+    heights = box_centres(source)
+    clusters = vg.read_dot(source).nodes
     lanes: dict[tuple, list] = {}
     for box in data.boxes:
         if box.highlight:
-            lanes.setdefault(box.cluster, []).append(heights[box.key])
+            lane = tuple(clusters[box.key]["clusters"])
+            lanes.setdefault(lane, []).append(heights[box.key])
     assert sum(len(row) for row in lanes.values()) == 7  # c_0, then mul and c_t, t = 1..3
     if steps_per_row == 3:
         assert len(lanes) == 1

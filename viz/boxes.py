@@ -12,6 +12,8 @@ Read next: arrows.py (the arrows between the boxes and their gradients).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from tinygrad_rnn.context import time_step_of_scope
@@ -292,21 +294,18 @@ def gate_rows(nodes: list[Node], layout: Layout) -> list[list[str]]:
     return [[key for _, _, key in sorted(row)] for row in rows.values() if len(row) > 1]
 
 
-def lanes_by_row(data: GraphData, per_row: int) -> None:
+def lanes_by_row(data: GraphData, per_row: int) -> GraphData:
     """When the steps wrap into rows of `per_row` (dot.py), the cell-state lane wraps
     with them: the chain boxes of the steps in row k go to a lane of their own, under
-    that row ("cell state 2", "cell state 3", ...); c_0 stays in the first. Rewrites
-    the boxes' clusters and data.clusters in place."""
-    changed = False
+    that row ("cell state 2", "cell state 3", ...); c_0 stays in the first. Returns a
+    copy of `data` with those boxes moved (`data` itself is left as it is: dot.py may
+    try several row lengths)."""
+    boxes = []
     for box in data.boxes:
         where = [i for i, part in enumerate(box.cluster) if part.startswith(LANE)]
-        if not where:
-            continue
-        t = box.time_step or 1
-        row = (t - 1) // per_row
-        lane = LANE if row == 0 else f"{LANE} {row + 1}"
-        new = (*box.cluster[: where[0]], lane)
-        changed = changed or new != box.cluster
-        box.cluster = new
-    if changed:
-        data.clusters = build_clusters(data.boxes)
+        if where:
+            row = ((box.time_step or 1) - 1) // per_row
+            lane = LANE if row == 0 else f"{LANE} {row + 1}"
+            box = replace(box, cluster=(*box.cluster[: where[0]], lane))
+        boxes.append(box)
+    return replace(data, boxes=boxes, clusters=build_clusters(boxes))
