@@ -194,7 +194,7 @@ def draw_captions(models, world, vocab, indices, path: Path) -> Path:
     attended, decoded = decode(attend, images, vocab, max_len)
     columns = 1 + int(decoded.lengths.max())
     figure, axes = plt.subplots(
-        len(indices), columns, figsize=(1.3 * columns, 2.0 * len(indices)), squeeze=False
+        len(indices), columns, figsize=(1.2 * columns, 2.0 * len(indices)), squeeze=False
     )
     for row, index in enumerate(indices):
         picture = images[row].transpose(1, 2, 0)  # (S, S, 3) for imshow
@@ -206,7 +206,7 @@ def draw_captions(models, world, vocab, indices, path: Path) -> Path:
             if column <= len(words):
                 weights = decoded.attention[row, column - 1]  # (L,) over the regions
                 draw_attention(axis, picture, weights, words[column - 1])
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.01, right=0.99, top=0.95, bottom=0.08, hspace=0.7, wspace=0.1)
     figure.savefig(path, dpi=100)
     plt.close(figure)
     return path
@@ -217,7 +217,16 @@ def draw_picture(axis, picture, truth: str, told: str, attended: str) -> None:
     axis.set_xticks([])
     axis.set_yticks([])
     text = f"true:   {truth}\ntell:   {told}\nattend: {attended}"
-    axis.set_xlabel(text, fontsize=6, loc="left", family="monospace")
+    axis.text(
+        0.0,
+        -0.06,
+        text,
+        transform=axis.transAxes,
+        va="top",
+        fontsize=7,
+        family="monospace",
+        in_layout=False,
+    )  # under the picture and the first maps; not counted when the grid is laid out
 
 
 def draw_attention(axis, picture, weights, word: str) -> None:
