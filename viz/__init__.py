@@ -11,6 +11,9 @@ Three separate steps, one file each:
                  from small files: data, numbers, walk, boxes, arrows, chains, shared
     dot.py       plain data -> graphviz.Digraph (colours, widths, legend); `draw`
     render.py    Digraph -> file, via backend.py (system `dot`, else `graphviz-pure`)
+with layout.py (a long unroll wrapped into rows near 16:9; the themes "default" and
+"slides": `viz.draw(loss, theme="slides")`) and slides.py (does a picture fit a 1920×1080
+slide? `viz.measure_svg("bptt.svg").fits`: aspect 4:3..21:9, text at least 12 px),
 and flow.py for the per-time-step gradient table and plot (`tinygrad-rnn vanishing`,
 in tinygrad_rnn/commands/vanishing.py, draws the README's RNN / GRU / LSTM comparison
 with it); heatmap.py draws attention weights (`viz.attention_heatmap`); player.py
@@ -29,12 +32,14 @@ from .flow import GradientFlow, gradient_flow, plot_gradient_flow
 from .heatmap import attention_heatmap
 from .player import player
 from .render import render
+from .slides import SlideFit, measure_svg
 
 __all__ = [
     "DETAILS",
     "GradientFlow",
     "GraphData",
     "RenderError",
+    "SlideFit",
     "VizDigraph",
     "VizError",
     "attention_heatmap",
@@ -42,6 +47,7 @@ __all__ = [
     "extract",
     "find_renderer",
     "gradient_flow",
+    "measure_svg",
     "player",
     "plot_gradient_flow",
     "render",

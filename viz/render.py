@@ -55,7 +55,7 @@ def render(root, path, *, timeout: float = DEFAULT_TIMEOUT, **draw_options) -> P
 
     The format comes from the extension: .svg, .png, .pdf (system Graphviz only), .dot,
     .jpg. `draw_options` are those of `viz.draw` (detail, grads, highlight, max_nodes,
-    title). Returns the path written.
+    title, theme, steps_per_row). Returns the path written.
     """
     path = Path(path)
     format_of(path)  # refuse an unknown extension before drawing anything
