@@ -53,9 +53,13 @@ TINY = {
         "--steps 2 --train 40 --test 4 --beam-pictures 2 --examples 2 --batch-size 8"
         " --hidden 8 --embedding 4 --out {out}"
     ),
+    "14_vqa.py": (
+        "--steps 2 --train-images 12 --test-images 6 --pictures 4 --embedding 4 --hidden 8"
+        " --fused 8 --examples 2 --embeddings none --out {out}"
+    ),
 }
 # lessons that draw pictures: each must show at least one inline
-DRAWS = {"01", "04", "07", "08", "09", "10", "11", "12", "13"}
+DRAWS = {"01", "04", "07", "08", "09", "10", "11", "12", "13", "14"}
 NOTEBOOK_TIMEOUT = 120  # seconds for all the cells of one notebook
 
 
