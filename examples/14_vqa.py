@@ -11,7 +11,7 @@ Generated pictures of 1-3 coloured shapes, each with questions of five kinds:
 
 The model (tinygrad_rnn/vision/vqa.py; Antol et al., 2015, small):
 
-    v = tanh(W_v CNN(image) + b_v)          the picture (CNN of vision/cnn.py)
+    v = W_v CNN(image) + b_v                the picture (CNN of vision/cnn.py)
     q = tanh(W_q h_T + b_q)                 the question: LSTM over its word embeddings
     ŷ = softmax(W_a (v ⊙ q) + b_a)          fused element by element, one score per answer
 
@@ -62,7 +62,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--questions", type=int, default=4, help="questions per picture")
     parser.add_argument("--max-objects", type=int, default=3, help="things per picture (1..)")
     parser.add_argument("--sizes", default="small,large", help="object sizes, comma-separated")
-    parser.add_argument("--steps", type=int, default=1200, help="training steps per model")
+    parser.add_argument("--steps", type=int, default=2500, help="training steps per model")
     parser.add_argument("--pictures", type=int, default=16, help="pictures per batch (P)")
     parser.add_argument("--embedding", type=int, default=64, help="word embedding size E")
     parser.add_argument("--hidden", type=int, default=64, help="LSTM hidden size H")

@@ -96,7 +96,7 @@ def test_the_question_encoder_returns_h_at_each_questions_last_word():
 
 
 def test_the_logits_are_the_lessons_equations():
-    """ŷ = W_a (tanh(W_v flatten(CNN(x)) + b_v) ⊙ tanh(W_q h_T + b_q)) + b_a."""
+    """ŷ = W_a ((W_v flatten(CNN(x)) + b_v) ⊙ tanh(W_q h_T + b_q)) + b_a."""
     model = tiny_vqa()
     images, arrays = batch()
     logits = model(images, arrays.tokens, arrays.lengths, arrays.image_rows).numpy()
@@ -107,7 +107,7 @@ def test_the_logits_are_the_lessons_equations():
     def linear(layer, x):
         return x @ layer.weight.data.T + layer.bias.data
 
-    v = np.tanh(linear(model.image_proj, flat))
+    v = linear(model.image_proj, flat)
     q = np.tanh(linear(model.question_proj, h_T))
     expected = linear(model.classifier, v * q)
     np.testing.assert_allclose(logits, expected, rtol=1e-10, atol=1e-12)

@@ -8,7 +8,7 @@ network picks the answer (Antol et al., "VQA: Visual Question Answering", ICCV 2
 
 One equation per line (B questions, A answers; ⊙ is the element-wise product):
 
-    image     v = tanh(W_v flatten(CNN(image)) + b_v)         (B, K)  where things are
+    image     v = W_v flatten(CNN(image)) + b_v               (B, K)  what is where
     question  q = tanh(W_q h_T + b_q)                         (B, K)  h_T: the LSTM's last
               h_1 .. h_T = LSTM(embedding(w_1 .. w_T))                state, at the last word
     fuse      z = v ⊙ q                                       (B, K)  "and": both must agree
@@ -17,7 +17,15 @@ One equation per line (B questions, A answers; ⊙ is the element-wise product):
 The CNN's feature grid (C, h, w) is flattened, not averaged: "is the circle left or right
 of the square" needs to know where each thing is, and an average over the grid forgets it.
 The product lets the question choose which image features count: a question about colour
-switches on the colour features, one about sides the positional ones.
+switches on the colour features, one about sides the positional ones. For a given
+question, the answer scores are a linear read-out of the CNN's grid, W_a diag(q) W_v.
+
+Why no tanh on v, unlike q (and unlike Antol et al., whose CNN came pretrained): the CNN's
+features are non-linear already, and W_v reads C·h·w = 2048 of them, so one Adam step
+moves each sum W_v x a lot. With a tanh there, v saturates within a few hundred steps,
+its gradient vanishes, and the model sits at the language prior (measured in lesson 14
+at Adam lr 3e-3: 41 % of held-out questions right after 1 000 steps with the tanh, 77 %
+after 800 without it).
 
 `QuestionOnlyModel` is the same without the image (z = q): the best any model can do from
 the question alone - the language prior. "is there a red circle" is answered "yes" about
@@ -103,10 +111,10 @@ class VQAModel(Module):
         self.classifier = Linear(fused_size, num_answers)  # W_a, b_a
 
     def image_features(self, images, image_rows=None) -> Tensor:
-        """v = tanh(W_v flatten(CNN(images)) + b_v), one row per question: (B, K)."""
+        """v = W_v flatten(CNN(images)) + b_v, one row per question: (B, K)."""
         grid = self.cnn.features(images)  # (N, C, h, w)
         flat = grid.reshape(grid.shape[0], -1)  # (N, C·h·w)
-        v = self.image_proj(flat).tanh()  # (N, K)
+        v = self.image_proj(flat)  # (N, K)
         if image_rows is None:
             return v
         return v[np.asarray(image_rows)]  # (B, K): the picture each question is about
