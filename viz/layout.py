@@ -295,15 +295,21 @@ def cluster_tops(svg: bytes) -> dict[str, float]:
     return tops
 
 
+SEARCH_BOXES = 400  # bigger pictures take the estimate (each layout takes seconds)
+
+
 def best_rows(arrange, data: GraphData, per_row: int):
     """The picture `arrange(k)` (rows checked) whose text is largest on a 16:9 slide, for k
     around the estimate `per_row`: the row counts r - 1 .. r + 2 around its r rows, each
     laid out and measured (slides.measure_svg). The estimate is rough (a step of an
-    LSTM's ops is ~3 times wider than high, of an RNN's ~5 times); the layouts are not."""
+    LSTM's ops is ~3 times wider than high, of an RNN's ~5 times); the layouts are not.
+    Pictures of more than SEARCH_BOXES boxes take the estimate."""
     from .backend import render_source
     from .errors import RenderError
     from .slides import measure_svg
 
+    if len(data.boxes) > SEARCH_BOXES:
+        return arrange(per_row)  # too big for a slide anyway: one layout, not four
     steps = max(data.steps, default=1)
     rows = math.ceil(steps / per_row)
     candidates = sorted(
