@@ -42,6 +42,7 @@ from .layout import (
     Theme,
     arrange_rows,
     attach_order,
+    best_rows,
     crosses_rows,
     picture_steps_per_row,
     row_start_boxes,
@@ -213,6 +214,8 @@ def to_digraph(
         return _digraph(data, title, theme, per_row, reverse_rows)
 
     stacks_up = renderer_stacks_bottom_up()  # None: no renderer, nothing to check with
+    if steps_per_row is None and stacks_up is not None and len(data.steps) > 1:
+        return best_rows(lambda k: arrange_rows(build, data, k, stacks_up, True), data, per_row)
     return arrange_rows(build, data, per_row, bool(stacks_up), stacks_up is not None)
 
 
@@ -237,8 +240,10 @@ def _digraph(data: GraphData, title, theme: Theme, per_row: int, reverse_rows: b
         ratio=CANVAS_RATIO,  # a 16:9 canvas: the drawing is spread, never shrunk
         newrank="true",  # rank=same groups reach into clusters (the rows)
     )
-    graph.attr("node", fontname=FONT, shape="box", style="rounded,filled", margin="0.08,0.03")
-    graph.attr("edge", fontname=FONT, arrowsize="0.6")
+    size = str(theme.text_pt)  # any text without a size of its own
+    graph.attr("node", fontname=FONT, fontsize=size, shape="box", style="rounded,filled",
+               margin="0.08,0.03")  # fmt: skip
+    graph.attr("edge", fontname=FONT, fontsize=size, arrowsize="0.6")
 
     # the boxes, each inside its nested clusters
     _emit_boxes_and_clusters(graph, data, theme, per_row, reverse_rows)
