@@ -25,11 +25,12 @@ The primitives by family, one file each:
     ops_matmul.py    matmul, addmm
     ops_reduce.py    sum, mean, max
     ops_shape.py     reshape, transpose, getitem, index_put, gather, concat, stack, where
+    ops_conv.py      unfold (image -> columns; its backward sums the overlapping patches)
 
 `from tinygrad_rnn.ops import X` finds every one of them; tests/test_ops.py checks that
 every op in `PRIMITIVES` has a finite-difference gradient test.
 
-Read next: ops_matmul.py, ops_reduce.py, ops_shape.py, then tensor.py (how `x.tanh()`
+Read next: ops_matmul.py, ops_reduce.py, ops_shape.py, ops_conv.py, then tensor.py (how `x.tanh()`
 becomes a node that calls `Tanh`).
 """
 
@@ -39,6 +40,7 @@ import numpy as np
 
 from .gradients import IndexedGrad, is_basic_index  # noqa: F401 (is_basic_index: tensor.py)
 from .ops_base import PRIMITIVES, Op, broadcast_reason, unbroadcast  # noqa: F401
+from .ops_conv import Unfold, fold_columns  # noqa: F401
 from .ops_matmul import Addmm, MatMul, matmul_grads, matmul_shape  # noqa: F401
 from .ops_reduce import Max, Mean, Sum  # noqa: F401
 from .ops_shape import (  # noqa: F401
@@ -264,7 +266,9 @@ class Relu(Op):
 
     def forward(ctx, x):
         ctx.positive = x > 0
-        return np.where(ctx.positive, x, 0).astype(x.dtype, copy=False)
+        return np.maximum(x, 0).astype(x.dtype, copy=False)  # NaN stays NaN, as PyTorch
 
     def backward(ctx, grad_out):
+        if np.isfinite(grad_out).all():  # a product with the mask: much faster than np.where
+            return ((grad_out * ctx.positive).astype(grad_out.dtype, copy=False),)
         return (np.where(ctx.positive, grad_out, 0).astype(grad_out.dtype, copy=False),)
