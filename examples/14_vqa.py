@@ -26,7 +26,7 @@ random), else all are learned; the lesson prints which. Both models train with A
 the same batches (a batch is P pictures and all their questions, so the CNN sees each
 picture once per step) and are scored on the questions of pictures they never saw.
 
-    python examples/14_vqa.py                          # about two minutes on 2 cores
+    python examples/14_vqa.py                          # about 2 minutes of CPU time
     python examples/14_vqa.py --steps 30 --train-images 64 --test-images 16   # seconds
     python examples/14_vqa.py --embeddings lesson10-out/skipgram_vectors.npz
 """
@@ -62,7 +62,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--questions", type=int, default=4, help="questions per picture")
     parser.add_argument("--max-objects", type=int, default=3, help="things per picture (1..)")
     parser.add_argument("--sizes", default="small,large", help="object sizes, comma-separated")
-    parser.add_argument("--steps", type=int, default=2500, help="training steps per model")
+    parser.add_argument("--steps", type=int, default=3000, help="training steps per model")
     parser.add_argument("--pictures", type=int, default=16, help="pictures per batch (P)")
     parser.add_argument("--embedding", type=int, default=64, help="word embedding size E")
     parser.add_argument("--hidden", type=int, default=64, help="LSTM hidden size H")
@@ -294,23 +294,25 @@ def pick_examples(arrays, count: int) -> list[int]:
 
 
 # %%
-def draw_examples(test, answers, predicted, picks: list[int], path: Path) -> Path:
-    """Held-out pictures, each titled with its question, the answer and the model's."""
+def draw_examples(test, answers, predictions: dict, picks: list[int], path: Path) -> Path:
+    """Held-out pictures, each titled with its question, the answer and each model's
+    (green when the first model, the VQA one, is right; red when it is wrong)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     columns = min(3, len(picks))
     lines = (len(picks) + columns - 1) // columns
-    figure = Figure(figsize=(3.4 * columns, 3.6 * lines), dpi=90)
+    figure = Figure(figsize=(3.6 * columns, 4.5 * lines), dpi=90)
     FigureCanvasAgg(figure)
     for panel, row in enumerate(picks, start=1):
         question = test.questions[row]
         axes = figure.add_subplot(lines, columns, panel)
         axes.imshow(test.images[question.image].transpose(1, 2, 0))  # (S, S, 3)
-        said = answers[predicted[row]]
-        colour = "darkgreen" if said == question.answer else "firebrick"
-        title = f"{question.text}?\nanswer: {question.answer}, model: {said}"
-        axes.set_title(title, fontsize=8, color=colour)
+        said = [answers[predicted[row]] for predicted in predictions.values()]
+        colour = "darkgreen" if said[0] == question.answer else "firebrick"
+        title = [f"{question.text}?", f"answer: {question.answer}"]
+        title += [f"{name}: {answer}" for name, answer in zip(predictions, said)]
+        axes.set_title("\n".join(title), fontsize=8, color=colour)
         axes.set_xticks([])
         axes.set_yticks([])
     figure.tight_layout()
@@ -374,9 +376,7 @@ def main() -> None:
     if picks:
         out = lesson_kit.output_dir(args.out)
         first = next(iter(predictions))
-        path = draw_examples(
-            test_world, answers, predictions[first], picks, out / "vqa_examples.png"
-        )
+        path = draw_examples(test_world, answers, predictions, picks, out / "vqa_examples.png")
         print(f"\npicture: {path}")
         lesson_kit.show_picture(path)
         graph = draw_graph(models[first], test_world, test_arrays, picks[0], out / "vqa_graph.svg")

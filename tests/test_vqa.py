@@ -253,12 +253,18 @@ def test_the_lesson_runs_and_its_table_counts_the_questions(tmp_path):
     )  # fmt: skip
     assert "word embeddings: learned from scratch" in out
     test = data.picture_world(10, seed=3)  # the lesson's held-out world for --seed 1
-    for kind in data.QUESTION_KINDS:
-        count = sum(q.kind == kind for q in test.questions)
+    rows = {}
+    for kind in (*data.QUESTION_KINDS, "overall"):
         line = next(line for line in out.splitlines() if line.startswith(kind + " "))
-        assert int(line.split()[-1]) == count
-        percentages = re.findall(r"(\d+\.\d)%", line)
+        percentages = [float(p) for p in re.findall(r"(\d+\.\d)%", line)]
         assert len(percentages) == 2  # the VQA model and the question-only model
+        rows[kind] = (int(line.split()[-1]), np.array(percentages))
+    for kind in data.QUESTION_KINDS:
+        assert rows[kind][0] == sum(q.kind == kind for q in test.questions)
+    assert rows["overall"][0] == len(test.questions)
+    # overall = the kinds' accuracies weighted by their question counts (printed to 0.1 %)
+    weighted = sum(rows[k][0] * rows[k][1] for k in data.QUESTION_KINDS) / len(test.questions)
+    np.testing.assert_allclose(weighted, rows["overall"][1], atol=0.1)
     assert (tmp_path / "vqa_examples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
