@@ -276,8 +276,16 @@ def build_models(vocab, args):
     return tell, attend
 
 
-def print_examples(world, results: dict, count: int) -> None:
-    for index in range(min(count, len(world))):
+def pick_examples(world, count: int) -> list[int]:
+    """`count` held-out pictures, half of them (rounded up) with more than one object."""
+    several = [i for i, caption in enumerate(world.captions) if " left of " in caption]
+    picks = several[: (count + 1) // 2]
+    picks += [i for i in range(len(world)) if i not in picks][: count - len(picks)]
+    return sorted(picks)
+
+
+def print_examples(world, results: dict, indices: list[int]) -> None:
+    for index in indices:
         print(f"  true:   {world.captions[index]}")
         for name, result in results.items():
             caption = result["captions"][index]
@@ -321,12 +329,12 @@ def main() -> None:
     for name, model in (("tell", tell), ("attend", attend)):
         seconds[name] = train(model, train_world, vocab, args, name)
         results[name] = evaluate(model, test_world, vocab, args, name)
+    indices = pick_examples(test_world, min(args.examples, len(test_world)))
     print("examples (held out):")
-    print_examples(test_world, results, args.examples)
+    print_examples(test_world, results, indices)
     report(results, seconds)
     if args.examples > 0:
         out = lesson_kit.output_dir(args.out)
-        indices = list(range(min(args.examples, len(test_world))))
         path = draw_captions((tell, attend), test_world, vocab, indices, out / "captions.png")
         lesson_kit.show_picture(path)
         print(f"picture: {path}")

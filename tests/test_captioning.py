@@ -288,6 +288,10 @@ def test_lesson_scores_are_those_of_its_captions():
     decoded = attend.greedy_decode(test_world.images, max_len, vocab.bos_index, vocab.eos_index)
     assert captions == [vocab.decode(tokens, until_eos=True) for tokens in decoded.tokens]
     truth = test_world.captions
+    picks = lesson.pick_examples(test_world, 4)
+    several = [i for i, caption in enumerate(truth) if len(caption.split()) > 4]
+    assert picks == sorted(set(picks)) and len(picks) == 4
+    assert sum(i in several for i in picks) >= min(2, len(several))
     assert lesson.scores(truth, truth) == (1.0, pytest.approx(1.0))
     assert lesson.scores(["<unk>"] * len(truth), truth) == (0.0, 0.0)
 
