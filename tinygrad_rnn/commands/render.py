@@ -3,6 +3,7 @@
     tinygrad-rnn render lstm --steps 4 --grads --highlight cell_state -o lstm.svg
     tinygrad-rnn render rnn --steps 30 --detail cells --grads -o rnn30.png
     tinygrad-rnn render elman --steps 3 --player -o bptt.html   # step through backward
+    tinygrad-rnn render lstm --steps 30 --detail cells --player -o cells.html   # cell by cell
     tinygrad-rnn render lstm --steps 20 --detail cells --theme slides -o talk.svg
 
 A picture that does not fit a 1920×1080 slide legibly (aspect 4:3..21:9, text at least
@@ -213,13 +214,17 @@ def check_size(args: argparse.Namespace) -> None:
 
 
 def run_player(args: argparse.Namespace) -> int:
-    """`--player`: the step-through page of the backward pass (viz.player)."""
+    """`--player`: the step-through page of the backward pass (viz.player); with
+    --detail cells (or steps) it steps box by box."""
     from viz.player import player
 
-    if args.detail != "ops":
-        raise CommandError("render --player: the player draws every primitive; drop --detail")
     output = args.output or f"{args.model}.html"
     loss = build_loss(args)
-    path = player(loss, output, highlight=args.highlight, max_nodes=args.max_nodes)
-    print(f"wrote {path} ({args.model}, T = {args.steps}): open it in a browser, press → to step")
+    path = player(
+        loss, output, detail=args.detail, highlight=args.highlight, max_nodes=args.max_nodes
+    )
+    print(
+        f"wrote {path} ({args.model}, T = {args.steps}, detail = {args.detail}): "
+        "open it in a browser, press → to step"
+    )
     return 0
