@@ -110,3 +110,14 @@ def test_help_and_module_entry_point():
         [sys.executable, "-m", "tinygrad_rnn", "render", "--help"], capture_output=True, text=True
     )
     assert finished.returncode == 0 and "--highlight" in finished.stdout
+
+
+def test_render_player_at_detail_cells_steps_cell_by_cell(tmp_path, capsys):
+    target = tmp_path / "cells.html"
+    args = ["render", "lstm", "--steps", "3", "--detail", "cells", "--player", "-o", str(target)]
+    status, out, _ = run_cli(args, capsys)
+    assert status == 0 and "detail = cells" in out
+    page = target.read_text(encoding="utf-8")
+    assert '"detail": "cells"' in page
+    for t in (1, 2, 3):  # one box per LSTM cell, each a step of the page
+        assert f"c_{t}" in page
