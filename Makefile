@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format fuzz bench lessons clean notebooks
+.PHONY: demo test lint format fuzz bench lessons clean notebooks pictures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ bench: $(VENV)/.installed-bench
 # docs/results.md, docs/results.json and the figures of README.md's lessons table
 lessons: $(VENV)/.installed-run
 	$(BIN)/python docs/make_results.py
+
+# every graph picture in docs/images (the README's, the demo's, lesson 1's), with theme
+# slides, from the commands the README shows under each; `--check` prints how each fits a slide
+pictures: $(VENV)/.installed-run
+	$(BIN)/python docs/make_pictures.py
 
 # the random-graph gradient fuzzers with 2000 examples each instead of the suite's few dozen
 fuzz: $(VENV)/.installed-test
