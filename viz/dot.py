@@ -202,11 +202,16 @@ def graph_title(data: GraphData) -> str:
 
 
 def to_digraph(
-    data: GraphData, title: str | None = None, theme="default", steps_per_row: int | None = None
+    data: GraphData,
+    title: str | None = None,
+    theme="default",
+    steps_per_row: int | None = None,
+    search_rows: bool = True,
 ) -> VizDigraph:
     """The DOT picture of extracted graph data; time left to right, scopes as clusters,
-    `steps_per_row` steps in each row (None: chosen from T, layout.choose_steps_per_row),
-    the rows checked to read top to bottom (layout.arrange_rows)."""
+    `steps_per_row` steps in each row (None: chosen from T, layout.choose_steps_per_row,
+    then - if `search_rows` - a few row lengths around it laid out and the best kept,
+    layout.best_rows), the rows checked to read top to bottom (layout.arrange_rows)."""
     theme = theme_named(theme)
     per_row = steps_per_row or picture_steps_per_row(data)
 
@@ -214,7 +219,7 @@ def to_digraph(
         return _digraph(data, title, theme, per_row, reverse_rows)
 
     stacks_up = renderer_stacks_bottom_up()  # None: no renderer, nothing to check with
-    if steps_per_row is None and stacks_up is not None and len(data.steps) > 1:
+    if steps_per_row is None and search_rows and stacks_up is not None and len(data.steps) > 1:
         return best_rows(lambda k: arrange_rows(build, data, k, stacks_up, True), data, per_row)
     return arrange_rows(build, data, per_row, bool(stacks_up), stacks_up is not None)
 
@@ -333,6 +338,7 @@ def draw(
     theme: str = "default",
     steps_per_row: int | None = None,
     shared_copies: bool | None = None,
+    search_rows: bool = True,
 ) -> VizDigraph:
     """The unrolled graph behind `root` (e.g. the loss) as a `graphviz.Digraph`.
 
@@ -352,6 +358,9 @@ def draw(
     shared_copies  where the shared arrows are drawn, each step gets a dashed copy of
                every weight it reads and its arrows leave from there (shared.py); None:
                in pictures of more than 3 steps
+    search_rows  with steps_per_row=None: lay out a few row lengths around the estimate
+               and keep the one with the largest text on a slide (small pictures only,
+               layout.best_rows); False: the estimate, laid out once
 
     In Jupyter the result displays inline; `viz.render` writes it to a file.
     """
@@ -364,4 +373,4 @@ def draw(
         shared_arrows=shared_arrows,
         shared_copies=shared_copies,
     )
-    return to_digraph(data, title=title, theme=theme, steps_per_row=steps_per_row)
+    return to_digraph(data, title, theme, steps_per_row, search_rows)

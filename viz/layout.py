@@ -27,6 +27,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from .boxes import lanes_by_row
 from .data import GraphData
 from .slides import SLIDE_HEIGHT, SLIDE_WIDTH
 
@@ -260,7 +261,8 @@ def arrange_rows(build, data: GraphData, per_row: int, guess: bool, can_render: 
     for reverse_rows in (guess, not guess):
         graph = build(per_row, reverse_rows)
         try:
-            if rows_in_order(render_source(graph.source, "svg"), data, per_row):
+            drawn = lanes_by_row(data, per_row)  # the clusters as written (their keys)
+            if rows_in_order(render_source(graph.source, "svg"), drawn, per_row):
                 return graph
         except RenderError:
             return graph  # it cannot be laid out here: render() will say why
@@ -295,7 +297,7 @@ def cluster_tops(svg: bytes) -> dict[str, float]:
     return tops
 
 
-SEARCH_BOXES = 400  # bigger pictures take the estimate (each layout takes seconds)
+SEARCH_BOXES = 100  # bigger pictures take the estimate (one layout, not three or four)
 
 
 def best_rows(arrange, data: GraphData, per_row: int):
@@ -309,7 +311,7 @@ def best_rows(arrange, data: GraphData, per_row: int):
     from .slides import measure_svg
 
     if len(data.boxes) > SEARCH_BOXES:
-        return arrange(per_row)  # too big for a slide anyway: one layout, not four
+        return arrange(per_row)  # a layout takes seconds: the estimate
     steps = max(data.steps, default=1)
     rows = math.ceil(steps / per_row)
     candidates = sorted(

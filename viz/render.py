@@ -121,7 +121,9 @@ def slide_warning(root, fit: SlideFit, detail: str, **draw_options) -> str | Non
     problem = "text under 12 px" if fit.aspect_ok else "not between 4:3 and 21:9"
     message = f"at detail={detail} the picture is {fit.describe()}: {problem}"
     for coarser in COARSER.get(detail, ()):
-        graph = draw(root, **{**draw_options, "detail": coarser})
+        # the estimated rows, one layout (`tinygrad-rnn render --detail coarser` searches
+        # a few row lengths around it, so its picture is at least as legible)
+        graph = draw(root, **{**draw_options, "detail": coarser, "search_rows": False})
         if measure_picture(graph.source).fits:
             return f"{message}; detail={coarser} fits"
     return f"{message}; no coarser detail level fits either: draw fewer time steps"
