@@ -10,6 +10,9 @@ Files, in reading order:
                    ShowAttendTell (additive attention over the grid at every word):
                    teacher-forced loss, greedy and beam decoding
     bleu.py        corpus BLEU-4 (Papineni et al. 2002), the captions' score
+    vqa.py         VQAModel (the CNN's grid ⊙ an LSTM's reading of the question -> Linear
+                   over the answers), QuestionOnlyModel (the language prior), question
+                   arrays, accuracy per kind of question
 
 Read next: cnn.py.
 """
@@ -23,6 +26,7 @@ from .captioning import (
     encode_captions,
 )
 from .cnn import CNNEncoder
+from .vqa import QuestionEncoder, QuestionOnlyModel, VQAModel
 
 __all__ = [
     "BleuScore",
@@ -30,6 +34,9 @@ __all__ = [
     "CaptionOutput",
     "ShowAndTell",
     "ShowAttendTell",
+    "QuestionEncoder",
+    "QuestionOnlyModel",
+    "VQAModel",
     "bleu_details",
     "caption_loss",
     "corpus_bleu",
