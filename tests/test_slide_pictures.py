@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import viz_graphs as vg
 from helpers import run_cli
 
 import viz
@@ -99,8 +100,6 @@ def test_steps_per_row_covers_every_step(steps, detail):
 
 
 def lstm_loss(steps: int):
-    import viz_graphs as vg
-
     return vg.lstm(steps=steps).loss
 
 
@@ -132,6 +131,50 @@ def test_a_long_unroll_wraps_into_rows_that_read_top_down():
     # the arrows from one row into the next do not push the next row to the right
     edges = [line for line in source.splitlines() if "constraint=false" in line]
     assert any("label=h_4" in line for line in edges)
+
+
+def text_positions(svg_bytes: bytes) -> dict[str, tuple[float, float]]:
+    """DOT node name -> (x, y) of its first text line in Graphviz's SVG."""
+    text = svg_bytes.decode()
+    found = re.finditer(
+        r'class="node">\s*<title>([^<]*)</title>.*?<text[^>]*\sx="([-\d.]+)"\s+y="([-\d.]+)"',
+        text,
+        re.S,
+    )
+    return {match.group(1): (float(match.group(2)), float(match.group(3))) for match in found}
+
+
+@needs_renderer
+def test_a_short_lstm_at_detail_ops_is_one_step_per_row_with_the_cell_state_stepping_down():
+    """T = 3, ops, cell state highlighted (the README's picture): one step per row, rows
+    top down; c_t sits in step t; each arrow c_t -> mul(f, c_t) of step t+1 is ranked, so
+    it goes down and to the right (no loop back), and mul and c_t share one line."""
+    data = viz.extract(lstm_loss(3), detail="ops", grads=True, highlight="cell_state")
+    source = viz.to_digraph(data, theme="slides").source
+    picture = backend.render_source(source, "svg")
+    ys = step_label_ys(picture)
+    assert ys[1] < ys[2] < ys[3]
+    drawn = vg.read_dot(source)
+    steps = drawn.time_clusters()
+    chain = [arrow for arrow in data.arrows if arrow.highlight]
+    states = [box for box in data.boxes if box.role == "c" and box.time_step]
+    for box in states:
+        assert steps[box.time_step] in drawn.nodes[box.key]["clusters"]
+    where = text_positions(picture)
+    step_of = {box.key: box.time_step for box in data.boxes}
+    hops = [
+        a
+        for a in chain
+        if step_of[a.head] and step_of[a.tail] and step_of[a.head] > step_of[a.tail]
+    ]
+    assert len(hops) == 2
+    for hop in hops:
+        assert where[hop.head][0] > where[hop.tail][0] and where[hop.head][1] > where[hop.tail][1]
+        line = [edge for edge in drawn.visible_edges() if edge[:2] == (hop.tail, hop.head)]
+        assert line and "constraint" not in line[0][2]
+    for arrow in chain:  # mul -> c_t inside a step: level
+        if step_of[arrow.tail] == step_of[arrow.head]:
+            assert abs(where[arrow.tail][1] - where[arrow.head][1]) < 1.0
 
 
 def test_without_a_renderer_the_rows_are_still_written(monkeypatch):

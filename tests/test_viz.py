@@ -270,8 +270,8 @@ def _path_exists(edges: list, start: str, goal: str) -> bool:
 
 @pytest.mark.parametrize("grads", [False, True])
 def test_cell_state_chain_is_one_highlighted_line(grads):
-    built = vg.lstm(steps=4)
-    dot = dot_of(built.loss, highlight="cell_state", grads=grads)
+    built = vg.lstm(steps=4)  # in one row (one step per row: tests/test_slide_pictures.py)
+    dot = dot_of(built.loss, highlight="cell_state", grads=grads, steps_per_row=4)
     by_label = node_names_by_label(dot)
     c_names = [by_label[f"c_{t}"][0] for t in range(5)]
     if grads:

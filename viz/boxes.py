@@ -233,7 +233,7 @@ def make_boxes(nodes, layout: Layout, root, detail, outputs, on_chain, notes, la
                 box.subtitle += " · " + notes[id(node)]
         box.order = layout.rank[id(node)]
         if box.highlight and lane and box.kind != "group":
-            box.cluster = lane_of(box.cluster)
+            box.home, box.cluster = box.cluster, lane_of(box.cluster)
         boxes.append(box)
     return boxes
 
@@ -297,9 +297,12 @@ def gate_rows(nodes: list[Node], layout: Layout) -> list[list[str]]:
 def lanes_by_row(data: GraphData, per_row: int) -> GraphData:
     """When the steps wrap into rows of `per_row` (dot.py), the cell-state lane wraps
     with them: the chain boxes of the steps in row k go to a lane of their own, under
-    that row ("cell state 2", "cell state 3", ...); c_0 stays in the first. Returns a
-    copy of `data` with those boxes moved (`data` itself is left as it is: dot.py may
-    try several row lengths)."""
+    that row ("cell state 2", "cell state 3", ...); c_0 stays in the first. With one
+    step per row, the chain boxes go back into their steps (`steps_hold_the_chain`).
+    Returns a copy of `data` with those boxes moved (`data` itself is left as it is:
+    dot.py may try several row lengths)."""
+    if per_row == 1 and has_lane(data):
+        return steps_hold_the_chain(data)
     boxes = []
     for box in data.boxes:
         where = [i for i, part in enumerate(box.cluster) if part.startswith(LANE)]
@@ -308,4 +311,26 @@ def lanes_by_row(data: GraphData, per_row: int) -> GraphData:
             lane = LANE if row == 0 else f"{LANE} {row + 1}"
             box = replace(box, cluster=(*box.cluster[: where[0]], lane))
         boxes.append(box)
+    return replace(data, boxes=boxes, clusters=build_clusters(boxes))
+
+
+def has_lane(data: GraphData) -> bool:
+    """True if the picture has a cell-state lane (detail "ops", cell state highlighted)."""
+    return any(part.startswith(LANE) for box in data.boxes for part in box.cluster)
+
+
+def steps_hold_the_chain(data: GraphData) -> GraphData:
+    """One step per row: each chain box goes back to its own cluster in its step
+    (mul and c_t in step t's cell), c_0 to the cluster of the box it feeds. A lane
+    under each row would hold two boxes and float between the rows; inside the steps
+    the chain runs straight through each row, and dot.py ranks the arrow c_t -> (step
+    t+1) so it steps down and to the right into the next row, never back in a loop."""
+    by_key = {box.key: box for box in data.boxes}
+    home = {box.key: box.home for box in data.boxes if box.home and box.time_step is not None}
+    for arrow in data.arrows:
+        tail = by_key[arrow.tail]
+        if arrow.highlight and tail.time_step is None and tail.cluster[-1:] == (LANE,):
+            home[arrow.tail] = by_key[arrow.head].home  # c_0: beside what it feeds
+    boxes = [replace(box, cluster=home[box.key]) if home.get(box.key) else box
+             for box in data.boxes]  # fmt: skip
     return replace(data, boxes=boxes, clusters=build_clusters(boxes))

@@ -41,6 +41,7 @@ class Box:
     value: str = ""  # the number itself for scalar nodes ("0.7616"), else ""
     grad: str = ""  # the gradient for scalar nodes, else ""
     highlight: bool = False
+    home: tuple = ()  # a cell-state lane box's own cluster, in its step (boxes.lane_of)
 
 
 @dataclass

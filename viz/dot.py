@@ -34,7 +34,7 @@ import shutil
 import graphviz
 
 from .backend import find_renderer, render_source
-from .boxes import lanes_by_row
+from .boxes import has_lane, lanes_by_row
 from .extract import DEFAULT_MAX_NODES, Box, GraphData, extract
 from .layout import (
     CANVAS_RATIO,
@@ -226,6 +226,7 @@ def to_digraph(
 
 def _digraph(data: GraphData, title, theme: Theme, per_row: int, reverse_rows: bool):
     """to_digraph with `per_row` steps a row, later rows written first if `reverse_rows`."""
+    stairs = per_row == 1 and has_lane(data)  # the chain steps down row by row (boxes.py)
     data = lanes_by_row(data, per_row)  # the cell-state lane wraps with the steps (boxes.py)
     graph = VizDigraph(name="tinygrad_rnn")
     graph.attr(
@@ -260,7 +261,9 @@ def _digraph(data: GraphData, title, theme: Theme, per_row: int, reverse_rows: b
     between_rows = crosses_rows(data, per_row)
     for arrow in data.arrows:
         attrs = arrow_attrs(arrow, scale, arrow.tail in params, theme)
-        if (arrow.tail, arrow.head) in between_rows:
+        if (arrow.tail, arrow.head) in between_rows and stairs and arrow.highlight:
+            attrs["weight"] = "1"  # ranked, a step down: mul and c_t keep their straight line
+        elif (arrow.tail, arrow.head) in between_rows:
             attrs["constraint"] = "false"  # row k+1 starts at the left again
         graph.edge(arrow.tail, arrow.head, **attrs)
     for firsts in row_start_boxes(data, per_row):

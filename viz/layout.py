@@ -27,7 +27,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .boxes import lanes_by_row
+from .boxes import has_lane, lanes_by_row
 from .data import GraphData
 from .slides import SLIDE_HEIGHT, SLIDE_WIDTH
 
@@ -197,10 +197,11 @@ def row_start_boxes(data: GraphData, per_row: int) -> list[list[str]]:
     `rank=same` group each, so every row starts in the same column as row 1."""
     members, _ = step_members(data)
     order = {box.key: box.order for box in data.boxes}
+    in_time = {box.key for box in data.boxes if box.time_step is not None}  # not c_0
     groups = []
     for _, clusters in time_sequences(data):
-        starts = [clusters[index] for index in range(0, len(clusters), per_row)]
-        firsts = [min(members[c.path], key=order.__getitem__) for c in starts if members[c.path]]
+        starts = [members[clusters[index].path] for index in range(0, len(clusters), per_row)]
+        firsts = [min(keys & in_time or keys, key=order.__getitem__) for keys in starts if keys]
         if len(firsts) > 1:
             groups.append(firsts)
     return groups
@@ -298,6 +299,22 @@ def cluster_tops(svg: bytes) -> dict[str, float]:
 
 
 SEARCH_BOXES = 100  # bigger pictures take the estimate (one layout, not three or four)
+SHORT_STEPS = 4  # an ops picture with a cell-state lane and at most this many steps ...
+
+
+def row_candidates(data: GraphData, per_row: int) -> list[int]:
+    """The steps per row best_rows lays out: k for the row counts r - 1 .. r + 2 around
+    the estimate's r; just the estimate for pictures of more than SEARCH_BOXES boxes.
+    A short ops picture with a cell-state lane (at most SHORT_STEPS steps) is one step
+    per row or one row: wrapped otherwise, its lane would run from the end of a row
+    back to the start of the next."""
+    steps = max(data.steps, default=1)
+    if steps <= SHORT_STEPS and has_lane(data):
+        return sorted({1, steps})
+    if len(data.boxes) > SEARCH_BOXES:
+        return [per_row]  # a layout takes seconds: the estimate
+    rows = math.ceil(steps / per_row)
+    return sorted({math.ceil(steps / r) for r in range(max(1, rows - 1), min(steps, rows + 2) + 1)})
 
 
 def best_rows(arrange, data: GraphData, per_row: int):
@@ -310,13 +327,9 @@ def best_rows(arrange, data: GraphData, per_row: int):
     from .errors import RenderError
     from .slides import measure_svg
 
-    if len(data.boxes) > SEARCH_BOXES:
-        return arrange(per_row)  # a layout takes seconds: the estimate
-    steps = max(data.steps, default=1)
-    rows = math.ceil(steps / per_row)
-    candidates = sorted(
-        {math.ceil(steps / r) for r in range(max(1, rows - 1), min(steps, rows + 2) + 1)}
-    )
+    candidates = row_candidates(data, per_row)
+    if len(candidates) == 1:
+        return arrange(candidates[0])
     best, best_px = per_row, -1.0
     for k in candidates:
         graph = arrange(k)
