@@ -196,18 +196,24 @@ def nats_per_char(lm: NGramLM, text: str, desc: str) -> float:
 
 
 def sweep_orders(train: str, val: str, args: argparse.Namespace) -> tuple[dict, dict]:
-    """{smoothing: [nats/char for n = 1..N]}, and the best model found (for sampling)."""
+    """{smoothing: [nats/char for n = 1..N]}, and the best model found (for sampling).
+    Each smoothing is fit once, at n = N: its tables already hold every lower order's
+    counts, and `truncated(n)` is the order-n model made from them (the same numbers as
+    NGramLM(n, smoothing).fit([train]), without counting again)."""
     results = {smoothing: [] for smoothing in args.smoothings}
     best = {"nats": math.inf, "lm": None}
-    jobs = [(s, n) for s in args.smoothings for n in range(1, args.orders + 1)]
-    progress = tqdm(jobs, desc="char n-grams", unit="model")
-    for smoothing, n in progress:
-        progress.set_postfix(model=f"{smoothing} n={n}", refresh=True)
-        lm = NGramLM(n, smoothing).fit([train])
-        nats = nats_per_char(lm, val, f"{smoothing} n={n}")
-        results[smoothing].append(nats)
-        if nats < best["nats"]:
-            best = {"nats": nats, "lm": lm}
+    progress = tqdm(total=len(args.smoothings) * args.orders, desc="char n-grams", unit="model")
+    for smoothing in args.smoothings:
+        progress.set_postfix(model=f"{smoothing}: counting n = 1..{args.orders}", refresh=True)
+        top = NGramLM(args.orders, smoothing).fit([train])  # the counts of every order
+        for n in range(1, args.orders + 1):
+            progress.set_postfix(model=f"{smoothing} n={n}", refresh=True)
+            lm = top.truncated(n)
+            nats = nats_per_char(lm, val, f"{smoothing} n={n}")
+            results[smoothing].append(nats)
+            if nats < best["nats"]:
+                best = {"nats": nats, "lm": lm}
+            progress.update()
     progress.close()
     return results, best
 

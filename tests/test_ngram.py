@@ -168,6 +168,56 @@ def test_every_smoothing_sums_to_one_over_the_V_predictable_tokens(
         assert p.sum() == pytest.approx(1.0, abs=1e-9), (smoothing, lm.vocab)
 
 
+def every_prob(lm, tokens):
+    """{(context, token): prob, or the error's class} over every context of order-1
+    tokens drawn from `tokens` (every seen context and many unseen ones)."""
+    contexts = [()]
+    for _ in range(lm.order - 1):
+        contexts = [context + (t,) for context in contexts for t in tokens]
+    table = {}
+    for context in contexts:
+        for token in tokens:
+            try:
+                table[context, token] = lm.prob(token, list(context))
+            except UnseenContextError as error:
+                table[context, token] = type(error)
+    return table
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    corpus=st.lists(st.text(alphabet="abc", max_size=8), max_size=4),
+    order=st.integers(1, 4),
+    lower=st.integers(1, 4),
+    min_count=st.integers(1, 2),
+)
+def test_truncated_equals_fitting_the_lower_order_from_scratch(corpus, order, lower, min_count):
+    lower = min(lower, order)
+    tokens = ["<s>", "</s>", "<unk>", "a", "b", "c", "z"]
+    for smoothing in SMOOTHINGS:
+        top = NGramLM(order, smoothing, min_count=min_count).fit(corpus)
+        truncated = top.truncated(lower)
+        scratch = NGramLM(lower, smoothing, min_count=min_count).fit(corpus)
+        assert (truncated.order, truncated.vocab) == (lower, scratch.vocab)
+        assert every_prob(truncated, tokens) == every_prob(scratch, tokens), smoothing  # exact
+
+
+def test_truncated_shares_the_tables_and_checks_its_order():
+    top = NGramLM(3, "kneser-ney", discount=0.5).fit(["abcab", "bca"])
+    lower = top.truncated(2)
+    assert lower.tables[2] is top.tables[2] and lower.continuation[1] is top.continuation[1]
+    assert set(lower.tables) == {1, 2} and set(lower.continuation) == {1}
+    assert (lower.discount, top.order) == (0.5, 3)  # keywords kept, the model untouched
+    assert lower.prob("c", "ab") == NGramLM(2, "kneser-ney", discount=0.5).fit(
+        ["abcab", "bca"]
+    ).prob("c", "b")
+    for bad in (0, 4, 2.0, True):
+        with pytest.raises(ArgumentError, match="truncated: order must be an int in 1..3"):
+            top.truncated(bad)
+    with pytest.raises(NotFittedError, match="fit"):
+        NGramLM(3).truncated(2)
+
+
 def test_padding_short_contexts_and_the_end_token():
     lm = fitted("mle", order=3, corpus=["ab"])
     assert set(lm.tables[3].followers) == {("<s>", "<s>"), ("<s>", "a"), ("a", "b")}

@@ -33,6 +33,7 @@ Read next: examples/12_ngram_lm.py (these models on Tiny Shakespeare, against le
 LSTM and an RNN and a GRU trained the same way), then charlm/ (that LSTM language model).
 """
 
+import copy
 import math
 from collections import Counter, defaultdict
 
@@ -59,13 +60,12 @@ class ContextTable:
     """The counts of one order: `followers[h][w]` = c(h, w), `totals[h]` = c(h)."""
 
     def __init__(self, ngram_counts: Counter) -> None:
-        self.followers = defaultdict(dict)
-        self.totals = Counter()
+        followers = defaultdict(dict)
         for ngram, count in ngram_counts.items():
             context, token = ngram[:-1], ngram[-1]
-            self.followers[context][token] = count
-            self.totals[context] += count
-        self.followers = dict(self.followers)
+            followers[context][token] = count
+        self.followers = dict(followers)
+        self.totals = Counter({h: sum(after.values()) for h, after in self.followers.items()})
 
     def count(self, context: tuple, token) -> int:
         """c(h, w) (0 when h or w was never seen)."""
@@ -174,6 +174,33 @@ class NGramLM:
             self._fit_katz()
         return self
 
+    def truncated(self, order: int) -> "NGramLM":
+        """The model of a lower `order` m (1 ≤ m ≤ n) without counting again: the same as
+        NGramLM(m, smoothing, same keywords).fit(the same sequences), prob for prob.
+
+        Why it is the same: the counts of order k ≤ m are taken at the same predicted
+        positions whatever n is (a k-gram is the last k tokens before and including the
+        predicted token, "<s>"-padded the same way), so this model's tables[1..m] (and
+        kneser-ney's continuation[1..m-1], katz's discounts and α of orders 1..m, which
+        depend only on those) are the tables an order-m fit would build. The new model
+        SHARES them (the same dicts, not copies) and the vocabulary; nothing is recounted,
+        so a sweep over n = 1..8 fits once, at n = 8."""
+        self._check_fitted()
+        if not isinstance(order, int) or isinstance(order, bool) or not 1 <= order <= self.order:
+            raise ArgumentError(
+                f"truncated: order must be an int in 1..{self.order} (this model's order), "
+                f"got {order!r}"
+            )
+        lower = copy.copy(self)  # same smoothing, keywords, vocabulary (shared, not copied)
+        lower.order = order
+        lower.tables = {k: self.tables[k] for k in range(1, order + 1)}
+        lower.continuation = {k: self.continuation[k] for k in self.continuation if k < order}
+        if self.smoothing == "katz":
+            lower.katz_discounts = {k: self.katz_discounts[k] for k in range(1, order + 1)}
+            lower.katz_alpha = {k: self.katz_alpha[k] for k in range(1, order + 1)}
+            lower.katz_mode = {k: self.katz_mode[k] for k in range(1, order + 1)}
+        return lower
+
     @property
     def vocab(self) -> tuple:
         """The tokens: "<s>", "</s>", "<unk>", then the kept tokens sorted."""
@@ -276,12 +303,11 @@ class NGramLM:
         p = 1.0 / self.V
         for k in range(1, self.order + 1):
             h = history[len(history) - (k - 1) :]
-            table = self.tables[k]
-            total = table.totals.get(h, 0)
-            if total == 0:
+            followers = self.tables[k].followers.get(h)  # {w: c(h, w)}
+            if followers is None:
                 continue  # unseen h: P(w|h) = P(w|h′)
-            types = table.types(h)
-            p = (table.count(h, token) + types * p) / (total + types)
+            total, types = self.tables[k].totals[h], len(followers)  # c(h), N1+(h•)
+            p = (followers.get(token, 0) + types * p) / (total + types)
         return p
 
     def _kneser_ney(self, token, history: tuple) -> float:
@@ -292,11 +318,12 @@ class NGramLM:
         for k in range(1, self.order + 1):
             h = history[len(history) - (k - 1) :]
             table = self.tables[k] if k == self.order else self.continuation[k]
-            total = table.totals.get(h, 0)
-            if total == 0:
+            followers = table.followers.get(h)  # {w: c(h, w)}, or N1+(•h w) below the top
+            if followers is None:
                 continue  # unseen h: P(w|h) = P(w|h′)
-            c = table.count(h, token)
-            p = max(c - d, 0) / total + d * table.types(h) / total * p
+            total = table.totals[h]
+            c = followers.get(token, 0)
+            p = max(c - d, 0) / total + d * len(followers) / total * p  # len: N1+(h•)
         return p
 
     def _stupid_backoff(self, token, history: tuple) -> float:
