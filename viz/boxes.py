@@ -321,7 +321,8 @@ def has_lane(data: GraphData) -> bool:
 
 def steps_hold_the_chain(data: GraphData) -> GraphData:
     """One step per row: each chain box goes back to its own cluster in its step
-    (mul and c_t in step t's cell), c_0 to the cluster of the box it feeds. A lane
+    (mul and c_t in step t's cell), c_0 and h_0 to the cluster of the box they feed
+    (not in a band of their own above the rows). A lane
     under each row would hold two boxes and float between the rows; inside the steps
     the chain runs straight through each row, and dot.py ranks the arrow c_t -> (step
     t+1) so it steps down and to the right into the next row, never back in a loop."""
@@ -329,8 +330,11 @@ def steps_hold_the_chain(data: GraphData) -> GraphData:
     home = {box.key: box.home for box in data.boxes if box.home and box.time_step is not None}
     for arrow in data.arrows:
         tail = by_key[arrow.tail]
+        head = by_key[arrow.head]
         if arrow.highlight and tail.time_step is None and tail.cluster[-1:] == (LANE,):
-            home[arrow.tail] = by_key[arrow.head].home  # c_0: beside what it feeds
+            home[arrow.tail] = head.home  # c_0: beside what it feeds
+        elif tail.role == "h" and tail.kind == "input" and tail.time_step is None:
+            home.setdefault(arrow.tail, head.cluster)  # h_0 too, not in a row of its own
     boxes = [replace(box, cluster=home[box.key]) if home.get(box.key) else box
              for box in data.boxes]  # fmt: skip
     return replace(data, boxes=boxes, clusters=build_clusters(boxes))
