@@ -107,10 +107,8 @@ def good_turing_discounts(table: ContextTable, k: int = KATZ_K) -> dict:
     The estimate is unusable on small or odd corpora (n_1 = 0, R ≥ 1, or a d_r outside
     (0, 1], e.g. when n_{r+1} = 0): those counts are left undiscounted (d_r = 1).
     """
-    counts_of_counts = Counter()
-    for followers in table.followers.values():
-        counts_of_counts.update(followers.values())
-    n = counts_of_counts
+    # n[r]: how many (h, w) were seen exactly r times (the counts of counts)
+    n = Counter(c for followers in table.followers.values() for c in followers.values())
     discounts = {r: 1.0 for r in range(1, k + 1)}
     if n[1] == 0:
         return discounts
@@ -397,10 +395,10 @@ class NGramLM:
         p = 1.0 / self.V
         for k in range(1, self.order + 1):
             h = history[len(history) - (k - 1) :]
-            table = self.tables[k]
-            if h not in table.followers:
+            followers = self.tables[k].followers.get(h)  # {w: c(h, w)}
+            if followers is None:
                 continue  # unseen h: P(w|h) = P(w|h′)
-            if table.count(h, token) > 0:
+            if token in followers:  # c(h, w) > 0
                 p = self._katz_seen(k, h, token)
             else:
                 p = self.katz_alpha[k][h] * p
