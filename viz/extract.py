@@ -24,11 +24,13 @@ The highlight. `highlight="cell_state"` marks, for every c_t, the shortest path 
 c_{t-1}; at detail "ops" the chain's boxes, c_0 included, are lifted out of the step
 clusters into one lane cluster of their layer ("cell state"), so the chain is one
 straight line along the steps (`boxes.lane_of`; when the steps wrap into rows, the
-lane wraps with them: `boxes.lanes_by_row`). "hidden_state" marks h_{t-1} -> h_t for
-every t, in place (the whole RNN cell is on that chain). c_0 and h_0, made outside the
-layers, join the chain's cluster (`boxes.join_chain_start`), so the chain starts on its
-line. dot.py draws the chain's arrows in an orange and a width no other arrow has, with
-or without gradients, and weighs them heavily, so dot keeps them short and straight.
+lane wraps with them: `boxes.lanes_by_row`; one step per row, the chain stays in each
+step and steps down to the next row: `boxes.steps_hold_the_chain`). "hidden_state"
+marks h_{t-1} -> h_t for every t, in place (the whole RNN cell is on that chain). c_0
+and h_0, made outside the layers, join the chain's cluster (`boxes.join_chain_start`),
+so the chain starts on its line. dot.py draws the chain's arrows in an orange and a
+width no other arrow has, with or without gradients, and weighs them heavily, so dot
+keeps them short and straight.
 
 Shared weights. In a picture of more than 3 steps whose shared arrows are drawn
 (detail "ops"), each step gets its own dashed copy of each parameter (and of each node

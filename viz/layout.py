@@ -13,6 +13,14 @@ How it is told to Graphviz (rankdir=LR: a "rank" is a column):
 - the first box of each row's first step is put in the same column as step 1's
   (`row_start_boxes`, a `rank=same` group; `newrank=true` lets it reach into clusters).
 
+Which k: a few row lengths around the estimate are laid out and measured, the one with
+the largest text on a slide kept (`best_rows`; pictures of up to SEARCH_BOXES boxes -
+bigger ones take the estimate, one layout). A short ops picture of the cell state (at
+most SHORT_STEPS steps) is one step per row or one row (`row_candidates`): one step per
+row, the chain runs straight through each step and its arrow c_t -> step t+1 is ranked,
+so it steps down and to the right into the next row. Graphviz has no "this row above
+that one", so every wrapped picture is laid out and its rows checked (`arrange_rows`).
+
 Themes. "default" is the picture for a screen; "slides" has larger type, arrows without
 tooltips (fewer pop-ups in a talk) and the same 16:9 canvas (`ratio`: Graphviz spreads
 the drawing to 9:16 height:width, never shrinking the text).
