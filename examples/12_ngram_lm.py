@@ -15,7 +15,9 @@ of lesson 5 buy over counting.
    on the training characters as ONE long sequence (one "<s>"-padding in front, one "</s>"
    at the end - lines are not sentences here, "\\n" is a character like any other) and
    scored on the validation characters, also as one sequence. Validation nats/char for
-   n = 1..8 with each smoothing: a table and a plot (ngram_orders.png).
+   n = 1..8 with each smoothing: a table and a plot (ngram_orders.png). Each smoothing is
+   counted once, at n = 8 (its tables hold every lower order's counts); the models of
+   n = 1..7 are `lm.truncated(n)`, which share those tables.
 3. Lesson 5's LSTM (Embedding 128 -> LSTM 128 -> Linear, B = 32, T = 40, Adam 3e-3, clip 5,
    1000 steps), and an RNN and a GRU of the same sizes trained the same way (same batches,
    same steps, same seed), scored with lesson 5's `charlm.evaluate`.

@@ -14,7 +14,9 @@ of k-1 tokens:
 Every sequence is padded with n-1 "<s>" in front and one "</s>" at the end, so the first
 token has a context and the end of a sequence is predicted too. Lower-order counts are
 taken at the same predicted positions (the top-order n-grams with their first token
-dropped), so c(h, w) > 0 implies c(h′, w) > 0.
+dropped), so c(h, w) > 0 implies c(h′, w) > 0. The same positions make an order-n model's
+tables of orders 1..m those of an order-m model: `lm.truncated(m)` is that model, sharing
+the tables (a sweep over n fits once).
 
 Smoothings (`NGramLM(order, smoothing)`):
     mle             c(h,w) / c(h); a context never seen is an error: the sparsity problem
