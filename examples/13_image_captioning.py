@@ -27,7 +27,7 @@ saw. The scores: exact captions (every word right) and corpus BLEU-4 (vision/ble
 The picture lesson13-out/captions.png shows test pictures with both captions and, for
 the attention model, where it looked while writing each word.
 
-    python examples/13_image_captioning.py                       # about two minutes
+    python examples/13_image_captioning.py                       # 2-3 minutes on a laptop CPU
     python examples/13_image_captioning.py --steps 20 --train 200 --test 20   # seconds
 """
 
@@ -61,7 +61,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max-objects", type=int, default=2, help="objects per picture, 1..N")
     parser.add_argument("--colours", type=int, default=4, help=f"the first N of {COLOURS}")
     parser.add_argument("--shapes", type=int, default=3, help=f"the first N of {SHAPES}")
-    parser.add_argument("--steps", type=int, default=1000, help="training steps per model")
+    parser.add_argument("--steps", type=int, default=1500, help="training steps per model")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--embedding", type=int, default=32, help="word embedding size E")
     parser.add_argument("--hidden", type=int, default=64, help="LSTM hidden size H")

@@ -26,7 +26,7 @@ random), else all are learned; the lesson prints which. Both models train with A
 the same batches (a batch is P pictures and all their questions, so the CNN sees each
 picture once per step) and are scored on the questions of pictures they never saw.
 
-    python examples/14_vqa.py                          # about 2 minutes of CPU time
+    python examples/14_vqa.py                          # 2-3 minutes on a laptop CPU
     python examples/14_vqa.py --steps 30 --train-images 64 --test-images 16   # seconds
     python examples/14_vqa.py --embeddings lesson10-out/skipgram_vectors.npz
 """
@@ -57,12 +57,12 @@ WORD2VEC_FILE = "lesson10-out/skipgram_vectors.npz"
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train-images", type=int, default=3000, help="training pictures")
+    parser.add_argument("--train-images", type=int, default=6000, help="training pictures")
     parser.add_argument("--test-images", type=int, default=500, help="held-out pictures")
     parser.add_argument("--questions", type=int, default=4, help="questions per picture")
     parser.add_argument("--max-objects", type=int, default=3, help="things per picture (1..)")
     parser.add_argument("--sizes", default="small,large", help="object sizes, comma-separated")
-    parser.add_argument("--steps", type=int, default=3000, help="training steps per model")
+    parser.add_argument("--steps", type=int, default=4000, help="training steps per model")
     parser.add_argument("--pictures", type=int, default=16, help="pictures per batch (P)")
     parser.add_argument("--embedding", type=int, default=64, help="word embedding size E")
     parser.add_argument("--hidden", type=int, default=64, help="LSTM hidden size H")
