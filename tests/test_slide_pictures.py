@@ -279,3 +279,12 @@ def test_each_picture_as_make_pictures_makes_it(name, tmp_path):
 @pytest.mark.parametrize("name", sorted(make_pictures.pictures()))
 def test_each_committed_picture(name):
     check_picture(name, IMAGES / name)
+
+
+def test_the_readme_shows_the_commands_make_pictures_runs():
+    """Each README picture's command is make_pictures' own, so `make pictures` remakes the
+    pictures the README promises."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, arguments in make_pictures.RENDERED.items():
+        command = " ".join(["tinygrad-rnn render", *arguments, *make_pictures.THEME])
+        assert f"{command} -o docs/images/{name}" in readme, name
