@@ -9,7 +9,9 @@
 Three separate steps, one file each:
     extract.py   the graph -> plain data (boxes, arrows, clusters, gradient norms),
                  from small files: data, numbers, walk, boxes, arrows, chains, shared
-    dot.py       plain data -> graphviz.Digraph (colours, widths, legend); `draw`
+    dot.py       plain data -> graphviz.Digraph; `draw` (styles.py: arrow colours and
+                 widths, the legend; shared weights copied into each step beyond 3
+                 steps by shared.py)
     render.py    Digraph -> file, via backend.py (system `dot`, else `graphviz-pure`)
 with layout.py (a long unroll wrapped into rows near 16:9; the themes "default" and
 "slides": `viz.draw(loss, theme="slides")`) and slides.py (does a picture fit a 1920×1080
@@ -17,7 +19,8 @@ slide? `viz.measure_svg("bptt.svg").fits`: aspect 4:3..21:9, text at least 12 px
 and flow.py for the per-time-step gradient table and plot (`tinygrad-rnn vanishing`,
 in tinygrad_rnn/commands/vanishing.py, draws the README's RNN / GRU / LSTM comparison
 with it); heatmap.py draws attention weights (`viz.attention_heatmap`); player.py
-writes the step-through page of the backward pass (`viz.player`).
+writes the step-through page of the backward pass (`viz.player`; player_record.py records
+each step, player_boxes.py groups them by box at detail="cells").
 
 viz imports tinygrad_rnn; the engine never imports viz.
 
