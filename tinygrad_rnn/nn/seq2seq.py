@@ -91,6 +91,37 @@ class Decoded(NamedTuple):
     attention: np.ndarray | None  # (B, L, S) α_t per output token (0 after the end)
 
 
+def greedy_steps(step, state, memory, B: int, max_len: int, bos: int, eos: int, pad: int):
+    """The greedy decoding loop any decoder shares (Seq2Seq, the captioners of
+    tinygrad_rnn.vision): from y_0 = <bos>, at t = 1, 2, ... (inside scope(t=t))
+
+        logits, state, α_t = step(y_{t-1}, state, memory);   y_t = argmax log ŷ_t
+
+    A sequence is done at its first <eos> (kept in `tokens`, then `pad`); the loop stops
+    when all B are done or after max_len tokens. `scores` sums log ŷ_t[y_t] up to and
+    including <eos>. Call it under no_grad(): no graph is needed to decode."""
+    y = np.full(B, bos, dtype=np.int64)
+    done = np.zeros(B, dtype=bool)
+    lengths = np.zeros(B, dtype=np.int64)
+    scores = np.zeros(B)
+    tokens, weights_per_step = [], []
+    for t in range(1, max_len + 1):
+        with scope(t=t):
+            logits, state, weights = step(y, state, memory)
+        log_probs = F.log_softmax(logits, axis=1).data  # (B, V)
+        y = np.argmax(log_probs, axis=1).astype(np.int64)  # (B,)
+        scores += np.where(done, 0.0, log_probs[np.arange(B), y])
+        tokens.append(np.where(done, pad, y))
+        if weights is not None:
+            weights_per_step.append(np.where(done[:, None], 0.0, weights.data))
+        lengths += ~done
+        done |= y == eos
+        if done.all():
+            break
+    attention = np.stack(weights_per_step, axis=1) if weights_per_step else None
+    return Decoded(np.stack(tokens, axis=1), lengths, scores, attention)
+
+
 # --------------------------------------------------------------------------------------
 # The step function beam.py's beam_search calls
 # --------------------------------------------------------------------------------------
@@ -227,26 +258,9 @@ class Seq2Seq(Module):
         with no_grad():
             memory, state = self.encode(src, src_lengths)
             B = memory.keys.shape[0]
-            y = np.full(B, bos, dtype=np.int64)
-            done = np.zeros(B, dtype=bool)
-            lengths = np.full(B, 0, dtype=np.int64)
-            scores = np.zeros(B)
-            tokens, weights_per_step = [], []
-            for t in range(1, max_len + 1):
-                with scope(self.decoder.scope_name()), scope(t=t):
-                    logits, state, weights = self.decoder.step(y, state, memory)
-                log_probs = F.log_softmax(logits, axis=1).data  # (B, V)
-                y = np.argmax(log_probs, axis=1).astype(np.int64)  # (B,)
-                scores += np.where(done, 0.0, log_probs[np.arange(B), y])
-                tokens.append(np.where(done, self.pad_index, y))
-                if weights is not None:
-                    weights_per_step.append(np.where(done[:, None], 0.0, weights.data))
-                lengths += ~done
-                done |= y == eos
-                if done.all():
-                    break
-        attention = np.stack(weights_per_step, axis=1) if weights_per_step else None
-        return Decoded(np.stack(tokens, axis=1), lengths, scores, attention)
+            with scope(self.decoder.scope_name()):
+                step = self.decoder.step
+                return greedy_steps(step, state, memory, B, max_len, bos, eos, self.pad_index)
 
     def beam_search(
         self,

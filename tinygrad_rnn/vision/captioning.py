@@ -41,6 +41,7 @@ from ..graph import no_grad, scope
 from ..nn import Attention, Decoded, Embedding, Linear, LSTMCell, Module
 from ..nn.beam import beam_search, select_rows
 from ..nn.checks import check_int, fail, layer_name
+from ..nn.seq2seq import greedy_steps
 from ..roles import mark
 from ..tensor import Tensor, cat, stack
 from .cnn import CNNEncoder
@@ -131,27 +132,7 @@ class CaptionModel(Module):
         max_len = self.check_decoding("greedy_decode", max_len, bos, eos)
         with no_grad(), scope(self.scope_name()):
             state, memory = self.start(images)
-            B = len(memory[0])
-            y = np.full(B, bos, dtype=np.int64)
-            done = np.zeros(B, dtype=bool)
-            lengths = np.zeros(B, dtype=np.int64)
-            scores = np.zeros(B)
-            tokens, weights_per_step = [], []
-            for t in range(1, max_len + 1):
-                with scope(t=t):
-                    logits, state, weights = self.step(y, state, memory)
-                log_probs = F.log_softmax(logits, axis=1).data  # (B, V)
-                y = np.argmax(log_probs, axis=1).astype(np.int64)  # (B,)
-                scores += np.where(done, 0.0, log_probs[np.arange(B), y])
-                tokens.append(np.where(done, pad, y))
-                if weights is not None:
-                    weights_per_step.append(np.where(done[:, None], 0.0, weights.data))
-                lengths += ~done
-                done |= y == eos
-                if done.all():
-                    break
-        attention = np.stack(weights_per_step, axis=1) if weights_per_step else None
-        return Decoded(np.stack(tokens, axis=1), lengths, scores, attention)
+            return greedy_steps(self.step, state, memory, len(memory[0]), max_len, bos, eos, pad)
 
     def beam_search(
         self, images, beam_size: int, max_len: int, bos: int, eos: int, pad: int = 0
