@@ -11,7 +11,8 @@ Three separate steps, one file each:
                  from small files: data, numbers, walk, boxes, arrows, chains, shared
     dot.py       plain data -> graphviz.Digraph; `draw` (styles.py: arrow colours and
                  widths, the legend; shared weights copied into each step beyond 3
-                 steps by shared.py)
+                 steps by shared.py; placement.py: where the parameters and the
+                 legend go)
     render.py    Digraph -> file, via backend.py (system `dot`, else `graphviz-pure`)
 with layout.py (a long unroll wrapped into rows near 16:9; the themes "default" and
 "slides": `viz.draw(loss, theme="slides")`) and slides.py (does a picture fit a 1920×1080

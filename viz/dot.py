@@ -20,7 +20,8 @@ The highlighted chain (cell state c_0 -> c_T, or hidden state h_0 -> h_T) is ora
 CHAIN_WIDTH wide, a colour and width no other arrow has, with gradients too: then its
 label gives the ‖g‖ it carries. A dashed box is a step's copy of a shared weight
 (shared.py); a small grey "constant" box is a number or array mixed in without gradient.
-The legend (a table of sample lines, top left) says what each style in the picture means.
+The legend (a table of sample lines, top left or beside the loss: placement.py) says what
+each style in the picture means.
 
 Read next: styles.py (the arrows' colours and widths, the legend), then render.py (a
 Digraph -> an SVG/PNG/PDF file).
@@ -50,6 +51,7 @@ from .layout import (
     step_order_edges,
     theme_named,
 )
+from .placement import around_lines, placements
 from .styles import (  # noqa: F401  (BAD_EDGE, ZERO_EDGE: the tests read them here)
     BAD_EDGE,
     COPY_FILL,
@@ -62,6 +64,7 @@ from .styles import (  # noqa: F401  (BAD_EDGE, ZERO_EDGE: the tests read them h
 )
 
 FONT = "Helvetica"
+LEGEND_PAD = "0.5,0.05"  # inches left/right, top/bottom: room for the legend at the right edge
 
 # fill, border colour per box role/kind
 BOX_COLOURS = {
@@ -215,17 +218,22 @@ def to_digraph(
     theme = theme_named(theme)
     per_row = steps_per_row or picture_steps_per_row(data)
 
-    def build(per_row: int, reverse_rows: bool) -> VizDigraph:
-        return _digraph(data, title, theme, per_row, reverse_rows)
+    def build(per_row: int, reverse_rows: bool, placement: str = "column") -> VizDigraph:
+        return _digraph(data, title, theme, per_row, reverse_rows, placement)
+
+    def arrange(per_row: int, placement: str) -> VizDigraph:
+        return arrange_rows(lambda k, rev: build(k, rev, placement), data, per_row, stacks_up, True)
 
     stacks_up = renderer_stacks_bottom_up()  # None: no renderer, nothing to check with
     if steps_per_row is None and search_rows and stacks_up is not None and len(data.steps) > 1:
-        return best_rows(lambda k: arrange_rows(build, data, k, stacks_up, True), data, per_row)
+        return best_rows(arrange, data, per_row, placements(data))
     return arrange_rows(build, data, per_row, bool(stacks_up), stacks_up is not None)
 
 
-def _digraph(data: GraphData, title, theme: Theme, per_row: int, reverse_rows: bool):
-    """to_digraph with `per_row` steps a row, later rows written first if `reverse_rows`."""
+def _digraph(data: GraphData, title, theme: Theme, per_row: int, reverse_rows: bool,
+             placement: str = "column"):  # fmt: skip
+    """to_digraph with `per_row` steps a row, later rows written first if `reverse_rows`,
+    the parameters and the legend placed as `placement` says (placement.py)."""
     stairs = per_row == 1 and has_lane(data)  # the chain steps down row by row (boxes.py)
     data = lanes_by_row(data, per_row)  # the cell-state lane wraps with the steps (boxes.py)
     graph = VizDigraph(name="tinygrad_rnn")
@@ -266,14 +274,23 @@ def _digraph(data: GraphData, title, theme: Theme, per_row: int, reverse_rows: b
         elif (arrow.tail, arrow.head) in between_rows:
             attrs["constraint"] = "false"  # row k+1 starts at the left again
         graph.edge(arrow.tail, arrow.head, **attrs)
+    _keep_steps_in_order(graph, data, per_row)
+    drawn = legend(graph, data, None if scale is None or scale.empty else scale, theme)
+    if placement == "around":
+        graph.body.extend(around_lines(data, has_legend=drawn))
+        graph.attr(pad=LEGEND_PAD)  # the legend's text may run past its box, at the right edge
+    return graph
+
+
+def _keep_steps_in_order(graph: graphviz.Digraph, data: GraphData, per_row: int) -> None:
+    """Each row's first boxes in one rank, and hidden edges that keep the steps in order
+    and shared boxes before/after the steps they feed/collect from (data.anchors)."""
     for firsts in row_start_boxes(data, per_row):
         graph.body.append("\t{rank=same; " + " ".join(f'"{key}";' for key in firsts) + "}\n")
     for tail, head in step_order_edges(data, per_row) + data.anchors:
         # transparent rather than style=invis: graphviz-pure drops invisible edges
         # before ranking, and then they would not keep the steps in order
         graph.edge(tail, head, color="transparent", arrowhead="none", penwidth="0")
-    legend(graph, data, None if scale is None or scale.empty else scale, theme)
-    return graph
 
 
 def _emit_boxes_and_clusters(graph: graphviz.Digraph, data: GraphData, theme: Theme,

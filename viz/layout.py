@@ -15,11 +15,13 @@ How it is told to Graphviz (rankdir=LR: a "rank" is a column):
 
 Which k: a few row lengths around the estimate are laid out and measured, the one with
 the largest text on a slide kept (`best_rows`; pictures of up to SEARCH_BOXES boxes -
-bigger ones take the estimate, one layout). A short ops picture of the cell state (at
-most SHORT_STEPS steps) is one step per row or one row (`row_candidates`): one step per
-row, the chain runs straight through each step and its arrow c_t -> step t+1 is ranked,
-so it steps down and to the right into the next row. Graphviz has no "this row above
-that one", so every wrapped picture is laid out and its rows checked (`arrange_rows`).
+bigger ones take the estimate, one layout), each also with the parameters and the legend
+placed "around" the layer rather than in its first column (placement.py). A short ops
+picture of the cell state (at most SHORT_STEPS steps) is one step per row or one row
+(`row_candidates`): one step per row, the chain runs straight through each step and its
+arrow c_t -> step t+1 is ranked, so it steps down and to the right into the next row.
+Graphviz has no "this row above that one", so every wrapped picture is laid out and its
+rows checked (`arrange_rows`).
 
 Themes. "default" is the picture for a screen; "slides" has larger type, arrows without
 tooltips (fewer pop-ups in a talk) and the same 16:9 canvas (`ratio`: Graphviz spreads
@@ -325,26 +327,29 @@ def row_candidates(data: GraphData, per_row: int) -> list[int]:
     return sorted({math.ceil(steps / r) for r in range(max(1, rows - 1), min(steps, rows + 2) + 1)})
 
 
-def best_rows(arrange, data: GraphData, per_row: int):
-    """The picture `arrange(k)` (rows checked) whose text is largest on a 16:9 slide, for k
-    around the estimate `per_row`: the row counts r - 1 .. r + 2 around its r rows, each
-    laid out and measured (slides.measure_svg). The estimate is rough (a step of an
-    LSTM's ops is ~3 times wider than high, of an RNN's ~5 times); the layouts are not.
-    Pictures of more than SEARCH_BOXES boxes take the estimate."""
+def best_rows(arrange, data: GraphData, per_row: int, placements=("column",)):
+    """The picture `arrange(k, placement)` (rows checked) whose text is largest on a 16:9
+    slide, for k around the estimate `per_row` (the row counts r - 1 .. r + 2 around its r
+    rows) and each of `placements` (placement.py: where the parameters and the legend
+    go), each laid out and measured (slides.measure_svg). The estimate is rough (a step
+    of an LSTM's ops is ~3 times wider than high, of an RNN's ~5 times); the layouts are
+    not. Pictures of more than SEARCH_BOXES boxes take the estimate and the first placement."""
     from .backend import render_source
     from .errors import RenderError
     from .slides import measure_svg
 
-    candidates = row_candidates(data, per_row)
+    searched = len(data.boxes) <= SEARCH_BOXES
+    candidates = [(k, placement) for placement in (placements if searched else placements[:1])
+                  for k in row_candidates(data, per_row)]  # fmt: skip
     if len(candidates) == 1:
-        return arrange(candidates[0])
-    best, best_px = per_row, -1.0
-    for k in candidates:
-        graph = arrange(k)
+        return arrange(*candidates[0])
+    best, best_px = candidates[0], -1.0
+    for candidate in candidates:
+        graph = arrange(*candidate)
         try:
             fit = measure_svg(render_source(graph.source, "svg"))
         except RenderError:
             return graph  # render() will say why
         if fit.smallest_px > best_px:
-            best, best_px = k, fit.smallest_px
-    return arrange(best)  # again: building may set data up for its k (boxes.lanes_by_row)
+            best, best_px = candidate, fit.smallest_px
+    return arrange(*best)  # again: building may set data up for its k (boxes.lanes_by_row)

@@ -185,14 +185,15 @@ def legend_rows(data: GraphData, scale: GradScale | None, size: int) -> list[str
 
 
 def legend(graph: graphviz.Digraph, data: GraphData, scale: GradScale | None,
-           theme: Theme = THEMES["default"]) -> None:  # fmt: skip
+           theme: Theme = THEMES["default"]) -> bool:  # fmt: skip
     """One box (an HTML table) with a sample line per row (legend_rows): the gradient
     scale, each sample line as thick and dark as an arrow carrying that norm; the
-    untracked style; the highlighted chain and the shared copies, if drawn."""
+    untracked style; the highlighted chain and the shared copies, if drawn. False if
+    there is nothing to explain (no box drawn)."""
     size = theme.text_pt
     rows = legend_rows(data, scale, size)
     if not rows:
-        return
+        return False
     heading = "gradient on each arrow (log scale)" if scale is not None else "what the lines mean"
     title = f'<tr><td colspan="2"><font point-size="{size}">{heading}</font></td></tr>'
     table = (
@@ -200,6 +201,7 @@ def legend(graph: graphviz.Digraph, data: GraphData, scale: GradScale | None,
         f'style="rounded">{title}{"".join(rows)}</table>'
     )
     graph.node("legend", label=f"<{table}>", shape="plaintext", style="", margin="0")
+    return True
 
 
 def _swatch(colour: str, width: float) -> str:
