@@ -122,6 +122,23 @@ def greedy_steps(step, state, memory, B: int, max_len: int, bos: int, eos: int, 
     return Decoded(np.stack(tokens, axis=1), lengths, scores, attention)
 
 
+def decoded_from_hypotheses(results: list, pad: int, L: int) -> Decoded:
+    """beam_search's best hypotheses, one per input sequence, as padded arrays (Decoded);
+    L: the attended length (each hypothesis's state ends with its α history), 0 for none."""
+    B = len(results)
+    width = max(len(hypothesis.tokens) for hypothesis in results)
+    tokens = np.full((B, width), pad, dtype=np.int64)
+    attention = np.zeros((B, width, L)) if L else None
+    for b, hypothesis in enumerate(results):
+        n = len(hypothesis.tokens)
+        tokens[b, :n] = hypothesis.tokens
+        if attention is not None:
+            attention[b, :n] = hypothesis.state[-1][0]
+    lengths = np.array([len(hypothesis.tokens) for hypothesis in results], dtype=np.int64)
+    scores = np.array([hypothesis.score for hypothesis in results])
+    return Decoded(tokens, lengths, scores, attention)
+
+
 # --------------------------------------------------------------------------------------
 # The step function beam.py's beam_search calls
 # --------------------------------------------------------------------------------------
@@ -288,17 +305,8 @@ class Seq2Seq(Module):
                 results.append(
                     beam_search(step, start, beam_size, max_len, bos, eos, length_penalty)
                 )
-        L = max(len(hypothesis.tokens) for hypothesis in results)
-        tokens = np.full((B, L), self.pad_index, dtype=np.int64)
-        attention = np.zeros((B, L, S)) if self.decoder.attention is not None else None
-        for b, hypothesis in enumerate(results):
-            n = len(hypothesis.tokens)
-            tokens[b, :n] = hypothesis.tokens
-            if attention is not None:
-                attention[b, :n] = hypothesis.state[-1][0]
-        lengths = np.array([len(hypothesis.tokens) for hypothesis in results], dtype=np.int64)
-        scores = np.array([hypothesis.score for hypothesis in results])
-        return Decoded(tokens, lengths, scores, attention)
+        S_attended = S if self.decoder.attention is not None else 0
+        return decoded_from_hypotheses(results, self.pad_index, S_attended)
 
     # --- checks -------------------------------------------------------------------------
     def check_decoding(self, method: str, max_len, bos, eos) -> int:

@@ -41,7 +41,7 @@ from ..graph import no_grad, scope
 from ..nn import Attention, Decoded, Embedding, Linear, LSTMCell, Module
 from ..nn.beam import beam_search, select_rows
 from ..nn.checks import check_int, fail, layer_name
-from ..nn.seq2seq import greedy_steps
+from ..nn.seq2seq import decoded_from_hypotheses, greedy_steps
 from ..roles import mark
 from ..tensor import Tensor, cat, stack
 from .cnn import CNNEncoder
@@ -201,22 +201,6 @@ class CaptionBeamStep:
         if weights is not None:
             history = np.concatenate([history, weights.data[:, np.newaxis, :]], axis=1)
         return log_probs, (h, c, history)
-
-
-def decoded_from_hypotheses(results: list, pad: int, L: int) -> Decoded:
-    """beam_search's best hypotheses, one per picture, as padded arrays (nn.Decoded)."""
-    B = len(results)
-    width = max(len(hypothesis.tokens) for hypothesis in results)
-    tokens = np.full((B, width), pad, dtype=np.int64)
-    attention = np.zeros((B, width, L)) if L else None
-    for b, hypothesis in enumerate(results):
-        n = len(hypothesis.tokens)
-        tokens[b, :n] = hypothesis.tokens
-        if attention is not None:
-            attention[b, :n] = hypothesis.state[-1][0]
-    lengths = np.array([len(hypothesis.tokens) for hypothesis in results], dtype=np.int64)
-    scores = np.array([hypothesis.score for hypothesis in results])
-    return Decoded(tokens, lengths, scores, attention)
 
 
 # --------------------------------------------------------------------------------------
