@@ -43,7 +43,8 @@ from tqdm import tqdm  # noqa: E402
 import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import data, lesson_kit, nn, optim  # noqa: E402
 from tinygrad_rnn import functional as F  # noqa: E402
-from tinygrad_rnn.word2vec import load_word_vectors, vectors_for_tokens  # noqa: E402
+from tinygrad_rnn.errors import ShapeError  # noqa: E402
+from tinygrad_rnn.word2vec import load_word_vectors, start_from_word_vectors  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -171,17 +172,15 @@ def load_embeddings(model: SentimentRNN, vocab: data.WordVocab, path: str, token
     The vectors are rescaled so their standard deviation matches the random N(0, 1)
     rows the other words keep. Returns a one-line report.
     """
-    words, vectors = load_word_vectors(path)
-    weight = model.embedding.weight.data  # (V, E)
-    if vectors.shape[1] != weight.shape[1]:
+    try:
+        found = start_from_word_vectors(model.embedding, vocab, path)
+    except ShapeError:
+        dim = load_word_vectors(path)[1].shape[1]
         raise SystemExit(
-            f"error: {path} holds {vectors.shape[1]}-dimensional vectors but --embedding is "
-            f"{weight.shape[1]}; pass --embedding {vectors.shape[1]}"
-        )
+            f"error: {path} holds {dim}-dimensional vectors but --embedding is "
+            f"{model.embedding.embedding_dim}; pass --embedding {dim}"
+        ) from None
     specials = len(vocab.specials)
-    found, rows = vectors_for_tokens(vocab.itos[specials:], words, vectors)
-    scale = 1.0 / max(float(vectors.std()), 1e-12)
-    weight[specials:][found] = rows[found] * scale
     counts = np.bincount(np.concatenate(tokens), minlength=len(vocab))[specials:]
     covered = counts[found].sum() / max(counts.sum(), 1)
     return (

@@ -1,9 +1,10 @@
 """word2vec: skip-gram and CBOW with negative sampling, from embedding lookups and dot products.
 
 Lesson 10 (examples/10_word2vec.py) trains both models on Tiny Shakespeare and saves the
-word vectors; lesson 6 (examples/06_sentiment.py --embeddings FILE) starts its Embedding
-from them. Everything on the gradient path is built from Tensor operators (gather, mul,
-sum, the binary cross-entropy of functional.py): no hand-written backward.
+word vectors; lesson 6 (examples/06_sentiment.py --embeddings FILE) and lesson 14 start
+their Embedding from them (`start_from_word_vectors`). Everything on the gradient path is
+built from Tensor operators (gather, mul, sum, the binary cross-entropy of functional.py):
+no hand-written backward.
 
 Two tables of D-dimensional vectors, both (V, D) `nn.Embedding` weights:
     v_w   `in_embed`   the word vectors we keep (the "input" vectors)
@@ -391,7 +392,29 @@ def vectors_for_tokens(tokens: list[str], words: list[str], vectors: np.ndarray)
     return found, rows
 
 
+def start_from_word_vectors(embedding: Embedding, vocab: WordVocab, path) -> np.ndarray:
+    """Copy the saved vectors (word2vec .npz) of the words they cover into `embedding`.
+
+    Rows are rescaled so their standard deviation is 1, like the N(0, 1) rows the other
+    words keep. Returns found (V - specials,) bool: which vocabulary words had a vector.
+    Raises ShapeError when the file's vector size differs from embedding_dim.
+    """
+    words, vectors = load_word_vectors(Path(path))
+    weight = embedding.weight.data  # (V, E)
+    if vectors.shape[1] != weight.shape[1]:
+        raise ShapeError(
+            f"start_from_word_vectors: {path} holds {vectors.shape[1]}-dimensional vectors "
+            f"but the Embedding has embedding_dim={weight.shape[1]}"
+        )
+    specials = len(vocab.specials)
+    found, rows = vectors_for_tokens(vocab.itos[specials:], words, vectors)
+    scale = 1.0 / max(float(vectors.std()), 1e-12)
+    weight[specials:][found] = rows[found] * scale
+    return found
+
+
 __all__ = [
+    "start_from_word_vectors",
     "CBOW",
     "SkipGram",
     "VECTORS_FORMAT",

@@ -35,7 +35,8 @@ the gap between the two models is what the image adds.
 Several questions usually ask about the same picture: `image_rows` (B,) says which row of
 `images` each question is about, so the CNN runs once per picture, not once per question.
 
-Word vectors: `start_from_word_vectors` copies saved word2vec vectors (lesson 10's .npz)
+Word vectors: `start_from_word_vectors` (word2vec.py, shared with lesson 6) copies saved
+word2vec vectors (lesson 10's .npz)
 into the question Embedding for the words they cover; the others stay random and are
 learned, like the covered ones, during training.
 
@@ -46,7 +47,6 @@ lesson: data, training, accuracy per kind of question).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -54,7 +54,7 @@ from ..data import WordVocab, pad_sequences
 from ..errors import ShapeError
 from ..nn import LSTM, Embedding, Linear, Module
 from ..tensor import Tensor
-from ..word2vec import load_word_vectors, vectors_for_tokens
+from ..word2vec import start_from_word_vectors  # noqa: F401 (lesson 14 and its tests use it here)
 from .cnn import CNNEncoder
 
 
@@ -224,30 +224,6 @@ def accuracy_by_kind(predicted: np.ndarray, arrays: QuestionArrays) -> dict[str,
     result = {kind: float(right[arrays.kinds == kind].mean()) for kind in np.unique(arrays.kinds)}
     result["overall"] = float(right.mean())
     return result
-
-
-# --------------------------------------------------------------------------------------
-# Word vectors from lesson 10
-# --------------------------------------------------------------------------------------
-def start_from_word_vectors(embedding: Embedding, vocab: WordVocab, path) -> np.ndarray:
-    """Copy the saved vectors (word2vec .npz) of the words they cover into `embedding`.
-
-    Rows are rescaled so their standard deviation is 1, like the N(0, 1) rows the other
-    words keep. Returns found (V - specials,) bool: which vocabulary words had a vector.
-    Raises ShapeError when the file's vector size differs from embedding_dim.
-    """
-    words, vectors = load_word_vectors(Path(path))
-    weight = embedding.weight.data  # (V, E)
-    if vectors.shape[1] != weight.shape[1]:
-        raise ShapeError(
-            f"start_from_word_vectors: {path} holds {vectors.shape[1]}-dimensional vectors "
-            f"but the Embedding has embedding_dim={weight.shape[1]}"
-        )
-    specials = len(vocab.specials)
-    found, rows = vectors_for_tokens(vocab.itos[specials:], words, vectors)
-    scale = 1.0 / max(float(vectors.std()), 1e-12)
-    weight[specials:][found] = rows[found] * scale
-    return found
 
 
 __all__ = [
