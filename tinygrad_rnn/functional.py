@@ -19,6 +19,7 @@ This file is the doorway: `F.X` finds every function. They live by topic, one fi
     functional_losses.py       nll_loss, cross_entropy, mse_loss, binary_cross_entropy ...
     functional_attention.py    masked_softmax, attend, attention
     functional_conv.py         conv2d, max_pool2d, avg_pool2d, unfold, fold (ops_conv.Unfold)
+    functional_transformer.py  gelu, layer_norm, scaled_dot_product_attention
 
 Read next: functional_activations.py, then optim/ (what to do with the gradients) and
 nn/ (the layers).
@@ -46,3 +47,4 @@ from .functional_losses import (  # noqa: F401
     nll_loss,
 )
 from .functional_targets import TARGET_SLACK  # noqa: F401
+from .functional_transformer import gelu, layer_norm, scaled_dot_product_attention  # noqa: F401

@@ -13,7 +13,8 @@ Files, in reading order:
     containers.py ModuleList, ModuleDict, ParameterList, ParameterDict
     state_dict.py what load_state_dict checks: keys, shapes, every problem in one error
     layers.py     Linear, Embedding, Dropout, Sequential
-    activation.py Tanh, Sigmoid, ReLU, Softmax, LogSoftmax, Identity (layers of one function)
+    activation.py Tanh, Sigmoid, ReLU, GELU, Softmax, LogSoftmax, Identity (layers of one function)
+    normalization.py  LayerNorm (F.layer_norm)
     flatten.py    Flatten, Unflatten (one reshape)
     conv.py       Conv2d, MaxPool2d, AvgPool2d (F.conv2d, F.max_pool2d, F.avg_pool2d)
     loss.py       NLLLoss, CrossEntropyLoss, MSELoss, BCELoss, BCEWithLogitsLoss
@@ -34,7 +35,7 @@ Files, in reading order:
 """
 
 from . import functional, init, utils
-from .activation import Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from .activation import GELU, Identity, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .attention import Attention
 from .beam import beam_search
 from .cells import (
@@ -54,6 +55,7 @@ from .layers import Dropout, Embedding, Linear, Sequential
 from .lessons import ElmanRNN, OutputToHiddenRNN
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import IncompatibleKeys, Module, Parameter
+from .normalization import LayerNorm
 from .recurrent import GRU, LSTM, RNN
 from .seq2seq import Decoded, Seq2Seq
 
@@ -77,7 +79,9 @@ __all__ = [
     "Dropout",
     "ElmanRNN",
     "Embedding",
+    "GELU",
     "Identity",
+    "LayerNorm",
     "IncompatibleKeys",
     "Linear",
     "Module",

@@ -19,10 +19,10 @@ import warnings
 
 from .. import functional as F
 from ..tensor import Tensor
-from .checks import check_flag, layer_name, user_stacklevel
+from .checks import check_choice, check_flag, layer_name, user_stacklevel
 from .module import Module
 
-__all__ = ["Identity", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh"]
+__all__ = ["GELU", "Identity", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Tanh"]
 
 
 def as_tensor(x) -> Tensor:
@@ -71,6 +71,23 @@ class ReLU(Module):
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
+
+
+class GELU(Module):
+    """y = x Φ(x) = ½ x (1 + erf(x/√2)); approximate="tanh": ½ x (1 + tanh(√(2/π) (x +
+    0.044715 x³))). See F.gelu."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__()
+        self.approximate = check_choice(
+            layer_name(self), "approximate", approximate, ("none", "tanh")
+        )
+
+    def forward(self, input) -> Tensor:
+        return F.gelu(as_tensor(input), approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
 
 
 def implicit_softmax_dim(name: str, ndim: int) -> int:

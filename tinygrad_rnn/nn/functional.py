@@ -3,9 +3,10 @@
     import torch.nn.functional as F      ->      import tinygrad_rnn.nn.functional as F
 
 is the only line a PyTorch program changes. Everything `tinygrad_rnn.functional` has
-(softmax, log_softmax, dropout, the losses, attention, conv2d and the pools) is
-re-exported from there - that module stays where it is and importable - and this file
-adds the few functions PyTorch programs also call through `F`:
+(softmax, log_softmax, dropout, the losses, attention, conv2d and the pools, gelu,
+layer_norm, scaled_dot_product_attention) is re-exported from there - that module stays
+where it is and importable - and this file adds the few functions PyTorch programs also
+call through `F`:
 
     one_hot(tensor, num_classes=-1)      class indices (...) -> int64 (..., C)
     pad(input, pad, mode="constant", value=0)   constant padding of the last dims
@@ -36,11 +37,14 @@ from ..functional import (  # noqa: F401  (re-exported: F.softmax, F.cross_entro
     cross_entropy,
     dropout,
     fold,
+    gelu,
+    layer_norm,
     log_softmax,
     masked_softmax,
     max_pool2d,
     mse_loss,
     nll_loss,
+    scaled_dot_product_attention,
     softmax,
     unfold,
 )
@@ -57,6 +61,8 @@ __all__ = [
     "dropout",
     "embedding",
     "fold",
+    "gelu",
+    "layer_norm",
     "linear",
     "log_softmax",
     "masked_softmax",
@@ -66,6 +72,7 @@ __all__ = [
     "one_hot",
     "pad",
     "relu",
+    "scaled_dot_product_attention",
     "sigmoid",
     "softmax",
     "tanh",
