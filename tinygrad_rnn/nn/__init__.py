@@ -15,6 +15,7 @@ Files, in reading order:
     layers.py     Linear, Embedding, Dropout, Sequential
     activation.py Tanh, Sigmoid, ReLU, GELU, Softmax, LogSoftmax, Identity (layers of one function)
     normalization.py  LayerNorm (F.layer_norm)
+    multihead.py  MultiheadAttention: h heads of scaled dot-product attention
     flatten.py    Flatten, Unflatten (one reshape)
     conv.py       Conv2d, MaxPool2d, AvgPool2d (F.conv2d, F.max_pool2d, F.avg_pool2d)
     loss.py       NLLLoss, CrossEntropyLoss, MSELoss, BCELoss, BCEWithLogitsLoss
@@ -55,6 +56,7 @@ from .layers import Dropout, Embedding, Linear, Sequential
 from .lessons import ElmanRNN, OutputToHiddenRNN
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import IncompatibleKeys, Module, Parameter
+from .multihead import MultiheadAttention
 from .normalization import LayerNorm
 from .recurrent import GRU, LSTM, RNN
 from .seq2seq import Decoded, Seq2Seq
@@ -64,6 +66,7 @@ __all__ = [
     "AvgPool2d",
     "Conv2d",
     "MaxPool2d",
+    "MultiheadAttention",
     "Decoded",
     "Decoder",
     "Encoder",
