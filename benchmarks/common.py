@@ -143,18 +143,23 @@ def add_common_args(parser) -> None:
     )
     parser.add_argument(
         "--malloc",
-        choices=["default", "steady"],
-        default="default",
-        help="steady: rerun this command with glibc keeping freed memory (no page faults)",
+        choices=["engine", "glibc", "steady"],
+        default="engine",
+        help="engine: as tinygrad_rnn sets it on import (keeps freed memory); glibc: "
+        "tg.set_keep_freed_memory(False); steady: rerun with glibc's MALLOC_* variables",
     )
     parser.add_argument("--source-tracking", choices=["on", "off"], default="on")
 
 
 def malloc_mode() -> str:
-    """'steady (...)' when this process runs with STEADY_MALLOC, else 'default glibc'."""
+    """'steady (...)' when this process runs with STEADY_MALLOC, else what the engine set."""
+    import tinygrad_rnn as tg
+
     if all(os.environ.get(k) == v for k, v in STEADY_MALLOC.items()):
         return "steady (" + ", ".join(f"{k}={v}" for k, v in STEADY_MALLOC.items()) + ")"
-    return "default glibc"
+    if tg.keeps_freed_memory():
+        return "engine (tg.set_keep_freed_memory(True), the default)"
+    return "glibc's defaults (tg.set_keep_freed_memory(False))"
 
 
 def apply_common_args(args) -> None:
@@ -163,6 +168,8 @@ def apply_common_args(args) -> None:
 
     if args.malloc == "steady" and not malloc_mode().startswith("steady"):
         os.execve(sys.executable, sys.orig_argv, {**os.environ, **STEADY_MALLOC})
+    if args.malloc == "glibc":
+        tg.set_keep_freed_memory(False)
     set_clock(args.clock)
     tg.set_source_tracking(args.source_tracking == "on")
     if args.blas_threads is not None:

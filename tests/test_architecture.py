@@ -67,7 +67,7 @@ def test_the_engine_core_depends_on_numpy_alone():
             if module.split(".")[0] not in {"numpy", "__future__"}
         }
         stdlib = {"os", "sys", "itertools", "math", "numbers", "contextlib", "collections"}
-        stdlib |= {"threading", "warnings", "operator", "types", "secrets"}
+        stdlib |= {"threading", "warnings", "operator", "types", "secrets", "ctypes"}
         assert third_party <= stdlib, f"{name} imports {third_party - stdlib}"
 
 

@@ -19,6 +19,7 @@ tensor.py; then functional.py, nn/, optim/. docs/design.md maps the files.
 """
 
 from . import bptt, data, functional, nn, ops, optim, utils
+from .allocator import keeps_freed_memory, set_keep_freed_memory
 from .checkpoint import load, save
 from .context import inference_mode, set_grad_enabled
 from .devices import backends, cuda, device, get_default_device, set_default_device
@@ -228,6 +229,8 @@ __all__ = [
     "scope",
     "set_default_dtype",
     "set_source_tracking",
+    "set_keep_freed_memory",
+    "keeps_freed_memory",
     "sigmoid",
     "stack",
     "tanh",
@@ -322,3 +325,7 @@ __all__ = [
     # Not listed, so that `from tinygrad_rnn import *` hides no builtin: bool, float,
     # int, abs, all, any, max, min, pow, sum (use tg.bool, tg.max ... by name).
 ]
+
+# Each training step frees what the last one allocated: keep that memory for the next
+# step instead of faulting it in again (allocator.py; tg.set_keep_freed_memory(False)).
+set_keep_freed_memory(True)
