@@ -16,6 +16,7 @@ Files, in reading order:
     activation.py Tanh, Sigmoid, ReLU, GELU, Softmax, LogSoftmax, Identity (layers of one function)
     normalization.py  LayerNorm (F.layer_norm)
     multihead.py  MultiheadAttention: h heads of scaled dot-product attention
+    transformer.py  TransformerEncoderLayer: self-attention and feed-forward, residuals, norms
     flatten.py    Flatten, Unflatten (one reshape)
     conv.py       Conv2d, MaxPool2d, AvgPool2d (F.conv2d, F.max_pool2d, F.avg_pool2d)
     loss.py       NLLLoss, CrossEntropyLoss, MSELoss, BCELoss, BCEWithLogitsLoss
@@ -60,6 +61,7 @@ from .multihead import MultiheadAttention
 from .normalization import LayerNorm
 from .recurrent import GRU, LSTM, RNN
 from .seq2seq import Decoded, Seq2Seq
+from .transformer import TransformerEncoderLayer
 
 __all__ = [
     "Attention",
@@ -98,6 +100,7 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "Tanh",
+    "TransformerEncoderLayer",
     "gru_step",
     "lstm_step",
     "lstm_variant_step",
