@@ -22,7 +22,16 @@ from tinygrad_rnn.roles import cell_of
 
 from .data import Box, Cluster, GraphData
 from .numbers import format_number, is_scalar, shape_text, summarize
-from .walk import CNN, IMAGE_OPS, Layout, creation_order, is_parameter, state_name, time_index
+from .walk import (
+    CNN,
+    IMAGE_OPS,
+    SUBLAYER_SCOPES,
+    Layout,
+    creation_order,
+    is_parameter,
+    state_name,
+    time_index,
+)
 
 LANE = "cell state"  # the scope element of the cluster the cell-state chain runs in
 # the parallel gates of one step, top to bottom: PyTorch's order (nn.LSTM's weight_ih
@@ -110,6 +119,10 @@ def group_title(scope: tuple, kind: str | None) -> tuple[str, str | None, tuple]
         return "attention", "attention", scope[:-1]
     if scope[-1] == "cell":
         return f"{kind or 'RNN'} cell", kind, scope[:-1]
+    if scope[-1] in SUBLAYER_SCOPES:  # a Transformer's sub-layer, or a LayerNorm
+        title = {"self_attention": "self-attention", "layer_norm": "LayerNorm"}
+        role = "attention" if scope[-1] == "self_attention" else "step"
+        return title.get(scope[-1], "feed-forward"), role, scope[:-1]
     if scope[-1] in IMAGE_OPS:  # one convolution or pooling: "conv2d"
         return scope[-1], "op", scope[:-1]
     if scope[-1] == CNN:  # the conv/pool layers of a module, outside the time steps

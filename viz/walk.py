@@ -40,6 +40,9 @@ DETAILS = ("ops", "cells", "steps")
 GROUPED_SCOPES = ("cell", "attention")
 # the scopes F.conv2d and the pools open (functional_conv.py): each call is one box
 IMAGE_OPS = ("conv2d", "max_pool2d", "avg_pool2d")
+# a Transformer block's sub-layers (nn/transformer.py) and F.layer_norm: one box each at
+# "cells"/"steps" when outside the time steps
+SUBLAYER_SCOPES = ("self_attention", "feed_forward", "layer_norm")
 CNN = "cnn"  # the last part of a CNN box's key at "cells"/"steps": (*module scope, "cnn")
 DEFAULT_MAX_NODES = 2000
 
@@ -130,7 +133,8 @@ def collapse_key(node: Node, detail: str, cnn: list[tuple] = ()) -> tuple | None
     cells: the prefix up to the first "cell" or "attention" after the innermost time step
            (a decoder step's attention is one box beside its cell), else the prefix up
            to the time step (the rest of the step); steps: up to the outermost
-           time step. Outside the time steps: the first of the `cnn` scopes (see
+           time step. Outside the time steps: the outermost of SUBLAYER_SCOPES (a
+           Transformer's sub-layer), else the first of the `cnn` scopes (see
            `cnn_scopes`) the node is in, plus "cnn". Leaves (parameters, inputs, h_0)
            and other nodes outside any time step are never collapsed.
     """
@@ -141,6 +145,9 @@ def collapse_key(node: Node, detail: str, cnn: list[tuple] = ()) -> tuple | None
     if node.op is None:
         return None
     if time_index(scope) is None:
+        sublayer = next((end for end, part in enumerate(scope) if part in SUBLAYER_SCOPES), None)
+        if sublayer is not None:  # a Transformer's self-attention, feed-forward, LayerNorm
+            return scope[: sublayer + 1]
         module = next((prefix for prefix in cnn if scope[: len(prefix)] == prefix), None)
         return None if module is None else (*module, CNN)
     if detail == "steps":
