@@ -71,7 +71,8 @@ def check_alignment(weights, src_tokens: list[str], tgt_tokens: list[str]) -> np
     if array.ndim != 2:
         raise VizError(
             f"viz.attention_heatmap: weights must be a 2-D (output tokens, source tokens) "
-            f"array, got shape {array.shape}; for a batch pass weights[i]"
+            f"array (or (num_heads, T_out, S) for the heads of one attention), got shape "
+            f"{array.shape}; for a batch pass weights[i]"
         )
     rows, columns = len(tgt_tokens), len(src_tokens)
     if array.shape[0] < rows or array.shape[1] < columns:
@@ -138,6 +139,22 @@ def is_several(weights) -> bool:
     return np.ndim(weights.data if isinstance(weights, Tensor) else weights) == 3
 
 
+def is_one_sequence(tokens) -> bool:
+    """A string, or a list of strings: the tokens of one heatmap (not one list per map)."""
+    return isinstance(tokens, str) or all(isinstance(token, str) for token in tokens)
+
+
+def heads_of(weights, src_tokens, tgt_tokens, titles):
+    """Per-head weights (num_heads, L, S) - nn.MultiheadAttention(...,
+    average_attn_weights=False)'s weights[i] - as one heatmap per head, every head with
+    the same tokens, titled "head 1" ... "head h" unless titles are given."""
+    array = weights.data if isinstance(weights, Tensor) else np.asarray(weights)
+    count = array.shape[0]
+    if titles is None:
+        titles = [f"head {k}" for k in range(1, count + 1)]
+    return list(array), [src_tokens] * count, [tgt_tokens] * count, titles
+
+
 def heatmap_source(
     weights,
     src_tokens,
@@ -145,15 +162,25 @@ def heatmap_source(
     titles: Sequence[str] | None = None,
     dpi: int = 72,
 ) -> str:
-    """The DOT text of one or several heatmaps stacked top to bottom, with a legend.
+    """The DOT text of one or several heatmaps with a legend: several stacked top to
+    bottom, the heads of one attention side by side.
 
-    weights     one (T_out, S) array, or a list of them
+    weights     one (T_out, S) array, a list of them, or a (num_heads, T_out, S) array of
+                the heads of one attention (with tokens given once, for every head)
     src_tokens  the S source tokens (a string = one token per character), or a list of such
     tgt_tokens  the T_out output tokens, or a list of such
     titles      optional caption per heatmap
     dpi         pixels per inch of a PNG/JPEG (72: one pixel per point; 144 for slides)
     """
-    if not is_several(weights):
+    heads = (
+        not isinstance(weights, (list, tuple))
+        and is_several(weights)
+        and is_one_sequence(src_tokens)
+        and is_one_sequence(tgt_tokens)
+    )
+    if heads:
+        weights, src_tokens, tgt_tokens, titles = heads_of(weights, src_tokens, tgt_tokens, titles)
+    elif not is_several(weights):
         weights, src_tokens, tgt_tokens = [weights], [src_tokens], [tgt_tokens]
     if not len(weights) == len(src_tokens) == len(tgt_tokens):
         raise VizError(
@@ -177,10 +204,17 @@ def heatmap_source(
         lines.append(f"  {name} [label={table_label(matrix, src, tgt, title)}];")
         names.append(name)
     lines.append(f"  legend [label={legend_label()}];")
-    names.append("legend")
-    lines.append("  " + " -> ".join(names) + ";")  # invisible edges: one below the other
+    lines.extend(arrangement(names, heads))
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def arrangement(names: list[str], side_by_side: bool) -> list[str]:
+    """Invisible edges that place the heatmaps one below the other, or side by side in
+    one row (the heads), with the legend underneath."""
+    if not side_by_side:
+        return ["  " + " -> ".join([*names, "legend"]) + ";"]
+    return ["  { rank=same; " + "; ".join(names) + "; }", f"  {names[0]} -> legend;"]
 
 
 def attention_heatmap(
@@ -197,7 +231,11 @@ def attention_heatmap(
 
     weights     (T_out, S) array or Tensor of α_t,i (e.g. `Decoded.attention[i]` or
                 `Seq2SeqOutput.attention[i]`); rows/columns beyond the tokens (padding)
-                are dropped. A list of matrices draws several heatmaps in one picture.
+                are dropped. A list of matrices draws several heatmaps in one picture,
+                one below the other; a (num_heads, T_out, S) array or Tensor (the
+                weights of nn.MultiheadAttention(..., average_attn_weights=False) for
+                one example) draws one heatmap per head, side by side, with the tokens
+                given once.
     src_tokens  the source tokens: a string (one per character) or a list of strings
     tgt_tokens  the output tokens, likewise ("2026-11-23" or [..., "<eos>"])
     path        .svg, .png, .jpg or .dot; written atomically. Returns the path.
