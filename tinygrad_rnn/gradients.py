@@ -14,6 +14,10 @@ The backward loop in graph.py reads like the textbook:
 - **Sparse slices.** `GetItem.backward` (ops.py) sends an `IndexedGrad`: "these values
   at this index, zero elsewhere". It is added only where it is nonzero, so slicing a
   (T, B, 4H) input once per time step does not make backward O(T²).
+- **One matmul per weight.** `MatMul.backward` sends a weight a `ProductGrad`: "aᵀ @ g,
+  not multiplied out yet". A recurrent weight used at all T steps collects T of them,
+  and `pop` multiplies them out as one large product, [a_1; …; a_T]ᵀ @ [g_1; …; g_T],
+  which is the same sum Σ_t a_tᵀ g_t (what a hand-written BPTT does after its loop).
 
 A leaf's gradient becomes its `.grad`, which clipping and optimizers change in place, so
 `pop` hands a leaf an array no other node holds.
@@ -92,24 +96,76 @@ class IndexedGrad:
         )
 
 
+class ProductGrad:
+    """The gradient aᵀ @ g of the weight b in out = a @ b (a (N, K), g = dL/dout (N, M)),
+    not multiplied out yet: `PendingGradients` collects one per use of the weight and
+    multiplies them out together (`multiply_out`) when backward reaches the weight.
+
+    Why: W_hh is used at every time step, so its gradient is Σ_t h_{t-1}ᵀ g_t. T small
+    products of (H, B) @ (B, 4H) take longer than one (H, T·B) @ (T·B, 4H) product of
+    the stacked rows - and no product is computed for a weight that needs no gradient.
+    `g.dense()` (or `np.asarray(g)`) gives the array.
+    """
+
+    __slots__ = ("a", "g", "shape", "dtype")
+
+    def __init__(self, a: np.ndarray, g: np.ndarray) -> None:
+        self.a = a  # (N, K)
+        self.g = g  # (N, M)
+        self.shape = (a.shape[1], g.shape[1])  # (K, M), the weight's shape
+        self.dtype = np.result_type(a, g)
+
+    def dense(self) -> np.ndarray:
+        return self.a.T @ self.g  # (K, N) @ (N, M)
+
+    def astype(self, dtype) -> np.ndarray:
+        return self.dense().astype(dtype)
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        grad = self.dense()
+        return grad if dtype is None else grad.astype(dtype)
+
+    def __add__(self, other) -> np.ndarray:
+        return self.dense() + np.asarray(other)
+
+    __radd__ = __add__
+
+    def __repr__(self) -> str:
+        return f"ProductGrad(aᵀ @ g: a of shape {self.a.shape}, g of shape {self.g.shape})"
+
+
+def multiply_out(products: list[ProductGrad]) -> np.ndarray:
+    """Σ_k a_kᵀ @ g_k as one product: [a_1; a_2; …]ᵀ @ [g_1; g_2; …] (rows stacked)."""
+    if len(products) == 1:
+        return products[0].dense()
+    a = np.concatenate([product.a for product in products])  # (ΣN, K)
+    g = np.concatenate([product.g for product in products])  # (ΣN, M)
+    return a.T @ g  # (K, M)
+
+
 class PendingGradients:
     """dL/d(node) summed so far, for each node the backward loop has not reached yet.
 
-    total   node -> the sum of the gradients that arrived at it
-    owned   the nodes whose total is an array made here, which no one else holds, so
-            later gradients can be added into it in place
+    total     node -> the sum of the gradients that arrived at it
+    owned     the nodes whose total is an array made here, which no one else holds, so
+              later gradients can be added into it in place
+    products  node -> the ProductGrads that arrived at it, multiplied out in `pop`
     """
 
-    __slots__ = ("total", "owned")
+    __slots__ = ("total", "owned", "products")
 
     def __init__(self, root, seed) -> None:
         self.total = {root: seed}  # dL/dL = 1: where the backward pass starts
         self.owned = set()
+        self.products = {}
 
     def add(self, node, grad) -> None:
         """pending[node] = pending.get(node, 0) + grad, in place where that is safe.
         The same three cases for floats (a Value's gradients) and arrays: a float is
         never owned, so it is always summed into a new float."""
+        if isinstance(grad, ProductGrad):  # a weight's share: multiplied out with the rest in pop
+            self.products.setdefault(node, []).append(grad)
+            return
         total = self.total.get(node)
         if total is None:  # the first gradient to arrive: kept as it is (not ours to change)
             if isinstance(grad, IndexedGrad):  # a sparse slice gradient, made full: ours
@@ -138,6 +194,9 @@ class PendingGradients:
         A leaf gets an array that no other node holds: its `.grad` will be changed in
         place (clipping, optimizers) and must not change another node's gradient.
         """
+        if node in self.products:  # one matmul for all of them: a new array, ours
+            self.add(node, multiply_out(self.products.pop(node)))
+            self.owned.add(node)
         grad = self.total.pop(node, None)
         if node in self.owned:
             self.owned.remove(node)

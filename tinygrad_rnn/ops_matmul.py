@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from .gradients import ProductGrad
 from .ops_base import Op, unbroadcast
 
 
 def matmul_grads(a: np.ndarray, b: np.ndarray, grad_out: np.ndarray) -> tuple:
     """(dL/da, dL/db) for out = a @ b: grad_out @ bᵀ and aᵀ @ grad_out, summed over
-    broadcast batch axes; a 1-D a is a (1, k) row and a 1-D b a (k, 1) column, as in numpy."""
+    broadcast batch axes; a 1-D a is a (1, k) row and a 1-D b a (k, 1) column, as in numpy.
+
+    For 2-D a and b, dL/db is sent as a `ProductGrad` (gradients.py): aᵀ @ grad_out is
+    multiplied out when backward reaches b, in one product with b's other uses (W_hh at
+    every time step)."""
+    if a.ndim == 2 and b.ndim == 2:
+        return (grad_out @ b.T, ProductGrad(a, grad_out))  # (n, k), (k, m) later
     a2 = a if a.ndim > 1 else a[np.newaxis, :]  # (..., n, k)
     b2 = b if b.ndim > 1 else b[:, np.newaxis]  # (..., k, m)
     g2 = grad_out
