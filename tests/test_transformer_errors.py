@@ -56,6 +56,8 @@ def test_gelu_and_layer_norm_errors():
         nn.GELU("exact")
     with explained(ArgumentError, "nn.LayerNorm", "normalized_shape"):
         nn.LayerNorm(0)
+    with explained(ShapeError, "LayerNorm((4,), eps=1e-05", "(2, 3)"):
+        nn.LayerNorm(4)(normal(2, 3))
 
 
 def test_multihead_attention_errors_name_the_layer():

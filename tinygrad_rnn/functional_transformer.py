@@ -100,10 +100,15 @@ def layer_norm(
     σ² is the biased variance (divided by n, as PyTorch). The nodes are made inside
     tg.scope("layer_norm"), so viz draws one box at detail "cells".
     """
-    x = float_tensor(input, "layer_norm")
+    return layer_norm_named("layer_norm", input, normalized_shape, weight, bias, eps)
+
+
+def layer_norm_named(name: str, input, normalized_shape, weight, bias, eps) -> Tensor:
+    """`layer_norm`, with errors naming `name` (the function or the nn.LayerNorm)."""
+    x = float_tensor(input, name)
     if not is_real(eps) or not eps >= 0:
-        raise ArgumentError(f"layer_norm: eps must be a number >= 0, got {describe(eps)}")
-    axes = normalized_axes(x, normalized_shape, "layer_norm")
+        raise ArgumentError(f"{name}: eps must be a number >= 0, got {describe(eps)}")
+    axes = normalized_axes(x, normalized_shape, name)
     with scope("layer_norm"):
         mu = x.mean(axis=axes, keepdims=True)  # μ (..., 1)
         centred = x - mu  # x - μ

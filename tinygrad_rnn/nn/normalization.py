@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import functional as F
 from ..checks import is_int
 from ..devices import check_device
+from ..functional_transformer import layer_norm_named
 from ..tensor import Tensor, get_default_dtype
 from .activation import as_tensor
 from .checks import Bounds, check_flag, check_int, check_number, fail, layer_name
@@ -72,7 +72,8 @@ class LayerNorm(Module):
 
     def forward(self, input) -> Tensor:
         x = as_tensor(input)
-        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+        shape, eps = self.normalized_shape, self.eps
+        return layer_norm_named(repr(self), x, shape, self.weight, self.bias, eps)
 
     def extra_repr(self) -> str:
         return (
