@@ -32,6 +32,8 @@ def test_attention_shape_errors_name_the_function_and_shapes():
         F.scaled_dot_product_attention(Q, normal(2, 5, 3), K)
     with explained(ShapeError, "scaled_dot_product_attention", "(2, 4, 4)"):
         F.scaled_dot_product_attention(Q, K, normal(2, 4, 4))
+    with explained(ShapeError, "batch axes", "(3, 5, 4)", "do not broadcast"):
+        F.scaled_dot_product_attention(Q, normal(3, 5, 4), normal(3, 5, 4))
     with explained(ShapeError, "attn_mask of shape (4, 5)", "(2, 3, 5)"):
         F.scaled_dot_product_attention(Q, K, K, attn_mask=np.ones((4, 5), bool))
 

@@ -141,6 +141,13 @@ def check_qkv(query: Tensor, key: Tensor, value: Tensor, name: str) -> None:
             f"{name}: key {key.shape} and value {value.shape} must have the same number S >= 1 "
             f"of positions (axis -2): one value per key"
         )
+    try:
+        np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except ValueError:
+        raise ShapeError(
+            f"{name}: the batch axes of query {query.shape}, key {key.shape} and value "
+            f"{value.shape} (all but the last two) do not broadcast"
+        ) from None
 
 
 def mask_parts(attn_mask, scores_shape: tuple, name: str):
