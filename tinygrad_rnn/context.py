@@ -48,28 +48,37 @@ class GraphContext(threading.local):
 context = GraphContext()
 
 
-@contextmanager
-def scope(name: str | None = None, t: int | None = None):
+class scope:
     """Label every node created inside the block.
 
     `with tg.scope("encoder"):` adds "encoder" to each node's `scope`;
     `with tg.scope(t=3):` also sets `node.time_step = 3` (time steps count 1..T as in the lessons).
     Scopes nest: ("encoder", "lstm", "t=3").
+
+    (A class with `__enter__`/`__exit__` rather than a `@contextmanager` generator: a
+    recurrent layer opens two scopes per time step, and this costs a third as much.)
     """
-    if t is not None and (isinstance(t, bool) or not isinstance(t, int)):
-        raise TypeError(f"scope: t must be an int time step (1..T), got {t!r}")
-    saved_scope, saved_t = context.scope, context.time_step
-    parts = context.scope
-    if name is not None:
-        parts = parts + (str(name),)
-    if t is not None:
-        parts = parts + (time_scope_name(t),)
-        context.time_step = t
-    context.scope = parts
-    try:
-        yield
-    finally:
-        context.scope, context.time_step = saved_scope, saved_t
+
+    __slots__ = ("name", "t", "saved")
+
+    def __init__(self, name: str | None = None, t: int | None = None) -> None:
+        if t is not None and (isinstance(t, bool) or not isinstance(t, int)):
+            raise TypeError(f"scope: t must be an int time step (1..T), got {t!r}")
+        self.name = name
+        self.t = t
+
+    def __enter__(self) -> None:
+        self.saved = (context.scope, context.time_step)
+        parts = context.scope
+        if self.name is not None:
+            parts = parts + (str(self.name),)
+        if self.t is not None:
+            parts = parts + (time_scope_name(self.t),)
+            context.time_step = self.t
+        context.scope = parts
+
+    def __exit__(self, *exception) -> None:
+        context.scope, context.time_step = self.saved
 
 
 def no_grad():

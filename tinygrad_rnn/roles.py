@@ -98,9 +98,15 @@ def mark(node, kind: str, name: str, *, cell: str | None = None, t: int | None =
     if t is None:
         t = node.time_step
     node._label = label_for(kind, name, t)
-    cell = cell or context.cell
-    node.role = Role(kind, name, t, cell, context.layer, context.reverse)
+    key = (kind, name, t, cell or context.cell, context.layer, context.reverse)
+    role = _roles.get(key)
+    if role is None:  # Roles are frozen, so every node with the same role shares one
+        role = _roles[key] = Role(*key)
+    node.role = role
     return node
+
+
+_roles: dict[tuple, Role] = {}  # (kind, name, t, cell, layer, reverse) -> its Role
 
 
 def unmark(node) -> None:

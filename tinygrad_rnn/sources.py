@@ -67,11 +67,18 @@ def node_source(engine_callers: int):
     """
     frame = sys._getframe(2 + engine_callers)
     while frame is not None:
-        filename = frame.f_code.co_filename  # is_engine_file, written out: this runs per node
-        if not filename.startswith(_PACKAGE_DIR) or filename.startswith(_USER_CODE_DIRS):
+        code = frame.f_code
+        engine = _engine_code.get(code)
+        if engine is None:  # a function seen for the first time: is it the engine's?
+            engine = _engine_code[code] = is_engine_file(code.co_filename)
+        if not engine:
             return frame
         frame = frame.f_back
     return None
+
+
+# code object -> is_engine_file(its file): looked up once per function, not per node
+_engine_code: dict = {}
 
 
 def line_number(code, offset: int) -> int | None:
