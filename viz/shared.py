@@ -132,8 +132,8 @@ def copy_shared(boxes: list[Box], arrows: list[Arrow]) -> list[Box]:
         if box.highlight:  # c_0 on its lane feeds one step; the chain is drawn whole
             continue
         into = feeds_steps(box, arrows, by_key)
-        if not into or (box.kind != "param" and len(into) < SHARED_STEPS):
-            continue
+        if len(into) < (2 if box.kind == "param" else SHARED_STEPS):
+            continue  # a parameter only one step reads is not shared: drawn as it is
         for step_arrows in into.values():
             readers = [by_key[arrow.head] for arrow in step_arrows]
             count += 1
