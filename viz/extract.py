@@ -66,6 +66,7 @@ from .boxes import (
     node_role,
     single_box,
 )
+from .calls import calls_as_steps
 from .chains import CHAIN_SEARCH_DEPTH, HIGHLIGHTS, chain_for, state_chain
 from .data import Arrow, Box, Cluster, GraphData
 from .errors import VizError
@@ -207,6 +208,8 @@ def extract_nodes(
     boxes = make_boxes(nodes, layout, root, detail, drawn.outputs, on_chain, notes, lane)
     join_chain_start(boxes, drawn.arrows)
     steps = sorted({node.time_step for node in nodes if node.time_step is not None})
+    if not steps:  # a module called in a Python loop: its calls drawn as steps (calls.py)
+        steps = calls_as_steps(boxes, drawn.arrows)
     if shared_copies is None:
         shared_copies = len(steps) > COPY_AFTER_STEPS
     shared_copies = bool(shared_copies and shared_arrows)
