@@ -141,21 +141,31 @@ def test_unlabelled_constants_are_labelled_constant_with_value_or_shape():
 # --------------------------------------------------------------------------------------
 # The highlighted chain
 # --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("steps_per_row", [4, 1])
 @pytest.mark.parametrize("grads", [False, True])
-def test_chain_has_a_colour_and_width_no_other_arrow_has(grads):
+def test_chain_has_a_colour_and_width_no_other_arrow_has(grads, steps_per_row):
     built = vg.lstm(steps=4)
     data = viz.extract(built.loss, highlight="cell_state", grads=grads)
-    dot = dot_of(built.loss, highlight="cell_state", grads=grads)
+    dot = dot_of(built.loss, highlight="cell_state", grads=grads, steps_per_row=steps_per_row)
     edges = dot.visible_edges()
     assert len(edges) == len(data.arrows)  # same order
     chain = [(arrow, attrs) for arrow, (_, _, attrs) in zip(data.arrows, edges) if arrow.highlight]
     others = [attrs for arrow, (_, _, attrs) in zip(data.arrows, edges) if not arrow.highlight]
     assert len(chain) == 8  # c_{t-1} -> mul -> c_t, four times
+    step = {box.key: box.time_step for box in data.boxes}
+    labelled = 0
     for arrow, attrs in chain:
         assert attrs["color"] == HIGHLIGHT and float(attrs["penwidth"]) == CHAIN_WIDTH
-        if grads:  # the gradient it carries is written on it
+        down = (
+            None not in (step[arrow.tail], step[arrow.head]) and step[arrow.tail] < step[arrow.head]
+        )
+        if grads and (steps_per_row > 1 or down):  # the gradient it carries is written on it
             carried = "no gradient" if arrow.grad_norm is None else f"‖g‖ = {arrow.grad_norm:.2g}"
             assert attrs["label"] == carried
+            labelled += 1
+        else:  # one step per row: the arrows within a step have none (dot.py)
+            assert "label" not in attrs
+    assert labelled == (0 if not grads else 8 if steps_per_row > 1 else 3)  # 3 steps down
     for attrs in others:
         assert attrs.get("color") != HIGHLIGHT
         assert float(attrs.get("penwidth", 1)) < CHAIN_WIDTH

@@ -18,7 +18,8 @@ Exactly zero: a dotted grey hairline. NaN or inf: a red dashed arrow labelled "n
 
 The highlighted chain (cell state c_0 -> c_T, or hidden state h_0 -> h_T) is orange and
 CHAIN_WIDTH wide, a colour and width no other arrow has, with gradients too: then its
-label gives the ‖g‖ it carries. A dashed box is a step's copy of a shared weight
+label gives the ‖g‖ it carries (one step per row: only its arrows from one row down to
+the next, `label_between_rows_only`). A dashed box is a step's copy of a shared weight
 (shared.py); a small grey "constant" box is a number or array mixed in without gradient.
 The legend (a table of sample lines, top left or beside the loss: placement.py) says what
 each style in the picture means.
@@ -40,6 +41,7 @@ from .extract import DEFAULT_MAX_NODES, Box, GraphData, extract
 from .layout import (
     CANVAS_RATIO,
     THEMES,
+    RowOrder,
     Theme,
     arrange_rows,
     attach_order,
@@ -218,11 +220,13 @@ def to_digraph(
     theme = theme_named(theme)
     per_row = steps_per_row or picture_steps_per_row(data)
 
-    def build(per_row: int, reverse_rows: bool, placement: str = "column") -> VizDigraph:
-        return _digraph(data, title, theme, per_row, reverse_rows, placement)
+    def build(per_row: int, order: RowOrder, placement: str = "column") -> VizDigraph:
+        return _digraph(data, title, theme, per_row, order, placement)
 
     def arrange(per_row: int, placement: str) -> VizDigraph:
-        return arrange_rows(lambda k, rev: build(k, rev, placement), data, per_row, stacks_up, True)
+        return arrange_rows(
+            lambda k, order: build(k, order, placement), data, per_row, stacks_up, True
+        )
 
     stacks_up = renderer_stacks_bottom_up()  # None: no renderer, nothing to check with
     if steps_per_row is None and search_rows and stacks_up is not None and len(data.steps) > 1:
@@ -230,9 +234,9 @@ def to_digraph(
     return arrange_rows(build, data, per_row, bool(stacks_up), stacks_up is not None)
 
 
-def _digraph(data: GraphData, title, theme: Theme, per_row: int, reverse_rows: bool,
+def _digraph(data: GraphData, title, theme: Theme, per_row: int, order: RowOrder,
              placement: str = "column"):  # fmt: skip
-    """to_digraph with `per_row` steps a row, later rows written first if `reverse_rows`,
+    """to_digraph with `per_row` steps a row, the rows' order told as `order` says,
     the parameters and the legend placed as `placement` says (placement.py)."""
     stairs = per_row == 1 and has_lane(data)  # the chain steps down row by row (boxes.py)
     data = lanes_by_row(data, per_row)  # the cell-state lane wraps with the steps (boxes.py)
@@ -260,21 +264,11 @@ def _digraph(data: GraphData, title, theme: Theme, per_row: int, reverse_rows: b
     graph.attr("edge", fontname=FONT, fontsize=size, arrowsize="0.6")
 
     # the boxes, each inside its nested clusters
-    _emit_boxes_and_clusters(graph, data, theme, per_row, reverse_rows)
+    _emit_boxes_and_clusters(graph, data, theme, per_row, order.later_first)
 
-    # the arrows
-    params = {box.key for box in data.boxes if box.kind == "param" and data.steps}  # unranked
-    norms = [arrow.grad_norm for arrow in data.arrows]
-    scale = GradScale(norms) if data.grads else None
-    between_rows = crosses_rows(data, per_row)
-    for arrow in data.arrows:
-        attrs = arrow_attrs(arrow, scale, arrow.tail in params, theme)
-        if (arrow.tail, arrow.head) in between_rows and stairs and arrow.highlight:
-            attrs["weight"] = "1"  # ranked, a step down: mul and c_t keep their straight line
-        elif (arrow.tail, arrow.head) in between_rows:
-            attrs["constraint"] = "false"  # row k+1 starts at the left again
-        graph.edge(arrow.tail, arrow.head, **attrs)
-    _keep_steps_in_order(graph, data, per_row)
+    scale = GradScale([arrow.grad_norm for arrow in data.arrows]) if data.grads else None
+    _emit_arrows(graph, data, theme, per_row, scale, stairs)
+    _keep_steps_in_order(graph, data, per_row, order.starts_up)
     drawn = legend(graph, data, None if scale is None or scale.empty else scale, theme)
     if placement == "around":
         graph.body.extend(around_lines(data, has_legend=drawn))
@@ -282,12 +276,43 @@ def _digraph(data: GraphData, title, theme: Theme, per_row: int, reverse_rows: b
     return graph
 
 
-def _keep_steps_in_order(graph: graphviz.Digraph, data: GraphData, per_row: int) -> None:
+def _emit_arrows(graph: graphviz.Digraph, data: GraphData, theme: Theme, per_row: int,
+                 scale: GradScale | None, stairs: bool) -> None:  # fmt: skip
+    """Every arrow, styled (styles.arrow_attrs); those from one row to the next do not
+    rank, except the chain's step down when the steps stand one per row (`stairs`)."""
+    params = {box.key for box in data.boxes if box.kind == "param" and data.steps}  # unranked
+    between_rows = crosses_rows(data, per_row)
+    for arrow in data.arrows:
+        attrs = arrow_attrs(arrow, scale, arrow.tail in params, theme)
+        crossing = (arrow.tail, arrow.head) in between_rows
+        if stairs and arrow.highlight:
+            label_between_rows_only(attrs, crossing)
+        if crossing and stairs and arrow.highlight:
+            attrs["weight"] = "1"  # ranked, a step down: mul and c_t keep their straight line
+        elif crossing:
+            attrs["constraint"] = "false"  # row k+1 starts at the left again
+        graph.edge(arrow.tail, arrow.head, **attrs)
+
+
+def label_between_rows_only(attrs: dict, between_rows: bool) -> None:
+    """One step per row: only the chain's arrows from one row down to the next keep
+    their gradient label; those within a step (mul -> c_t, c_0 -> mul) have none.
+
+    Graphviz gives a labelled arrow a column of its own as wide as its text: six
+    "‖g‖ = 0.39" along the chain widened the README's LSTM by a tenth (10.9 -> 12.0 px
+    on a slide). What the cell state carries from step t back to step t - 1 is on the
+    arrow between their rows; the arrows inside a step are short, level and thick."""
+    if not between_rows:
+        attrs.pop("label", None)
+
+
+def _keep_steps_in_order(graph: graphviz.Digraph, data: GraphData, per_row: int,
+                         starts_up: bool = False) -> None:  # fmt: skip
     """Each row's first boxes in one rank, and hidden edges that keep the steps in order
     and shared boxes before/after the steps they feed/collect from (data.anchors)."""
     for firsts in row_start_boxes(data, per_row):
         graph.body.append("\t{rank=same; " + " ".join(f'"{key}";' for key in firsts) + "}\n")
-    for tail, head in step_order_edges(data, per_row) + data.anchors:
+    for tail, head in step_order_edges(data, per_row, starts_up) + data.anchors:
         # transparent rather than style=invis: graphviz-pure drops invisible edges
         # before ranking, and then they would not keep the steps in order
         graph.edge(tail, head, color="transparent", arrowhead="none", penwidth="0")

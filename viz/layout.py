@@ -21,7 +21,8 @@ picture of the cell state (at most SHORT_STEPS steps) is one step per row or one
 (`row_candidates`): one step per row, the chain runs straight through each step and its
 arrow c_t -> step t+1 is ranked, so it steps down and to the right into the next row.
 Graphviz has no "this row above that one", so every wrapped picture is laid out and its
-rows checked (`arrange_rows`).
+rows checked (`arrange_rows`), for each of a few ways of telling the rows' order
+(`RowOrder`: which one graphviz-pure keeps changes from picture to picture).
 
 Themes. "default" is the picture for a screen; "slides" has larger type, arrows without
 tooltips (fewer pop-ups in a talk) and the same 16:9 canvas (`ratio`: Graphviz spreads
@@ -165,9 +166,10 @@ def step_members(data: GraphData) -> tuple[dict, dict]:
     return members, steps_of
 
 
-def step_order_edges(data: GraphData, per_row: int) -> list[tuple[str, str]]:
+def step_order_edges(data: GraphData, per_row: int, starts_up: bool = False) -> list:
     """Hidden edges: every last box of step k -> a point -> every first box of step k+1,
-    within a row; and from the start of each row to the start of the next (rows in order).
+    within a row; and from the start of each row to the start of the next (rows in order;
+    from the start of the last row up to the first if `starts_up`, see RowOrder).
 
     dot ranks nodes by their longest path; without these edges the first ops of step k+1
     (those that only read inputs and weights) could sit beside step k, and the time
@@ -197,8 +199,9 @@ def step_order_edges(data: GraphData, per_row: int) -> list[tuple[str, str]]:
             edges += [(key, point) for key in sorted(last, key=_box_number)]
             edges += [(point, key) for key in sorted(first, key=_box_number)]
     for firsts in row_start_boxes(data, per_row):
-        # in one column, an edge a -> b puts a above b: row 1 on top, then row 2, ...
-        edges += list(zip(firsts, firsts[1:]))
+        # in one column, an edge a -> b puts a above b (the system dot): row 1 on top ...
+        pairs = list(zip(firsts, firsts[1:]))
+        edges += [(head, tail) for tail, head in pairs] if starts_up else pairs
     return edges
 
 
@@ -254,30 +257,52 @@ def attach_order(data: GraphData, per_row: int, reverse_rows: bool) -> list:
 # --------------------------------------------------------------------------------------
 # Checking that the rows read top to bottom
 # --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RowOrder:
+    """Two ways of telling Graphviz the order of the rows, neither of which it always
+    keeps (graphviz-pure's crossing minimisation is chaotic): `arrange_rows` tries each.
+
+    later_first  write the clusters of later rows into the DOT text first (attach_order)
+    starts_up    the hidden edges between the rows' first boxes (one column) run from the
+                 last row up to the first, not from the first down (step_order_edges)
+    """
+
+    later_first: bool
+    starts_up: bool = False
+
+
+def row_orders(guess: bool) -> list[RowOrder]:
+    """The orders arrange_rows lays out, the likeliest first: the rows written in the
+    order the renderer usually keeps (`guess`), then the other way; each with the hidden
+    edges down, then up."""
+    return [RowOrder(first, up) for up in (False, True) for first in (guess, not guess)]
+
+
 def arrange_rows(build, data: GraphData, per_row: int, guess: bool, can_render: bool):
-    """The picture `build(per_row, reverse_rows)` whose rows read top to bottom.
+    """The picture `build(per_row, order)` whose rows read top to bottom.
 
     Graphviz gives no direct way to say "this cluster above that one", so the picture
     is laid out (backend.render_source, whose result render() then reuses) and the
-    rows' top edges compared: first with the rows written in the order the renderer
-    usually keeps (`guess`), then the other way; if neither reads top down, one row.
-    Without a renderer (DOT text only), or if it fails, the guess is returned unchecked.
+    rows' top edges compared, for each RowOrder in turn (row_orders: measured, not
+    guessed: a small change to a picture can flip which one works); if none reads top
+    down, one row. Without a renderer (DOT text only), or if it fails, the guess is
+    returned unchecked.
     """
     steps = max(data.steps, default=1)
     if per_row >= steps or not can_render:
-        return build(per_row, guess)
+        return build(per_row, RowOrder(guess))
     from .backend import render_source
     from .errors import RenderError
 
-    for reverse_rows in (guess, not guess):
-        graph = build(per_row, reverse_rows)
+    drawn = lanes_by_row(data, per_row)  # the clusters as written (their keys)
+    for order in row_orders(guess):
+        graph = build(per_row, order)
         try:
-            drawn = lanes_by_row(data, per_row)  # the clusters as written (their keys)
             if rows_in_order(render_source(graph.source, "svg"), drawn, per_row):
                 return graph
         except RenderError:
             return graph  # it cannot be laid out here: render() will say why
-    return build(steps, guess)
+    return build(steps, RowOrder(guess))
 
 
 def rows_in_order(svg: bytes, data: GraphData, per_row: int) -> bool:

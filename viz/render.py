@@ -10,7 +10,8 @@ still written next to it, under a name that does not exist yet (`bptt.dot`, else
 fix it.
 
 `slide_warning` says when a picture does not fit a 1920×1080 slide (slides.py) and which
-coarser detail level does; `tinygrad-rnn render` prints it.
+coarser detail level does; `tinygrad-rnn render` prints it. `draw_to_fit` draws at the
+finest detail level that fits (the demo's pictures).
 
 Read next: flow.py (the gradient norm per time step, as a table and a plot).
 """
@@ -111,6 +112,20 @@ COARSER = {"ops": ("cells", "steps"), "cells": ("steps",), "steps": ()}
 def measure_picture(source: str, timeout: float = DEFAULT_TIMEOUT) -> SlideFit:
     """The slide fit (slides.py) of DOT `source`, rendered as SVG in memory."""
     return measure_svg(render_source(source, "svg", timeout=timeout))
+
+
+def draw_to_fit(root, **draw_options) -> graphviz.Digraph:
+    """viz.draw at the finest detail level whose picture fits a 1920×1080 slide (ops,
+    else cells, else steps: each drawn and measured); the coarsest if none fits. The
+    demo draws its pictures so: its RNN at ops, its LSTM (4 steps of 20 ops) at cells."""
+    for detail in ("ops", *COARSER["ops"]):
+        graph = draw(root, detail=detail, **draw_options)
+        try:
+            if measure_picture(graph.source).fits:
+                return graph
+        except RenderError:
+            return graph  # it cannot be measured here: render() will say why
+    return graph
 
 
 def slide_warning(root, fit: SlideFit, detail: str, **draw_options) -> str | None:
