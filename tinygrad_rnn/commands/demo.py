@@ -252,8 +252,9 @@ def print_predictions(model) -> bool:
 def first_backward_picture(model, highlight: str, what: str, path_note: str):
     """viz.draw of the graph of training step 1, after its backward pass (the gradients
     the first update will use). Drawn before training: the picture is plain data then.
-    Theme "slides" (viz/layout.py): type large enough for a 1920×1080 slide."""
-    import viz
+    Theme "slides" (viz/layout.py) at the finest detail level that fits a 1920×1080 slide
+    (viz.render.draw_to_fit: the RNN at ops, the LSTM at cells)."""
+    from viz.render import draw_to_fit
 
     task = model.lesson  # examples/02_hello.py: INPUTS, TARGETS
     loss = hello_loss(model, model.scores(task.INPUTS))
@@ -263,9 +264,7 @@ def first_backward_picture(model, highlight: str, what: str, path_note: str):
         f"J = {loss.item():.2f} - the backward pass of training step 1: gradient norm "
         f"on every arrow, {path_note}"
     )
-    picture = viz.draw(
-        loss, detail="ops", grads=True, highlight=highlight, title=title, theme="slides"
-    )
+    picture = draw_to_fit(loss, grads=True, highlight=highlight, title=title, theme="slides")
     for p in model.parameters():
         p.zero_grad()
     return picture
