@@ -46,7 +46,7 @@ def test_demo_learns_ello_and_writes_its_pictures(tmp_path, capsys):
     rnn = svg_texts(out_dir / "rnn_bptt.svg")
     assert {"h_1", "h_4", "U", "W", "V", "b", "c", "t = 4"} <= set(rnn)
     lstm = svg_texts(out_dir / "lstm_cell_state.svg")
-    assert {"c_1", "c_4", "f_2", "i_3", "o_4", "g_1"} <= set(lstm)
+    assert {"c_0", "LSTM cell", "t = 4", "h_4 · 15 ops"} <= set(lstm)  # at detail cells
     assert any("cell state c_0 -> c_4 highlighted" in text for text in lstm)
     assert (out_dir / "gradient_flow.png").read_bytes()[:8] == PNG_SIGNATURE
 
