@@ -57,9 +57,14 @@ TINY = {
         "--steps 2 --train-images 12 --test-images 6 --pictures 4 --embedding 4 --hidden 8"
         " --fused 8 --examples 2 --embeddings none --out {out}"
     ),
+    "15_transformer.py": (
+        "--max-chars 20000 --seconds 0.3 --evals 1 --val-chars 300 --seq-len 8 --batch-size 2"
+        " --d-model 4 --heads 2 --layers 1 --feedforward 8 --hidden 4 --embedding 4"
+        " --sample-length 10 --out {out}"
+    ),
 }
 # lessons that draw pictures: each must show at least one inline
-DRAWS = {"01", "04", "07", "08", "09", "10", "11", "12", "13", "14"}
+DRAWS = {"01", "04", "07", "08", "09", "10", "11", "12", "13", "14", "15"}
 NOTEBOOK_TIMEOUT = 120  # seconds for all the cells of one notebook
 
 
