@@ -28,7 +28,7 @@ class FakeNode:
 @given(
     K=st.integers(1, 4),
     M=st.integers(1, 4),
-    arrivals=st.lists(st.tuples(st.booleans(), st.integers(1, 5)), min_size=1, max_size=6),
+    arrivals=st.lists(st.tuples(st.booleans(), st.integers(1, 5)), min_size=1, max_size=20),
     seed=st.integers(0, 2**16),
 )
 def test_products_and_arrays_in_any_order_sum_to_the_hand_written_sum(K, M, arrivals, seed):

@@ -143,13 +143,20 @@ def multiply_out(products: list[ProductGrad]) -> np.ndarray:
     return a.T @ g  # (K, M)
 
 
+# How many ProductGrads of one weight wait to be multiplied out together. One product
+# of 8 time steps' rows is nearly as fast as one of all T, and the waiting shares (each
+# step's h_{t-1} and gate gradient) then hold memory for 8 steps, not for all T.
+PRODUCTS_AT_ONCE = 8
+
+
 class PendingGradients:
     """dL/d(node) summed so far, for each node the backward loop has not reached yet.
 
     total     node -> the sum of the gradients that arrived at it
     owned     the nodes whose total is an array made here, which no one else holds, so
               later gradients can be added into it in place
-    products  node -> the ProductGrads that arrived at it, multiplied out in `pop`
+    products  node -> the ProductGrads that arrived at it and wait to be multiplied out
+              (PRODUCTS_AT_ONCE at a time, the rest in `pop`)
     """
 
     __slots__ = ("total", "owned", "products")
@@ -163,8 +170,11 @@ class PendingGradients:
         """pending[node] = pending.get(node, 0) + grad, in place where that is safe.
         The same three cases for floats (a Value's gradients) and arrays: a float is
         never owned, so it is always summed into a new float."""
-        if isinstance(grad, ProductGrad):  # a weight's share: multiplied out with the rest in pop
-            self.products.setdefault(node, []).append(grad)
+        if isinstance(grad, ProductGrad):  # a weight's share: multiplied out with others
+            waiting = self.products.setdefault(node, [])
+            waiting.append(grad)
+            if len(waiting) == PRODUCTS_AT_ONCE:  # bound the memory the waiting ones hold
+                self._multiply_out(node)
             return
         total = self.total.get(node)
         if total is None:  # the first gradient to arrive: kept as it is (not ours to change)
@@ -188,15 +198,27 @@ class PendingGradients:
         if isinstance(total, np.ndarray):  # (a float, or a 0-d numpy scalar: not owned)
             self.owned.add(node)
 
+    def _multiply_out(self, node) -> None:
+        """Add the ProductGrads waiting at `node`, as one product, into its total."""
+        product = multiply_out(self.products.pop(node))  # a new array, which only we hold
+        total = self.total.get(node)
+        if total is None:
+            self.total[node] = product
+        elif node in self.owned:
+            total += product
+        else:
+            product += total  # `total` may be held elsewhere: add it into our array instead
+            self.total[node] = product
+        self.owned.add(node)
+
     def pop(self, node):
         """The total gradient of `node`, now complete (None if none arrived); forgotten here.
 
         A leaf gets an array that no other node holds: its `.grad` will be changed in
         place (clipping, optimizers) and must not change another node's gradient.
         """
-        if node in self.products:  # one matmul for all of them: a new array, ours
-            self.add(node, multiply_out(self.products.pop(node)))
-            self.owned.add(node)
+        if node in self.products:  # the last of them, as one matmul
+            self._multiply_out(node)
         grad = self.total.pop(node, None)
         if node in self.owned:
             self.owned.remove(node)
