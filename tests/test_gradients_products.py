@@ -103,3 +103,19 @@ def test_backward_steps_shows_each_share_as_the_product_it_stands_for():
     np.testing.assert_array_equal(grad_a, [[3.0, 4.0]])
     np.testing.assert_array_equal(np.asarray(grad_W), [[1.0], [2.0]])  # aᵀ @ 1
     assert grad_W.shape == (2, 1)
+
+
+def test_rows_with_batch_axes_times_one_matrix_match_numpy_and_finite_differences():
+    """(B, T, k) @ (k, m), as nn.Linear on a sequence: computed as one 2-D product of all
+    B·T rows (ops_matmul.matrix_product), the weight's gradient as one ProductGrad."""
+    rng = np.random.default_rng(1)
+    a_data, b_data = rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 5))
+    weights = rng.normal(size=(2, 3, 5))  # L = Σ weights ⊙ (a @ b)
+    a = tg.Tensor(a_data, requires_grad=True)
+    b = tg.Tensor(b_data, requires_grad=True)
+    out = a @ b
+    np.testing.assert_allclose(out.numpy(), a_data @ b_data, rtol=1e-12)
+    (out * tg.Tensor(weights)).sum().backward()
+    # by hand: dL/da = weights @ bᵀ, dL/db = Σ over (B, T) of a_rowᵀ weights_row
+    np.testing.assert_allclose(a.grad, weights @ b_data.T, rtol=1e-12)
+    np.testing.assert_allclose(b.grad, np.einsum("btk,btm->km", a_data, weights), rtol=1e-12)

@@ -20,11 +20,14 @@ def matmul_grads(a: np.ndarray, b: np.ndarray, grad_out: np.ndarray) -> tuple:
     """(dL/da, dL/db) for out = a @ b: grad_out @ bᵀ and aᵀ @ grad_out, summed over
     broadcast batch axes; a 1-D a is a (1, k) row and a 1-D b a (k, 1) column, as in numpy.
 
-    For 2-D a and b, dL/db is sent as a `ProductGrad` (gradients.py): aᵀ @ grad_out is
-    multiplied out when backward reaches b, in one product with b's other uses (W_hh at
-    every time step)."""
-    if a.ndim == 2 and b.ndim == 2:
-        return (grad_out @ b.T, ProductGrad(a, grad_out))  # (n, k), (k, m) later
+    For a 2-D b, a's batch axes are rows like any other (`matrix_product`), and dL/db is
+    sent as a `ProductGrad` (gradients.py): aᵀ @ grad_out is multiplied out when backward
+    reaches b, in one product with b's other uses (W_hh at every time step)."""
+    if a.ndim >= 2 and b.ndim == 2:  # rows of a times one matrix b (nn.Linear on (B, T, k))
+        a_rows = a.reshape(-1, a.shape[-1])  # (N, k)
+        g_rows = grad_out.reshape(-1, grad_out.shape[-1])  # (N, m)
+        grad_a = (g_rows @ b.T).reshape(a.shape)
+        return (grad_a, ProductGrad(a_rows, g_rows))  # (..., n, k), (k, m) later
     a2 = a if a.ndim > 1 else a[np.newaxis, :]  # (..., n, k)
     b2 = b if b.ndim > 1 else b[:, np.newaxis]  # (..., k, m)
     g2 = grad_out
@@ -35,6 +38,16 @@ def matmul_grads(a: np.ndarray, b: np.ndarray, grad_out: np.ndarray) -> tuple:
     grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
     grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
     return (grad_a, grad_b)
+
+
+def matrix_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b. For a 2-D b and an a with batch axes, (B, T, k) @ (k, m), as one 2-D product
+    of all B·T rows: numpy would loop over the batch with one small product each, several
+    times slower (nn.Linear on a (B, T, k) sequence)."""
+    if a.ndim > 2 and b.ndim == 2:
+        rows = a.reshape(-1, a.shape[-1]) @ b  # (B·T, m)
+        return rows.reshape(a.shape[:-1] + (b.shape[1],))  # (B, T, m)
+    return a @ b
 
 
 def matmul_shape(a: tuple, b: tuple) -> tuple | None:
@@ -72,7 +85,7 @@ class MatMul(Op):
     def forward(ctx, a, b):
         ctx.a = a
         ctx.b = b
-        return a @ b
+        return matrix_product(a, b)
 
     def backward(ctx, grad_out):
         return matmul_grads(ctx.a, ctx.b, grad_out)
@@ -105,7 +118,7 @@ class Addmm(Op):
         ctx.c_shape = c.shape
         ctx.a = a
         ctx.b = b
-        product = np.asarray(a @ b)  # a fresh array that nothing else holds
+        product = np.asarray(matrix_product(a, b))  # a fresh array that nothing else holds
         ctx.product_shape = product.shape
         # c of a @ b's shape, or of its trailing axes (a bias): add it in place, so
         # that there is no second (B, 4H) array. Otherwise (c broadcasts the other way,
