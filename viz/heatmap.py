@@ -155,23 +155,9 @@ def heads_of(weights, src_tokens, tgt_tokens, titles):
     return list(array), [src_tokens] * count, [tgt_tokens] * count, titles
 
 
-def heatmap_source(
-    weights,
-    src_tokens,
-    tgt_tokens,
-    titles: Sequence[str] | None = None,
-    dpi: int = 72,
-) -> str:
-    """The DOT text of one or several heatmaps with a legend: several stacked top to
-    bottom, the heads of one attention side by side.
-
-    weights     one (T_out, S) array, a list of them, or a (num_heads, T_out, S) array of
-                the heads of one attention (with tokens given once, for every head)
-    src_tokens  the S source tokens (a string = one token per character), or a list of such
-    tgt_tokens  the T_out output tokens, or a list of such
-    titles      optional caption per heatmap
-    dpi         pixels per inch of a PNG/JPEG (72: one pixel per point; 144 for slides)
-    """
+def heatmaps_of(weights, src_tokens, tgt_tokens, titles) -> tuple:
+    """(weight matrices, source token lists, output token lists, titles, heads?): one
+    entry per heatmap, whichever way they were passed (see `heatmap_source`)."""
     heads = (
         not isinstance(weights, (list, tuple))
         and is_several(weights)
@@ -189,6 +175,29 @@ def heatmap_source(
         )
     if titles is not None and len(titles) != len(weights):
         raise VizError(f"viz.attention_heatmap: {len(titles)} titles for {len(weights)} heatmaps")
+    return weights, src_tokens, tgt_tokens, titles, heads
+
+
+def heatmap_source(
+    weights,
+    src_tokens,
+    tgt_tokens,
+    titles: Sequence[str] | None = None,
+    dpi: int = 72,
+) -> str:
+    """The DOT text of one or several heatmaps with a legend: several stacked top to
+    bottom, the heads of one attention side by side.
+
+    weights     one (T_out, S) array, a list of them, or a (num_heads, T_out, S) array of
+                the heads of one attention (with tokens given once, for every head)
+    src_tokens  the S source tokens (a string = one token per character), or a list of such
+    tgt_tokens  the T_out output tokens, or a list of such
+    titles      optional caption per heatmap
+    dpi         pixels per inch of a PNG/JPEG (72: one pixel per point; 144 for slides)
+    """
+    weights, src_tokens, tgt_tokens, titles, heads = heatmaps_of(
+        weights, src_tokens, tgt_tokens, titles
+    )
     lines = [
         "digraph attention {",
         f'  graph [bgcolor="white" margin="0.15" nodesep="0.1" ranksep="0.25" dpi="{dpi}"];',
