@@ -9,14 +9,14 @@ position look at every earlier one directly, by attention:
     block:  a = x + SelfAttention(LayerNorm(x)),  y = a + FeedForward(LayerNorm(a))
     SelfAttention: softmax(Q Kᵀ / √d_head + causal mask) V, for each of `nhead` heads
 
-(tinygrad_rnn/charlm/transformer.py; each block is PyTorch's nn.TransformerEncoderLayer
-with norm_first=True, batch_first=True and a causal mask.)
+(charlm/transformer.py: PyTorch's nn.TransformerEncoderLayer, norm_first, causal mask.)
 
 1. Both models, with about the same number of parameters, train on lesson 5's split of
    Tiny Shakespeare (charlm.prepare_corpus: first 90 % train, last 10 % validate) with the
    same batches (B windows of T characters, charlm.batch_at), Adam and clipping - for the
-   SAME WALL TIME each (--seconds). Validation nats/char (charlm.evaluate) along the way:
-   both curves on one plot, against training seconds.
+   SAME TIME each (--seconds of CPU time, time.process_time: on an idle machine the wall
+   time; other programs running meanwhile do not count against either model). Validation
+   nats/char (charlm.evaluate) along the way: both curves on one plot, against time.
 2. Steps per second of both, and why: the graph of one training step is counted, at T and
    at T/2. The LSTM's grows with T (a Python loop, one cell per character); the
    Transformer's does not (each layer is one batched matmul over all T positions).
@@ -28,10 +28,8 @@ with norm_first=True, batch_first=True and a causal mask.)
 4. Pictures: one block's graph (viz.render at detail=cells and ops), the attention
    weights of every head on a short text (viz.attention_heatmap), and samples of both.
 
-What differs in the comparison: the LSTM carries (h, c) from one evaluation window to the
-next, so it predicts each validation character from its whole stream before it; the
-Transformer sees at most T characters back (its learned positions end there), at least
-T/2 (charlm.evaluate with windows of T/2 carries the last T - 1 characters as "state").
+What differs: in charlm.evaluate the LSTM carries (h, c) through its whole stream of the
+validation text; the Transformer sees T/2 to T characters back (the positions it learned).
 
     python examples/15_transformer.py                  # about 3 minutes
     python examples/15_transformer.py --seconds 20 --layers 2
@@ -71,7 +69,7 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--out", default="./lesson15-out", help="folder for plots and samples")
     parser.add_argument("--seed", type=int, default=0, help="init, batches and samples")
-    parser.add_argument("--seconds", type=float, default=50, help="training time per model (50)")
+    parser.add_argument("--seconds", type=float, default=45, help="training CPU s per model")
     parser.add_argument("--evals", type=int, default=10, help="points on each validation curve")
     parser.add_argument(
         "--val-chars", type=int, default=20000, help="characters scored per curve point"
@@ -126,7 +124,7 @@ def build_runs(corpus: charlm.Corpus, args) -> dict:
 
 
 # %% [markdown]
-# ## 1. Training for the same wall time
+# ## 1. Training for the same time
 
 
 # %%
@@ -138,7 +136,7 @@ def validation(run: charlm.CharLMRun, val_ids: np.ndarray, max_chars=None) -> fl
 
 
 def train_for(run: charlm.CharLMRun, corpus: charlm.Corpus, args, name: str) -> dict:
-    """charlm.train until the time spent in training steps reaches args.seconds (the
+    """charlm.train until the CPU time spent in training steps reaches args.seconds (the
     evaluations are not counted), with args.evals validation points on the way.
     Returns {"curve": [(training seconds, val nats/char)], "seconds": ..., "steps": ...}."""
     steps = charlm.train(run, corpus.train, until_step=10**9)
@@ -148,9 +146,9 @@ def train_for(run: charlm.CharLMRun, corpus: charlm.Corpus, args, name: str) -> 
     shown = "{desc}: {bar} {n:.0f}/{total} s of training{postfix}"
     bar = tqdm(total=round(args.seconds), desc=name, unit="s", bar_format=shown)
     while trained < args.seconds:
-        started = time.perf_counter()
+        started = time.process_time()  # this process's CPU time, not the wall clock's
         _, loss = next(steps)
-        spent = time.perf_counter() - started
+        spent = time.process_time() - started
         trained += spent
         bar.update(min(spent, args.seconds - bar.n))
         bar.set_postfix(step=run.step, batch_J=f"{loss:.3f}", refresh=False)
@@ -186,9 +184,9 @@ def plot_curves(trained: dict, path: Path, args) -> Path:
     for name, result in trained.items():
         seconds, nats = zip(*result["curve"])
         axes.plot(seconds, nats, "o-", markersize=3, label=f"{name} ({result['steps']} steps)")
-    axes.set_xlabel("training time (s)")
+    axes.set_xlabel("training time (CPU seconds)")
     axes.set_ylabel(f"validation nats/char (first {args.val_chars:,} chars)")
-    axes.set_title("the same wall time, the same batches (lesson 5's split)", fontsize=11)
+    axes.set_title("the same CPU time, the same batches (lesson 5's split)", fontsize=11)
     return save_png(axes, path)
 
 
@@ -220,7 +218,7 @@ def explain_speed(runs: dict, trained: dict, corpus: charlm.Corpus) -> dict:
     for name, run in runs.items():
         graphs[name] = [step_graph(run.model, corpus, run.config, t) for t in (T // 2, T)]
         half, full = graphs[name]
-        print(f"{name}: {trained[name]['steps']} steps in {trained[name]['seconds']:.1f} s = "
+        print(f"{name}: {trained[name]['steps']} steps in {trained[name]['seconds']:.1f} CPU s = "
               f"{speed[name]:.2f} steps/s; one step's graph: {half['ops']:,} ops at "
               f"T = {T // 2}, {full['ops']:,} at T = {T}; its matmuls "
               f"{full['flops'] / 1e6:.1f} MFLOP (forward)")  # fmt: skip
@@ -324,6 +322,10 @@ def print_gradient_table(norms: dict) -> dict:
         per_step = ratio ** (1 / (T - 2))
         verdict = "vanishes" if ratio < 1e-3 else "decays" if ratio < 0.2 else "does not decay"
         print(f"- {name}: {ratio:.2e}, {per_step:.3f} per step - it {verdict} with distance")
+    for state in ("untrained", "trained"):
+        tf, lstm = norms[f"Transformer, {state}"][0], norms[f"LSTM, {state}"][0]
+        print(f"at distance {T - 1} the {state} Transformer's gradient is {tf / lstm:.2g} "
+              f"times the {state} LSTM's")  # fmt: skip
     return ratios
 
 
@@ -420,9 +422,9 @@ def describe_models(runs: dict) -> None:
     print(f"the Transformer has {ratio:.2f} times the LSTM's parameters; one block:\n{block}")
 
 
-def part_1(runs: dict, corpus: charlm.Corpus, args, out: Path) -> tuple[dict, dict]:
+def train_both(runs: dict, corpus: charlm.Corpus, args, out: Path) -> tuple[dict, dict]:
     """Train both for the same time; the final validation on all of it; the plot."""
-    print(f"\n1. training each model for {args.seconds:g} s (B = {args.batch_size}, "
+    print(f"\n1. training each model for {args.seconds:g} CPU seconds (B = {args.batch_size}, "
           f"T = {args.seq_len}, Adam {args.lr:g}, the same batches)")  # fmt: skip
     trained = {name: train_for(run, corpus, args, name) for name, run in runs.items()}
     final = {name: validation(run, corpus.val) for name, run in runs.items()}
@@ -430,7 +432,7 @@ def part_1(runs: dict, corpus: charlm.Corpus, args, out: Path) -> tuple[dict, di
         print(f"{name}: validation {final[name]:.4f} nats/char (all of it) after "
               f"{trained[name]['steps']} steps")  # fmt: skip
     better, worse = sorted(final, key=final.get)
-    print(f"in the same {args.seconds:g} s the {better} reached "
+    print(f"in the same {args.seconds:g} CPU seconds the {better} reached "
           f"{final[worse] - final[better]:.4f} nats/char less than the {worse}")  # fmt: skip
     curves = plot_curves(trained, out / "validation_curves.png", args)
     print(f"plot: {curves}")
@@ -438,7 +440,7 @@ def part_1(runs: dict, corpus: charlm.Corpus, args, out: Path) -> tuple[dict, di
     return trained, final
 
 
-def part_3(runs: dict, corpus: charlm.Corpus, args, out: Path) -> dict:
+def gradients_by_distance(runs: dict, corpus: charlm.Corpus, args, out: Path) -> dict:
     """The gradient table and plot; returns the far / near ratios."""
     print("\n3. the gradient of the last position's loss with respect to each input")
     norms = gradient_picture(runs, corpus, args)
@@ -449,12 +451,13 @@ def part_3(runs: dict, corpus: charlm.Corpus, args, out: Path) -> dict:
     return ratios
 
 
-def part_4(runs: dict, corpus: charlm.Corpus, args, out: Path) -> None:
+def pictures_and_samples(runs: dict, corpus: charlm.Corpus, args, out: Path) -> None:
     """One block's graph, the attention heatmaps, samples of both."""
     print("\n4. pictures and samples")
     model, text = runs["Transformer"].model, HEATMAP_TEXT[: args.seq_len]
-    for drawn in draw_block(model, corpus.vocab, text[:6], out):
-        print(f"graph: {drawn}")
+    cells, ops = draw_block(model, corpus.vocab, text[:6], out)
+    print(f"graph: {cells} (one box per sub-layer), {ops} (every op)")
+    lesson_kit.show_picture(cells)
     for drawn in draw_heatmaps(model, corpus.vocab, text, out):
         print(f"attention: {drawn}")
         lesson_kit.show_picture(drawn)
@@ -480,12 +483,12 @@ def main() -> None:
           f"characters (lesson 5's 90/10 split), V = {len(corpus.vocab)}")  # fmt: skip
     runs = build_runs(corpus, args)
     describe_models(runs)
-    trained, final = part_1(runs, corpus, args, out)
+    trained, final = train_both(runs, corpus, args, out)
     print("\n2. steps per second on this CPU")
     speed = explain_speed(runs, trained, corpus)
-    ratios = part_3(runs, corpus, args, out)
+    ratios = gradients_by_distance(runs, corpus, args, out)
     report_figures(runs, trained, final, speed, ratios)
-    part_4(runs, corpus, args, out)
+    pictures_and_samples(runs, corpus, args, out)
 
 
 # %%

@@ -111,7 +111,7 @@ def test_steps_per_second_and_the_graph_sizes_are_recomputed(lesson_run):
     runs = lesson.build_runs(corpus, lesson_args(lesson))
     speed = {}
     for name, run in runs.items():
-        line = re.search(rf"^{name}: (\d+) steps in ([\d.]+) s = ([\d.]+) steps/s; one step's "
+        line = re.search(rf"^{name}: (\d+) steps in ([\d.]+) CPU s = ([\d.]+) steps/s; one step's "
                          rf"graph: ([\d,]+) ops at T = {T // 2}, ([\d,]+) at T = {T}",
                          stdout, flags=re.MULTILINE)  # fmt: skip
         assert line, stdout
