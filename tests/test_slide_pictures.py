@@ -177,6 +177,48 @@ def test_a_short_lstm_at_detail_ops_is_one_step_per_row_with_the_cell_state_step
             assert abs(where[arrow.tail][1] - where[arrow.head][1]) < 1.0
 
 
+def rows_of(svg_bytes: bytes) -> list[list[int]]:
+    """The time steps of each row, top row first: a row ends where "t = k" is drawn left
+    of "t = k-1"; each row's steps must all lie below every step of the row before."""
+    xs, ys = step_label_xs(svg_bytes), step_label_ys(svg_bytes)
+    rows = [[1]]
+    for t in range(2, max(xs) + 1):
+        if xs[t] < xs[t - 1]:
+            rows.append([t])
+        else:
+            rows[-1].append(t)
+    for upper, lower in zip(rows, rows[1:]):
+        assert max(ys[t] for t in upper) < min(ys[t] for t in lower), (rows, ys)
+    return rows
+
+
+@needs_renderer
+@pytest.mark.parametrize("steps", [5, 6, 10])
+@pytest.mark.parametrize("highlight", [None, "cell_state"])
+def test_wrapped_lstm_ops_rows_read_top_down(steps, highlight):
+    """detail=ops, the steps per row chosen by measuring (best_rows), each candidate's
+    rows checked (arrange_rows tries every RowOrder): row 1 on top, then row 2, ..."""
+    loss = vg.lstm(steps=steps).loss
+    graph = viz.draw(loss, detail="ops", grads=True, highlight=highlight, theme="slides")
+    rows = rows_of(backend.render_source(graph.source, "svg"))
+    assert len(rows) >= 2 and [t for row in rows for t in row] == list(range(1, steps + 1))
+
+
+def test_row_orders_try_both_cluster_orders_and_both_edge_directions():
+    orders = layout.row_orders(guess=True)
+    assert orders[0] == layout.RowOrder(later_first=True, starts_up=False)  # the guess first
+    assert {(o.later_first, o.starts_up) for o in orders} == {
+        (a, b) for a in (True, False) for b in (True, False)
+    }
+    data = viz.extract(lstm_loss(6), detail="cells")
+    starts = layout.row_start_boxes(data, 2)[0]  # the first box of steps 1, 3, 5
+    down = layout.step_order_edges(data, 2)
+    up = layout.step_order_edges(data, 2, starts_up=True)
+    pairs = list(zip(starts, starts[1:]))
+    assert all(pair in down for pair in pairs) and not any(pair in up for pair in pairs)
+    assert all((b, a) in up for a, b in pairs)
+
+
 def test_without_a_renderer_the_rows_are_still_written(monkeypatch):
     monkeypatch.setattr(backend, "find_renderer", lambda: None)
     monkeypatch.setattr(viz.dot, "find_renderer", lambda: None)

@@ -287,3 +287,28 @@ def test_legend_names_every_style_in_the_picture():
         assert words in text
     plain = dot_of(built.loss, grads=False, highlight="cell_state").nodes["legend"]
     assert "cell state" in plain["attrs"]["label"] and "‖g‖" not in plain["attrs"]["label"]
+
+
+@pytest.mark.parametrize("steps_per_row", [1, 2])
+def test_one_cell_per_row_sets_the_labels_down_beside_their_arrows(steps_per_row):
+    """detail cells, one step per row: the arrows down into the next row carry their
+    labels as xlabels (placed beside them after the layout, not on top of each other),
+    and "t = k" stands at the left; with two steps a row, as before."""
+    built = vg.lstm(steps=4)
+    options = dict(detail="cells", grads=True, highlight="cell_state")
+    data = viz.extract(built.loss, **options)
+    dot = dot_of(built.loss, **options, steps_per_row=steps_per_row)
+    step = {box.key: box.time_step for box in data.boxes}
+    down = [
+        attrs
+        for tail, head, attrs in dot.visible_edges()
+        if None not in (step.get(tail), step.get(head))
+        and (step[tail] - 1) // steps_per_row < (step[head] - 1) // steps_per_row
+    ]
+    chain_labels = [a.get("xlabel", a.get("label", "")) for a in down if a["color"] == HIGHLIGHT]
+    assert len(chain_labels) == (3 if steps_per_row == 1 else 1)  # c_t from row to row
+    assert all("‖g‖ = " in text for text in chain_labels)
+    used = {"xlabel" if "xlabel" in a else "label" for a in down if "xlabel" in a or "label" in a}
+    assert used == ({"xlabel"} if steps_per_row == 1 else {"label"})
+    times = [dot.clusters[name]["attrs"] for name in dot.time_clusters().values()]
+    assert all((attrs.get("labeljust") == "l") == (steps_per_row == 1) for attrs in times)

@@ -239,6 +239,7 @@ def _digraph(data: GraphData, title, theme: Theme, per_row: int, order: RowOrder
     """to_digraph with `per_row` steps a row, the rows' order told as `order` says,
     the parameters and the legend placed as `placement` says (placement.py)."""
     stairs = per_row == 1 and has_lane(data)  # the chain steps down row by row (boxes.py)
+    stacked = per_row == 1 and not stairs  # one step per row, the arrows down unranked
     data = lanes_by_row(data, per_row)  # the cell-state lane wraps with the steps (boxes.py)
     graph = VizDigraph(name="tinygrad_rnn")
     graph.attr(
@@ -264,10 +265,10 @@ def _digraph(data: GraphData, title, theme: Theme, per_row: int, order: RowOrder
     graph.attr("edge", fontname=FONT, fontsize=size, arrowsize="0.6")
 
     # the boxes, each inside its nested clusters
-    _emit_boxes_and_clusters(graph, data, theme, per_row, order.later_first)
+    _emit_boxes_and_clusters(graph, data, theme, per_row, order.later_first, stacked)
 
     scale = GradScale([arrow.grad_norm for arrow in data.arrows]) if data.grads else None
-    _emit_arrows(graph, data, theme, per_row, scale, stairs)
+    _emit_arrows(graph, data, theme, per_row, scale, stairs, stacked)
     _keep_steps_in_order(graph, data, per_row, order.starts_up)
     drawn = legend(graph, data, None if scale is None or scale.empty else scale, theme)
     if placement == "around":
@@ -277,9 +278,14 @@ def _digraph(data: GraphData, title, theme: Theme, per_row: int, order: RowOrder
 
 
 def _emit_arrows(graph: graphviz.Digraph, data: GraphData, theme: Theme, per_row: int,
-                 scale: GradScale | None, stairs: bool) -> None:  # fmt: skip
+                 scale: GradScale | None, stairs: bool, stacked: bool) -> None:  # fmt: skip
     """Every arrow, styled (styles.arrow_attrs); those from one row to the next do not
-    rank, except the chain's step down when the steps stand one per row (`stairs`)."""
+    rank, except the chain's step down when the steps stand one per row (`stairs`).
+
+    One step per row without stairs (`stacked`: at detail cells, each row one box) the
+    arrows down to the next row are short, unranked and side by side: Graphviz places
+    their labels over each other and over the "t = k" labels. There they are xlabels,
+    set beside each arrow after the layout (and the "t = k" labels go to the left)."""
     params = {box.key for box in data.boxes if box.kind == "param" and data.steps}  # unranked
     between_rows = crosses_rows(data, per_row)
     for arrow in data.arrows:
@@ -291,6 +297,8 @@ def _emit_arrows(graph: graphviz.Digraph, data: GraphData, theme: Theme, per_row
             attrs["weight"] = "1"  # ranked, a step down: mul and c_t keep their straight line
         elif crossing:
             attrs["constraint"] = "false"  # row k+1 starts at the left again
+        if crossing and stacked and "label" in attrs:
+            attrs["xlabel"] = attrs.pop("label")
         graph.edge(arrow.tail, arrow.head, **attrs)
 
 
@@ -319,8 +327,10 @@ def _keep_steps_in_order(graph: graphviz.Digraph, data: GraphData, per_row: int,
 
 
 def _emit_boxes_and_clusters(graph: graphviz.Digraph, data: GraphData, theme: Theme,
-                             per_row: int, reverse_rows: bool) -> None:  # fmt: skip
-    """Write every box into its cluster, and the clusters nested into each other.
+                             per_row: int, reverse_rows: bool,
+                             labels_left: bool = False) -> None:  # fmt: skip
+    """Write every box into its cluster, and the clusters nested into each other; the
+    "t = k" labels at the top left if `labels_left`, else in the middle.
 
     graphviz copies a subgraph's text when it is added to its parent, so clusters are
     filled first and then attached deepest first (no recursion); siblings keep their order.
@@ -334,6 +344,8 @@ def _emit_boxes_and_clusters(graph: graphviz.Digraph, data: GraphData, theme: Th
         style = dict(CLUSTER_STYLES[cluster.kind])
         big = cluster.kind in ("time", "module")
         style["fontsize"] = str(theme.step_pt if big else theme.text_pt)
+        if labels_left and cluster.kind == "time":
+            style["labeljust"] = "l"
         sub.attr(label=label, fontname=FONT, **style)
         bodies[cluster.path] = sub
     for box in data.boxes:
