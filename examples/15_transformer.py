@@ -9,17 +9,13 @@ position look at every earlier one directly, by attention:
     block:  a = x + SelfAttention(LayerNorm(x)),  y = a + FeedForward(LayerNorm(a))
     SelfAttention: softmax(Q Kᵀ / √d_head + causal mask) V, for each of `nhead` heads
 
-(charlm/transformer.py: PyTorch's nn.TransformerEncoderLayer, norm_first, causal mask.)
-
 1. Both models, with about the same number of parameters, train on lesson 5's split of
    Tiny Shakespeare (charlm.prepare_corpus: first 90 % train, last 10 % validate) with the
    same batches (B windows of T characters, charlm.batch_at), Adam and clipping - for the
-   SAME TIME each (--seconds of CPU time, time.process_time: on an idle machine the wall
-   time; other programs running meanwhile do not count against either model). Validation
-   nats/char (charlm.evaluate) along the way: both curves on one plot, against time.
-2. Steps per second of both, and why: the graph of one training step is counted, at T and
-   at T/2. The LSTM's grows with T (a Python loop, one cell per character); the
-   Transformer's does not (each layer is one batched matmul over all T positions).
+   SAME TIME each (--seconds of CPU time: the wall time on an idle machine, and other
+   programs do not count). Validation nats/char (charlm.evaluate) on the way, one plot.
+2. Steps per second of both, and why: the ops and matmul arithmetic of one training step
+   at T/2 and T (the LSTM's ops grow with T, a Python loop; the Transformer's do not).
 3. The gradient picture: ‖∂ℓ/∂x_t‖, the gradient of the loss at the LAST position T with
    respect to the embedding x_t of each input character, averaged over B validation
    windows, against the distance T - t: an RNN, an LSTM and the Transformer, untrained
@@ -34,7 +30,8 @@ validation text; the Transformer sees T/2 to T characters back (the positions it
     python examples/15_transformer.py                  # about 3 minutes
     python examples/15_transformer.py --seconds 20 --layers 2
 
-Read next: tinygrad_rnn/charlm/transformer.py, then the blocks in tinygrad_rnn/nn/.
+Read next: tinygrad_rnn/charlm/transformer.py (the model: PyTorch's TransformerEncoderLayer
+with norm_first=True and a causal mask), then nn/transformer.py and nn/multihead.py.
 """
 
 # %%
@@ -307,7 +304,7 @@ def gradient_picture(runs: dict, corpus: charlm.Corpus, args) -> dict:
     return norms
 
 
-def print_gradient_table(norms: dict) -> dict:
+def print_gradient_table(norms: dict) -> None:
     """The table by distance T - t; then, for each model, the norm at the farthest
     distance T - 1 over the norm at distance 1 (distance 0, the last input itself, also
     reaches the loss without crossing any step) and the factor per step of distance."""
@@ -326,7 +323,6 @@ def print_gradient_table(norms: dict) -> dict:
         tf, lstm = norms[f"Transformer, {state}"][0], norms[f"LSTM, {state}"][0]
         print(f"at distance {T - 1} the {state} Transformer's gradient is {tf / lstm:.2g} "
               f"times the {state} LSTM's")  # fmt: skip
-    return ratios
 
 
 def plot_gradients(norms: dict, path: Path) -> Path:
@@ -391,35 +387,35 @@ def draw_heatmaps(model: CharTransformer, vocab, text: str, out: Path) -> list:
 
 
 # %%
-def report_figures(runs: dict, trained: dict, final: dict, speed: dict, ratios: dict) -> None:
+def report_figures(runs: dict, trained: dict, final: dict, speed: dict, norms: dict) -> None:
     """Headline figures to the README; the rest only to docs/results.md (readme=False)."""
     for name in runs:
         lesson_kit.report(f"{name} validation", final[name], "nats/char", fmt=".3f")
-    for name in runs:
+    for name in runs:  # after both validations: the README shows them in this order
         lesson_kit.report(f"{name} steps per second", speed[name], fmt=".1f")
     for name, run in runs.items():
         lesson_kit.report(f"{name} parameters", run.model.num_parameters(), readme=False)
         lesson_kit.report(f"{name} training steps", trained[name]["steps"], readme=False)
-    details = {"fmt": ".2e", "average": "geometric", "readme": False}
-    for name, ratio in ratios.items():
-        lesson_kit.report(f"gradient at distance T-1 / at distance 1, {name}", ratio, **details)
+    far = norms["Transformer, trained"][0] / norms["LSTM, trained"][0]  # at distance T - 1
+    details = {"fmt": ".2g", "average": "geometric"}
+    lesson_kit.report("gradient at distance T-1, trained Transformer / LSTM", far, **details)
+    for name, value in norms.items():
+        ratio = value[0] / value[-2]  # at distance T - 1 / at distance 1
+        name = f"gradient at distance T-1 / at distance 1, {name}"
+        lesson_kit.report(name, ratio, fmt=".2e", average="geometric", readme=False)
 
 
 def describe_models(runs: dict) -> None:
     """One line per model, and how their parameter counts compare."""
     lstm, tf = runs["LSTM"].model, runs["Transformer"].model
-    block = tf.layers[0]
-    print(f"LSTM: Embedding{tuple(lstm.embedding.weight.shape)} -> LSTM({lstm.lstm.input_size}, "
-          f"{lstm.lstm.hidden_size}) -> Linear({lstm.fc.in_features}, {lstm.fc.out_features}): "
+    print(f"LSTM: {lstm.embedding} -> {lstm.lstm} -> {lstm.fc}: "
           f"{lstm.num_parameters():,} parameters")  # fmt: skip
-    print(f"Transformer: Embedding{tuple(tf.embedding.weight.shape)} + positions "
-          f"Embedding{tuple(tf.position.weight.shape)} -> {len(tf.layers)} x "
-          f"TransformerEncoderLayer(d_model={block.linear1.in_features}, "
-          f"nhead={block.self_attn.num_heads}, dim_feedforward={block.linear1.out_features}, "
-          f"norm_first=True, causal) -> LayerNorm -> Linear: "
+    print(f"Transformer: {tf.embedding} + positions {tf.position} -> {len(tf.layers)} x the "
+          f"block below (causal) -> {tf.norm} -> {tf.fc}: "
           f"{tf.num_parameters():,} parameters")  # fmt: skip
     ratio = tf.num_parameters() / lstm.num_parameters()
-    print(f"the Transformer has {ratio:.2f} times the LSTM's parameters; one block:\n{block}")
+    print(f"the Transformer has {ratio:.2f} times the LSTM's parameters; one block:")
+    print(tf.layers[0])
 
 
 def train_both(runs: dict, corpus: charlm.Corpus, args, out: Path) -> tuple[dict, dict]:
@@ -441,14 +437,14 @@ def train_both(runs: dict, corpus: charlm.Corpus, args, out: Path) -> tuple[dict
 
 
 def gradients_by_distance(runs: dict, corpus: charlm.Corpus, args, out: Path) -> dict:
-    """The gradient table and plot; returns the far / near ratios."""
+    """The gradient table and plot; returns {model: (T,) norms}."""
     print("\n3. the gradient of the last position's loss with respect to each input")
     norms = gradient_picture(runs, corpus, args)
-    ratios = print_gradient_table(norms)
+    print_gradient_table(norms)
     picture = plot_gradients(norms, out / "gradient_distance.png")
     print(f"plot: {picture}")
     lesson_kit.show_picture(picture)
-    return ratios
+    return norms
 
 
 def pictures_and_samples(runs: dict, corpus: charlm.Corpus, args, out: Path) -> None:
@@ -486,8 +482,8 @@ def main() -> None:
     trained, final = train_both(runs, corpus, args, out)
     print("\n2. steps per second on this CPU")
     speed = explain_speed(runs, trained, corpus)
-    ratios = gradients_by_distance(runs, corpus, args, out)
-    report_figures(runs, trained, final, speed, ratios)
+    norms = gradients_by_distance(runs, corpus, args, out)
+    report_figures(runs, trained, final, speed, norms)
     pictures_and_samples(runs, corpus, args, out)
 
 
