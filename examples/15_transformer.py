@@ -377,8 +377,8 @@ def draw_heatmaps(model: CharTransformer, vocab, text: str, out: Path) -> list:
     for k, heads in enumerate(w[0] for w in weights):
         titles = [f"block {k}, head {h}" for h in range(len(heads))]
         path = out / f"attention_block{k}.png"
-        texts = [text] * len(heads)  # the same text along both axes of every heatmap
-        paths.append(viz.attention_heatmap(list(heads), texts, texts, path, titles=titles))
+        # (nhead, T, T) with the tokens once: one heatmap per head, side by side
+        paths.append(viz.attention_heatmap(heads, text, text, path, titles=titles))
     return paths
 
 
