@@ -40,15 +40,17 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-run
 
 bench: $(VENV)/.installed-bench
-	$(BIN)/python -m benchmarks.bench_lstm --clock cpu --blas-threads 1
-	$(BIN)/python -m benchmarks.bench_lstm --clock cpu --blas-threads 1 --malloc steady
-	$(BIN)/python -m benchmarks.bench_lstm --steps 40
-	$(BIN)/python -m benchmarks.bench_gru_rnn --clock cpu --blas-threads 1
-	$(BIN)/python -m benchmarks.bench_gru_rnn --clock cpu --blas-threads 1 --malloc steady
-	$(BIN)/python -m benchmarks.bench_scalar --clock cpu --steps 10 200 2000 10000
-	$(BIN)/python -m benchmarks.bench_cnn --clock cpu --blas-threads 1
-	$(BIN)/python -m benchmarks.bench_memory
-	$(BIN)/python -m benchmarks.bench_lstm --steps 40 --profile --blas-threads 1 --malloc steady
+	$(BIN)/python -m benchmarks.bench_lstm --record
+	$(BIN)/python -m benchmarks.bench_lstm --clock cpu --blas-threads 1 --record
+	$(BIN)/python -m benchmarks.bench_lstm --steps 40 --clock cpu --blas-threads 1 --malloc glibc --record
+	$(BIN)/python -m benchmarks.bench_gru_rnn --record
+	$(BIN)/python -m benchmarks.bench_gru_rnn --clock cpu --blas-threads 1 --record
+	$(BIN)/python -m benchmarks.bench_scalar --clock cpu --steps 10 200 2000 10000 --record
+	$(BIN)/python -m benchmarks.bench_cnn --record
+	$(BIN)/python -m benchmarks.bench_cnn --clock cpu --blas-threads 1 --record
+	$(BIN)/python -m benchmarks.bench_memory --record
+	$(BIN)/python -m benchmarks.bench_lstm --steps 40 --profile --blas-threads 1
+	$(BIN)/python -m benchmarks.report
 
 # every lesson with its defaults over seeds 0, 1, 2 (~15 minutes on 2 cores): writes
 # docs/results.md, docs/results.json and the figures of README.md's lessons table

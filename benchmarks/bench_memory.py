@@ -40,6 +40,9 @@ def current_rss_mib() -> float:
     return resident_pages * resource.getpagesize() / 2**20
 
 
+MEMORY_TITLE = "memory per time step of one char-LSTM step (B=32, V=60, D=H=128, float32)"
+
+
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -104,6 +107,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, nargs="*", default=[50, 100, 200, 400])
     parser.add_argument("--child", nargs=2, metavar=("MODE", "T"), help=argparse.SUPPRESS)
     parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--record", action="store_true", help="also store the result in benchmarks/results.json"
+    )
     args = parser.parse_args()
     if args.child:
         mode, steps = args.child
@@ -125,11 +131,24 @@ def main() -> None:
     print("  (each cell: peak RSS growth / tracemalloc peak)")
     print("\ngrowth per time step, MiB/step (ratio to numpy)")
     base_rss, base_traced = slopes["numpy"]
+    rows = {}
     for mode, (rss, traced) in slopes.items():
         print(
             f"  {mode:<24} RSS {rss:6.3f} ({rss / base_rss:4.2f}x)   "
             f"tracemalloc {traced:6.3f} ({traced / base_traced:4.2f}x)"
         )
+        rows[mode] = {
+            "rss_mib_per_step": round(rss, 4),
+            "rss_ratio": round(rss / base_rss, 4),
+            "tracemalloc_mib_per_step": round(traced, 4),
+            "tracemalloc_ratio": round(traced / base_traced, 4),
+        }
+    if args.record:
+        from benchmarks.common import machine_summary
+        from benchmarks.results import record
+
+        steps = ", ".join(str(t) for t in args.steps)
+        record(MEMORY_TITLE, f"least squares over T = {steps}", rows, machine_summary())
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from benchmarks.common import (
     compare,
     median_ms,
     print_table,
+    record_table,
     time_once,
 )
 from tinygrad_rnn import graph
@@ -207,7 +208,8 @@ def main() -> None:
         repeats = args.repeats
         times = compare(runs, repeats=repeats, warmup=1)
         baseline = "micrograd 0.1.0" if "micrograd 0.1.0" in runs else next(iter(runs))
-        print_table(f"scalar RNN build + backward, H={HIDDEN}, D={INPUT}", times, baseline)
+        title = f"scalar RNN build + backward, H={HIDDEN}, D={INPUT}, T={steps}"
+        print_table(title, times, baseline)
         if micrograd and max_steps < steps <= 2000:
             deep = micrograd_deep_times(steps, repeats)
             engine_ms = median_ms(times["tinygrad_rnn Value (relu)"])
@@ -215,6 +217,17 @@ def main() -> None:
                 f"  micrograd 0.1.0 with the recursion limit raised: {median_ms(deep):.1f} ms "
                 f"(median of {repeats}, separate rounds) -> engine (relu) is "
                 f"{median_ms(deep) / engine_ms:.1f}x faster"
+            )
+            record_table(
+                f"scalar RNN build + backward, H={HIDDEN}, D={INPUT}, T={steps}: micrograd "
+                "with the recursion limit raised (ratio to tinygrad_rnn)",
+                {
+                    "tinygrad_rnn Value (relu)": {"median_ms": round(engine_ms, 3), "ratio": 1.0},
+                    "micrograd 0.1.0": {
+                        "median_ms": round(median_ms(deep), 3),
+                        "ratio": round(median_ms(deep) / engine_ms, 4),
+                    },
+                },
             )
 
 

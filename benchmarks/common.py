@@ -28,6 +28,7 @@ import numpy as np
 
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 _clock = time.perf_counter
+_record_as: str | None = None  # the settings text, when tables go into results.json
 
 
 def set_clock(name: str) -> None:
@@ -74,12 +75,23 @@ def print_table(title: str, times: dict[str, list[float]], baseline: str) -> dic
     print(f"\n{title}  (median of {len(times[baseline])} alternating rounds)")
     print(f"  {'contender':<34} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'ratio':>7}")
     ratios = {}
+    rows = {}
     for name, seconds in times.items():
         med = median_ms(seconds)
         ratios[name] = med / base
         low, high = 1000.0 * min(seconds), 1000.0 * max(seconds)
         print(f"  {name:<34} {med:>10.2f} {low:>8.2f} {high:>8.2f} {ratios[name]:>6.2f}x")
+        rows[name] = {"median_ms": round(med, 3), "ratio": round(ratios[name], 4)}
+    record_table(title, rows)
     return ratios
+
+
+def record_table(title: str, rows: dict) -> None:
+    """Store the table in benchmarks/results.json when the script runs with --record."""
+    if _record_as is not None:
+        from benchmarks.results import record
+
+        record(title, _record_as, rows, machine_summary())
 
 
 def blas_info() -> str:
@@ -135,7 +147,7 @@ STEADY_MALLOC = {
 
 
 def add_common_args(parser) -> None:
-    """--repeats, --clock, --blas-threads, --malloc and --source-tracking (every script)."""
+    """--repeats, --clock, --blas-threads, --malloc, --source-tracking and --record."""
     parser.add_argument("--repeats", type=int, default=9, help="timed rounds (>= 7)")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
     parser.add_argument(
@@ -149,6 +161,9 @@ def add_common_args(parser) -> None:
         "tg.set_keep_freed_memory(False); steady: rerun with glibc's MALLOC_* variables",
     )
     parser.add_argument("--source-tracking", choices=["on", "off"], default="on")
+    parser.add_argument(
+        "--record", action="store_true", help="also store the tables in benchmarks/results.json"
+    )
 
 
 def malloc_mode() -> str:
@@ -162,6 +177,17 @@ def malloc_mode() -> str:
     return "glibc's defaults (tg.set_keep_freed_memory(False))"
 
 
+def start_recording(args) -> None:
+    """From now on, print_table also stores each table under these settings."""
+    from benchmarks.results import settings_text
+
+    global _record_as
+    malloc = "steady" if malloc_mode().startswith("steady") else args.malloc
+    _record_as = settings_text(args.clock, args.blas_threads, malloc)
+    if args.source_tracking == "off":
+        _record_as += ", source tracking off"
+
+
 def apply_common_args(args) -> None:
     """Set the clock, the BLAS thread limit and source tracking; print the setup."""
     import tinygrad_rnn as tg
@@ -171,6 +197,8 @@ def apply_common_args(args) -> None:
     if args.malloc == "glibc":
         tg.set_keep_freed_memory(False)
     set_clock(args.clock)
+    if args.record:
+        start_recording(args)
     tg.set_source_tracking(args.source_tracking == "on")
     if args.blas_threads is not None:
         from threadpoolctl import threadpool_limits
