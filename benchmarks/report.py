@@ -82,6 +82,42 @@ def speed_paragraph(results: dict) -> str:
     )
 
 
+def step_title(cell: str, steps: int) -> str:
+    return f"char-{cell} step, B=32, T={steps}, V=60, D=H=128, float32"
+
+
+# issue 19's targets: (what, table key, row, figure, limit, "at most" or "at least")
+TARGETS = [
+    (f"nn.{cell}{mode}, T = {steps}, <= {limit}x numpy", key_of(step_title(cell, steps), DEFAULTS),
+     f"engine nn.{cell}{mode}", "ratio", limit, "at most")
+    for cell, steps, limit in (
+        ("LSTM", 40, 1.0), ("LSTM", 400, 1.0), ("GRU", 40, 1.1), ("RNN", 40, 1.0)
+    )
+    for mode in ("", ", lean")
+    if steps == 40 or cell == "LSTM"
+] + [
+    ("scalar RNN, T = 200, >= 10x faster than micrograd", HEADLINE["scalar"],
+     "micrograd 0.1.0", "ratio", 10.0, "at least"),
+    ("lean memory per time step <= 1.2x numpy (RSS)", HEADLINE["memory"],
+     "engine nn.LSTM, lean", "rss_ratio", 1.2, "at most"),
+    ("lean memory per time step <= 1.2x numpy (live arrays, tracemalloc)", HEADLINE["memory"],
+     "engine nn.LSTM, lean", "tracemalloc_ratio", 1.2, "at most"),
+]  # fmt: skip
+
+
+def targets_table(results: dict) -> list[str]:
+    """Issue 19's targets against the recorded figures (with the machine's defaults)."""
+    lines = ["| target (issue 19; the machine's defaults) | measured | met |", "|---|---|---|"]
+    for what, key, row, figure, limit, direction in TARGETS:
+        if key not in results:
+            lines.append(f"| {what} | not recorded | - |")
+            continue
+        value = results[key]["rows"][row][figure]
+        met = value <= limit if direction == "at most" else value >= limit
+        lines.append(f"| {what} | {value:.2f}x | {'yes' if met else 'no'} |")
+    return lines + [""]
+
+
 def table(entry: dict) -> list[str]:
     """One recorded table as markdown lines."""
     lines = [f"**{entry['title']}** ({entry['settings']}; {entry['date']})", ""]
@@ -104,6 +140,7 @@ def measured_tables(results: dict) -> str:
     """Every recorded table, by title then settings, after the machines they ran on."""
     machines = sorted({" / ".join(entry["machine"]) for entry in results.values()})
     lines = [f"Machine: {machine}" for machine in machines] + [""]
+    lines += targets_table(results)
     for key in sorted(results):
         lines += table(results[key])
     return "\n".join(lines)
