@@ -95,14 +95,10 @@ def lesson01_picture(which: str, path: Path) -> Path:
 
 def pytorch_picture(path: Path) -> Path:
     """The README's "Bring your PyTorch code" picture, as docs/make_pytorch_picture.py
-    draws it, with theme slides."""
-    import make_pytorch_picture as maker
+    draws it."""
+    import make_pytorch_picture
 
-    import viz
-
-    loss = maker.training_step_loss(maker.harness.load("names_classifier", "tinygrad_rnn"))
-    title = f'names_classifier.py, one step on "{maker.NAME}": its unrolled RNN and the gradients'
-    return viz.render(loss, path, detail="ops", grads=True, title=title, theme="slides")
+    return make_pytorch_picture.draw(path)
 
 
 def pictures() -> dict:

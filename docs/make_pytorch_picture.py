@@ -44,14 +44,18 @@ def training_step_loss(program):
     return loss
 
 
+def draw(path: Path) -> Path:
+    """Write the picture (theme "slides", as every README picture) to `path`."""
+    loss = training_step_loss(harness.load("names_classifier", "tinygrad_rnn"))
+    title = f'names_classifier.py, one step on "{NAME}": its unrolled RNN and the gradients'
+    return viz.render(loss, path, detail="ops", grads=True, title=title, theme="slides")
+
+
 def main(argv=None) -> Path:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-o", "--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
-    loss = training_step_loss(harness.load("names_classifier", "tinygrad_rnn"))
-    title = f'names_classifier.py, one step on "{NAME}": its unrolled RNN and the gradients'
-    viz.render(loss, args.output, detail="ops", grads=True, title=title)
-    return args.output
+    return draw(args.output)
 
 
 if __name__ == "__main__":
