@@ -49,6 +49,8 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.bench_cnn --record
 	$(BIN)/python -m benchmarks.bench_cnn --clock cpu --blas-threads 1 --record
 	$(BIN)/python -m benchmarks.bench_memory --record
+	$(BIN)/python -m benchmarks.replay_floor --record
+	$(BIN)/python -m benchmarks.replay_floor --clock cpu --blas-threads 1 --record
 	$(BIN)/python -m benchmarks.bench_lstm --steps 40 --profile --blas-threads 1
 	$(BIN)/python -m benchmarks.report
 
