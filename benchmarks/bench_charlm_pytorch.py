@@ -47,7 +47,13 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from benchmarks.common import add_common_args, apply_common_args, compare, median_ms
+from benchmarks.common import (
+    add_common_args,
+    apply_common_args,
+    compare,
+    median_ms,
+    record_table,
+)
 from tinygrad_rnn import charlm, data
 from tinygrad_rnn.nn.utils import clip_grad_norm_
 
@@ -290,11 +296,14 @@ def print_steps_table(title: str, times: dict, block: int, baseline: str) -> Non
     print(f"\n{title}  (median of {len(per_step[baseline])} alternating blocks of {block} steps)")
     head = f"  {'contender':<36} {'ms/step':>8} {'min':>7} {'max':>7} {'steps/s':>8} {'ratio':>7}"
     print(head)
+    rows = {}
     for name, seconds in per_step.items():
         med = median_ms(seconds)
         low, high = 1000.0 * min(seconds), 1000.0 * max(seconds)
         line = f"  {name:<36} {med:>8.2f} {low:>7.2f} {high:>7.2f} {1000.0 / med:>8.1f}"
         print(f"{line} {med / base:>6.2f}x")
+        rows[name] = {"median_ms": round(med, 3), "ratio": round(med / base, 4)}
+    record_table(title + " (ms per step)", rows)  # with --record
 
 
 def run_pass(args, config, corpus, threads: int | None) -> None:
