@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -59,10 +60,22 @@ def compare(
         for fn in contenders.values():
             fn()
     times: dict[str, list[float]] = {name: [] for name in contenders}
+    faults.clear()
     for _ in range(repeats):
         for name, fn in contenders.items():
+            before = minor_faults()
             times[name].append(time_once(fn))
+            faults.setdefault(name, []).append(minor_faults() - before)
     return times
+
+
+faults: dict[str, list[int]] = {}  # the last compare(): page faults of each round
+
+
+def minor_faults() -> int:
+    """Page faults of this process so far that needed no disk (first touches of fresh
+    memory): what glibc returning freed memory to the kernel costs (see allocator.py)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def median_ms(seconds: list[float]) -> float:
@@ -70,18 +83,25 @@ def median_ms(seconds: list[float]) -> float:
 
 
 def print_table(title: str, times: dict[str, list[float]], baseline: str) -> dict[str, float]:
-    """Print median, spread and ratio to `baseline` per contender; return {name: ratio}."""
+    """Print median, spread, ratio to `baseline` and page faults (median per round) per
+    contender; return {name: ratio}."""
     base = median_ms(times[baseline])
     print(f"\n{title}  (median of {len(times[baseline])} alternating rounds)")
-    print(f"  {'contender':<34} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'ratio':>7}")
+    print(
+        f"  {'contender':<34} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'ratio':>7}"
+        f" {'faults':>7}"
+    )
     ratios = {}
     rows = {}
     for name, seconds in times.items():
         med = median_ms(seconds)
         ratios[name] = med / base
         low, high = 1000.0 * min(seconds), 1000.0 * max(seconds)
-        print(f"  {name:<34} {med:>10.2f} {low:>8.2f} {high:>8.2f} {ratios[name]:>6.2f}x")
+        paged = int(statistics.median(faults.get(name, [0])))
+        line = f"  {name:<34} {med:>10.2f} {low:>8.2f} {high:>8.2f} {ratios[name]:>6.2f}x"
+        print(f"{line} {paged:>7}")
         rows[name] = {"median_ms": round(med, 3), "ratio": round(ratios[name], 4)}
+        rows[name]["page_faults"] = paged
     record_table(title, rows)
     return ratios
 

@@ -123,8 +123,11 @@ def table(entry: dict) -> list[str]:
     lines = [f"**{entry['title']}** ({entry['settings']}; {entry['date']})", ""]
     rows = entry["rows"]
     if all("median_ms" in row for row in rows.values()):
-        lines += ["| contender | median ms | ratio |", "|---|---|---|"]
-        lines += [f"| {n} | {r['median_ms']:.2f} | {r['ratio']:.2f}x |" for n, r in rows.items()]
+        lines += ["| contender | median ms | ratio | page faults |", "|---|---|---|---|"]
+        lines += [
+            f"| {n} | {r['median_ms']:.2f} | {r['ratio']:.2f}x | {r.get('page_faults', '-')} |"
+            for n, r in rows.items()
+        ]
     else:
         lines += ["| contender | RSS MiB/step | ratio | tracemalloc MiB/step | ratio |"]
         lines += ["|---|---|---|---|---|"]
