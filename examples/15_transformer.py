@@ -27,7 +27,7 @@ position look at every earlier one directly, by attention:
 What differs: in charlm.evaluate the LSTM carries (h, c) through its whole stream of the
 validation text; the Transformer sees T/2 to T characters back (the positions it learned).
 
-    python examples/15_transformer.py                  # about 3 minutes
+    python examples/15_transformer.py                  # about 2 minutes
     python examples/15_transformer.py --seconds 20 --layers 2
 
 Read next: tinygrad_rnn/charlm/transformer.py (the model: PyTorch's TransformerEncoderLayer
