@@ -67,18 +67,19 @@ def node_source(engine_callers: int):
     """
     frame = sys._getframe(2 + engine_callers)
     while frame is not None:
-        code = frame.f_code
-        engine = _engine_code.get(code)
-        if engine is None:  # a function seen for the first time: is it the engine's?
-            engine = _engine_code[code] = is_engine_file(code.co_filename)
+        filename = frame.f_code.co_filename
+        engine = _engine_files.get(filename)
+        if engine is None:  # a file seen for the first time: is it the engine's?
+            engine = _engine_files[filename] = is_engine_file(filename)
         if not engine:
             return frame
         frame = frame.f_back
     return None
 
 
-# code object -> is_engine_file(its file): looked up once per function, not per node
-_engine_code: dict = {}
+# file name -> is_engine_file(it): worked out once per file, not for every node (a str
+# keeps its hash, so the lookup is cheap; a code object's hash is computed every time)
+_engine_files: dict = {}
 
 
 def line_number(code, offset: int) -> int | None:
