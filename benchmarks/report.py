@@ -13,7 +13,9 @@ Read next: results.py (what is recorded), common.py (the harness that records).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import textwrap
 from pathlib import Path
 
 from benchmarks.bench_memory import MEMORY_TITLE
@@ -64,22 +66,21 @@ def speed_paragraph(results: dict) -> str:
     cpu = headline(results, "lstm_one_thread")
     memory = headline(results, "memory")["engine nn.LSTM, lean"]
     scalar = headline(results, "scalar")["micrograd 0.1.0"]
-    return (
-        "- `make bench` compares a char-LSTM training step (B = 32, T = 40, H = 128, float32,\n"
-        "  forward + full BPTT) with a hand-written numpy forward + BPTT. With the machine's\n"
-        f"  defaults `nn.LSTM` takes {wall['engine nn.LSTM']['ratio']:.2f}× the numpy time "
-        f"({wall['numpy (hand-written BPTT)']['median_ms']:.1f} ms),\n"
-        f"  {wall['engine nn.LSTM, lean']['ratio']:.2f}× in lean mode "
-        "(`backward(retain_graph=False)`); on one BLAS\n"
-        f"  thread (CPU clock) {cpu['engine nn.LSTM']['ratio']:.2f}× and "
-        f"{cpu['engine nn.LSTM, lean']['ratio']:.2f}×. Lean mode keeps "
-        f"{memory['rss_ratio']:.2f}× the baseline's memory per\n"
-        f"  time step ({memory['tracemalloc_ratio']:.2f}× counting live arrays only). "
-        "A scalar RNN of 50 000 `Value`\n"
-        f"  nodes builds and backpropagates {scalar['ratio']:.1f}× faster than micrograd. "
-        "`benchmarks/README.md`\n"
-        "  has the machine, every figure, the profile and which targets are not met.\n"
+    text = (
+        "`make bench` compares a char-LSTM training step (B = 32, T = 40, H = 128, float32, "
+        "forward + full BPTT) with a hand-written numpy forward + BPTT. With the machine's "
+        f"defaults `nn.LSTM` takes {wall['engine nn.LSTM']['ratio']:.2f}× the numpy time "
+        f"({wall['numpy (hand-written BPTT)']['median_ms']:.1f} ms), "
+        f"{wall['engine nn.LSTM, lean']['ratio']:.2f}× in lean mode "
+        "(`backward(retain_graph=False)`); on one BLAS thread (CPU clock) "
+        f"{cpu['engine nn.LSTM']['ratio']:.2f}× and {cpu['engine nn.LSTM, lean']['ratio']:.2f}×. "
+        f"Lean mode keeps {memory['rss_ratio']:.2f}× the baseline's memory per time step "
+        f"({memory['tracemalloc_ratio']:.2f}× counting live arrays only). A scalar RNN of "
+        f"50 000 `Value` nodes builds and backpropagates {scalar['ratio']:.1f}× faster than "
+        "micrograd. `benchmarks/README.md` has the machine, every figure, where the time goes "
+        "and which targets are not met."
     )
+    return textwrap.fill(text, width=90, initial_indent="- ", subsequent_indent="  ") + "\n"
 
 
 def step_title(cell: str, steps: int) -> str:
@@ -118,10 +119,16 @@ def targets_table(results: dict) -> list[str]:
     return lines + [""]
 
 
+def baseline_first(rows: dict) -> dict:
+    """The rows with the baseline (ratio 1) first, the others in the order recorded."""
+    first = {name: row for name, row in rows.items() if row.get("ratio") == 1.0}
+    return {**first, **{name: row for name, row in rows.items() if name not in first}}
+
+
 def table(entry: dict) -> list[str]:
     """One recorded table as markdown lines."""
     lines = [f"**{entry['title']}** ({entry['settings']}; {entry['date']})", ""]
-    rows = entry["rows"]
+    rows = baseline_first(entry["rows"])
     if all("median_ms" in row for row in rows.values()):
         lines += ["| contender | median ms | ratio | page faults |", "|---|---|---|---|"]
         lines += [
@@ -139,10 +146,18 @@ def table(entry: dict) -> list[str]:
     return lines + [""]
 
 
+def machine_line(summary: list[str]) -> str:
+    """The machine and numpy/BLAS lines of `common.machine_summary()`, without the BLAS
+    thread count (each table's settings say it)."""
+    cpu = summary[0].removeprefix("machine: ")
+    blas = re.sub(r", \d+ threads", "", summary[1])
+    return f"{cpu}; {blas}"
+
+
 def measured_tables(results: dict) -> str:
     """Every recorded table, by title then settings, after the machines they ran on."""
-    machines = sorted({" / ".join(entry["machine"]) for entry in results.values()})
-    lines = [f"Machine: {machine}" for machine in machines] + [""]
+    machines = sorted({machine_line(entry["machine"]) for entry in results.values()})
+    lines = [f"Machine: {machine}." for machine in machines] + [""]
     lines += targets_table(results)
     for key in sorted(results):
         lines += table(results[key])

@@ -52,6 +52,7 @@ def record(title: str, settings: str, rows: dict, machine: list[str], path: Path
         "machine": machine,
         "rows": rows,
     }
-    text = json.dumps(results, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    ordered = {key: results[key] for key in sorted(results)}  # rows keep the table's order
+    text = json.dumps(ordered, indent=1, ensure_ascii=False) + "\n"
     with atomic_write(path) as file:
         file.write(text.encode("utf-8"))
