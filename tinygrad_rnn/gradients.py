@@ -40,7 +40,29 @@ def is_basic_index(index) -> bool:
     return True
 
 
-class IndexedGrad:
+class LazyGrad:
+    """A gradient not written out as a full array yet (IndexedGrad, ProductGrad).
+
+    Outside the backward loop it behaves as its full array: numpy functions and `+`
+    (summing the gradients a node sent, as viz does) see `dense()`.
+    """
+
+    __slots__ = ()
+
+    def dense(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        grad = self.dense()
+        return grad if dtype is None else grad.astype(dtype)
+
+    def __add__(self, other) -> np.ndarray:
+        return self.dense() + np.asarray(other)
+
+    __radd__ = __add__
+
+
+class IndexedGrad(LazyGrad):
     """A gradient that is `values` at `index` and zero everywhere else, of shape `shape`.
 
     This is what `GetItem.backward` sends instead of a full array of zeros. Why: a
@@ -78,17 +100,6 @@ class IndexedGrad:
         """The same gradient in `dtype` (as `ndarray.astype`): its values converted."""
         return IndexedGrad(self.shape, dtype, self.index, self.values.astype(dtype))
 
-    # Outside the backward loop it behaves as its full array: numpy functions and `+`
-    # (summing the gradients a node sent, as viz does) see `dense()`.
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        grad = self.dense()
-        return grad if dtype is None else grad.astype(dtype)
-
-    def __add__(self, other) -> np.ndarray:
-        return self.dense() + np.asarray(other)
-
-    __radd__ = __add__
-
     def __repr__(self) -> str:
         return (
             f"IndexedGrad(shape={self.shape}, index={self.index!r}, "
@@ -96,7 +107,7 @@ class IndexedGrad:
         )
 
 
-class ProductGrad:
+class ProductGrad(LazyGrad):
     """The gradient aᵀ @ g of the weight b in out = a @ b (a (N, K), g = dL/dout (N, M)),
     not multiplied out yet: `PendingGradients` collects one per use of the weight and
     multiplies them out together (`multiply_out`) when backward reaches the weight.
@@ -120,15 +131,6 @@ class ProductGrad:
 
     def astype(self, dtype) -> np.ndarray:
         return self.dense().astype(dtype)
-
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        grad = self.dense()
-        return grad if dtype is None else grad.astype(dtype)
-
-    def __add__(self, other) -> np.ndarray:
-        return self.dense() + np.asarray(other)
-
-    __radd__ = __add__
 
     def __repr__(self) -> str:
         return f"ProductGrad(aᵀ @ g: a of shape {self.a.shape}, g of shape {self.g.shape})"
