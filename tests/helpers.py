@@ -1,5 +1,6 @@
-"""What several test files share: running an example script or the CLI."""
+"""What several test files share: running an example script or the CLI, importing a script."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -12,6 +13,17 @@ from tinygrad_rnn import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+
+
+def load_script(path):
+    """A script (a lesson in examples/, a tool in docs/) imported as a module named after
+    its file; its main() does not run. (A lesson's name starts with a digit, so no
+    `import` statement can name it.)"""
+    path = Path(path)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_script(script, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -307,11 +307,6 @@ def test_lesson_runs_and_draws(tmp_path):
 
 def load_lesson():
     """examples/13_image_captioning.py as a module (its main() does not run)."""
-    import importlib.util
-    from pathlib import Path
+    from helpers import EXAMPLES, load_script
 
-    path = Path(__file__).resolve().parent.parent / "examples" / "13_image_captioning.py"
-    spec = importlib.util.spec_from_file_location("lesson13", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXAMPLES / "13_image_captioning.py")

@@ -6,14 +6,13 @@ parameter-count formulas, and the lessons' claims at a scale that holds in secon
 Some functions are also imported from the scripts and checked directly.
 """
 
-import importlib.util
 import math
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import ROOT, run_example
+from helpers import ROOT, load_script, run_example
 
 import tinygrad_rnn as tg
 
@@ -22,12 +21,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def load_example(name: str):
     """Import an example script as a module (its main() does not run)."""
-    spec = importlib.util.spec_from_file_location(
-        name.removesuffix(".py"), ROOT / "examples" / name
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "examples" / name)
 
 
 def number(pattern: str, text: str) -> float:

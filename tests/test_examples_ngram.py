@@ -1,13 +1,12 @@
 """Lesson 12 (n-grams against the RNNs) on tiny settings: what it prints and writes is
 recomputed here from tinygrad_rnn.ngram and tinygrad_rnn.charlm, not trusted."""
 
-import importlib.util
 import math
 import re
 
 import numpy as np
 import pytest
-from helpers import ROOT, run_script
+from helpers import ROOT, load_script, run_script
 
 from tinygrad_rnn import charlm, data
 from tinygrad_rnn.ngram import NGramLM
@@ -22,10 +21,7 @@ FLAGS = (
 
 def load_lesson():
     """examples/12_ngram_lm.py as a module (its name starts with a digit)."""
-    spec = importlib.util.spec_from_file_location("lesson12", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(LESSON)
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,11 @@ is recomputed here - parameter counts from the layers' formulas, the validation 
 training again for the printed number of steps, the graph sizes, the gradient table - and
 the gradient-vs-distance function is checked against central finite differences."""
 
-import importlib.util
 import re
 
 import numpy as np
 import pytest
-from helpers import ROOT, run_script
+from helpers import ROOT, load_script, run_script
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import charlm, data
@@ -29,10 +28,7 @@ FLAGS = (
 
 def load_lesson():
     """examples/15_transformer.py as a module (its name starts with a digit)."""
-    spec = importlib.util.spec_from_file_location("lesson15", LESSON)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(LESSON)
 
 
 @pytest.fixture(scope="module")

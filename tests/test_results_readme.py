@@ -6,23 +6,18 @@ These tests fail when one of them was edited by hand or is out of date - the fix
 `make lessons` (or `python docs/make_results.py --readme-only` after editing the prose).
 """
 
-import importlib.util
 import json
 import re
-from pathlib import Path
 
 import pytest
+from helpers import ROOT, load_script
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results.json"
 
 
 def load_tool():
     """docs/make_results.py as a module (it is a script, not part of the package)."""
-    spec = importlib.util.spec_from_file_location("make_results", ROOT / "docs" / "make_results.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "docs" / "make_results.py")
 
 
 tool = load_tool()

@@ -1,13 +1,12 @@
 """tinygrad_rnn/vision/vqa.py and lesson 14: the VQA model's equations written out in numpy,
 its gradients by finite differences, the question arrays, the word vectors, the lesson."""
 
-import importlib.util
 import re
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from helpers import EXAMPLES, run_example
+from helpers import EXAMPLES, load_script, run_example
 
 import tinygrad_rnn as tg
 from tinygrad_rnn import data
@@ -220,10 +219,7 @@ def test_word_vectors_of_another_size_are_refused(tmp_path):
 # The lesson
 # --------------------------------------------------------------------------------------
 def load_lesson():
-    spec = importlib.util.spec_from_file_location("lesson14", EXAMPLES / "14_vqa.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXAMPLES / "14_vqa.py")
 
 
 def test_a_lesson_batch_holds_all_questions_of_its_pictures():
