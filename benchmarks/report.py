@@ -129,7 +129,13 @@ def table(entry: dict) -> list[str]:
     """One recorded table as markdown lines."""
     lines = [f"**{entry['title']}** ({entry['settings']}; {entry['date']})", ""]
     rows = baseline_first(entry["rows"])
-    if all("median_ms" in row for row in rows.values()):
+    if entry["title"].endswith("(ms per step)"):  # a training loop: steps per second too
+        lines += ["| contender | ms per step | steps per second | ratio |", "|---|---|---|---|"]
+        lines += [
+            f"| {n} | {r['median_ms']:.2f} | {1000 / r['median_ms']:.1f} | {r['ratio']:.2f}x |"
+            for n, r in rows.items()
+        ]
+    elif all("median_ms" in row for row in rows.values()):
         lines += ["| contender | median ms | ratio | page faults |", "|---|---|---|---|"]
         lines += [
             f"| {n} | {r['median_ms']:.2f} | {r['ratio']:.2f}x | {r.get('page_faults', '-')} |"
