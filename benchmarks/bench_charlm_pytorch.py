@@ -54,6 +54,7 @@ from benchmarks.common import (
     median_ms,
     record_table,
 )
+from benchmarks.results import settings_text
 from tinygrad_rnn import charlm, data
 from tinygrad_rnn.nn.utils import clip_grad_norm_
 
@@ -289,7 +290,7 @@ def describe_threads() -> str:
     return f"numpy/BLAS threads {blas}, torch intra-op threads {torch.get_num_threads()}"
 
 
-def print_steps_table(title: str, times: dict, block: int, baseline: str) -> None:
+def print_steps_table(title: str, times: dict, block: int, baseline: str, settings: str) -> None:
     """Median, min and max ms per step, steps/s, and the ratio to `baseline`."""
     per_step = {name: [s / block for s in seconds] for name, seconds in times.items()}
     base = median_ms(per_step[baseline])
@@ -303,7 +304,7 @@ def print_steps_table(title: str, times: dict, block: int, baseline: str) -> Non
         line = f"  {name:<36} {med:>8.2f} {low:>7.2f} {high:>7.2f} {1000.0 / med:>8.1f}"
         print(f"{line} {med / base:>6.2f}x")
         rows[name] = {"median_ms": round(med, 3), "ratio": round(med / base, 4)}
-    record_table(title + " (ms per step)", rows)  # with --record
+    record_table(title + " (ms per step)", rows, settings)  # with --record
 
 
 def run_pass(args, config, corpus, threads: int | None) -> None:
@@ -318,7 +319,8 @@ def run_pass(args, config, corpus, threads: int | None) -> None:
         f"E=H={config.hidden_size}, V={len(corpus.vocab)}, Adam + clip {config.clip:g}, "
         f"{config.dtype}, {'default threads' if threads is None else f'{threads} thread(s)'}"
     )
-    print_steps_table(title, times, args.block, baseline="torch nn.LSTM")
+    settings = settings_text(args.clock, threads, args.malloc)
+    print_steps_table(title, times, args.block, "torch nn.LSTM", settings)
 
 
 def main() -> None:

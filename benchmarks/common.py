@@ -106,12 +106,13 @@ def print_table(title: str, times: dict[str, list[float]], baseline: str) -> dic
     return ratios
 
 
-def record_table(title: str, rows: dict) -> None:
-    """Store the table in benchmarks/results.json when the script runs with --record."""
+def record_table(title: str, rows: dict, settings: str | None = None) -> None:
+    """Store the table in benchmarks/results.json when the script runs with --record,
+    under `settings` (default: the clock, threads and malloc of the command line)."""
     if _record_as is not None:
         from benchmarks.results import record
 
-        record(title, _record_as, rows, machine_summary())
+        record(title, settings or _record_as, rows, machine_summary())
 
 
 def blas_info() -> str:
