@@ -119,3 +119,28 @@ def test_rows_with_batch_axes_times_one_matrix_match_numpy_and_finite_difference
     # by hand: dL/da = weights @ bᵀ, dL/db = Σ over (B, T) of a_rowᵀ weights_row
     np.testing.assert_allclose(a.grad, weights @ b_data.T, rtol=1e-12)
     np.testing.assert_allclose(b.grad, np.einsum("btk,btm->km", a_data, weights), rtol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    batch=st.lists(st.integers(0, 3), min_size=1, max_size=3),
+    k=st.integers(0, 3),
+    m=st.integers(0, 3),
+    seed=st.integers(0, 2**16),
+)
+def test_rows_times_a_matrix_for_any_sizes_zero_included(batch, k, m, seed):
+    """a (..., n, k) @ b (k, m) with any axis 0 (empty batches, k = 0): numpy's values and
+    the gradients written out as sums (dL/db = Σ_rows a_rowᵀ w_row)."""
+    rng = np.random.default_rng(seed)
+    a_data, b_data = rng.normal(size=(*batch, k)), rng.normal(size=(k, m))
+    weights = rng.normal(size=(*batch, m))
+    a = tg.Tensor(a_data, requires_grad=True)
+    b = tg.Tensor(b_data, requires_grad=True)
+    out = a @ b
+    np.testing.assert_allclose(out.numpy(), a_data @ b_data, atol=1e-12)
+    (out * tg.Tensor(weights)).sum().backward()
+    np.testing.assert_allclose(a.grad, weights @ b_data.T, atol=1e-12)
+    rows = int(np.prod(batch))
+    rows_a, rows_w = a_data.reshape(rows, k), weights.reshape(rows, m)
+    by_rows = sum((np.outer(ra, rw) for ra, rw in zip(rows_a, rows_w)), np.zeros((k, m)))
+    np.testing.assert_allclose(b.grad, by_rows, atol=1e-12)

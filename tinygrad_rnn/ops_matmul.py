@@ -10,6 +10,8 @@ Read next: ops_reduce.py (sum, mean, max).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .gradients import ProductGrad
@@ -24,8 +26,8 @@ def matmul_grads(a: np.ndarray, b: np.ndarray, grad_out: np.ndarray) -> tuple:
     sent as a `ProductGrad` (gradients.py): aᵀ @ grad_out is multiplied out when backward
     reaches b, in one product with b's other uses (W_hh at every time step)."""
     if a.ndim >= 2 and b.ndim == 2:  # rows of a times one matrix b (nn.Linear on (B, T, k))
-        a_rows = a.reshape(-1, a.shape[-1])  # (N, k)
-        g_rows = grad_out.reshape(-1, grad_out.shape[-1])  # (N, m)
+        a_rows = as_rows(a)  # (N, k)
+        g_rows = as_rows(grad_out)  # (N, m)
         grad_a = (g_rows @ b.T).reshape(a.shape)
         return (grad_a, ProductGrad(a_rows, g_rows))  # (..., n, k), (k, m) later
     a2 = a if a.ndim > 1 else a[np.newaxis, :]  # (..., n, k)
@@ -44,10 +46,16 @@ def matrix_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b. For a 2-D b and an a with batch axes, (B, T, k) @ (k, m), as one 2-D product
     of all B·T rows: numpy would loop over the batch with one small product each, several
     times slower (nn.Linear on a (B, T, k) sequence)."""
-    if a.ndim > 2 and b.ndim == 2:
-        rows = a.reshape(-1, a.shape[-1]) @ b  # (B·T, m)
+    if a.ndim > 2 and b.ndim == 2 and a.shape[-1] == b.shape[0]:
+        rows = as_rows(a) @ b  # (B·T, m)
         return rows.reshape(a.shape[:-1] + (b.shape[1],))  # (B, T, m)
-    return a @ b
+    return a @ b  # (and numpy's words when the shapes do not fit)
+
+
+def as_rows(x: np.ndarray) -> np.ndarray:
+    """x as a 2-D array of its rows: (..., k) -> (N, k), N the product of the other axes
+    (written out rather than -1, which numpy cannot resolve when k = 0)."""
+    return x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
 
 
 def matmul_shape(a: tuple, b: tuple) -> tuple | None:
