@@ -284,8 +284,9 @@ def _emit_arrows(graph: graphviz.Digraph, data: GraphData, theme: Theme, per_row
 
     One step per row without stairs (`stacked`: at detail cells, each row one box) the
     arrows down to the next row are short, unranked and side by side: Graphviz places
-    their labels over each other and over the "t = k" labels. There they are xlabels,
-    set beside each arrow after the layout (and the "t = k" labels go to the left)."""
+    their labels over each other and over the "t = k" labels. There only the chain's
+    arrows keep theirs, as xlabels set beside each arrow after the layout (and the
+    "t = k" labels go to the left); the boxes name what the other arrows carry."""
     params = {box.key for box in data.boxes if box.kind == "param" and data.steps}  # unranked
     between_rows = crosses_rows(data, per_row)
     for arrow in data.arrows:
@@ -298,7 +299,9 @@ def _emit_arrows(graph: graphviz.Digraph, data: GraphData, theme: Theme, per_row
         elif crossing:
             attrs["constraint"] = "false"  # row k+1 starts at the left again
         if crossing and stacked and "label" in attrs:
-            attrs["xlabel"] = attrs.pop("label")
+            label = attrs.pop("label")  # the other arrows' boxes name what they carry
+            if arrow.highlight:
+                attrs["xlabel"] = label
         graph.edge(arrow.tail, arrow.head, **attrs)
 
 
