@@ -70,7 +70,10 @@ class Add(Op):
         return a + b
 
     def backward(ctx, grad_out):
-        return (unbroadcast(grad_out, ctx.a_shape), unbroadcast(grad_out, ctx.b_shape))
+        need_a, need_b = ctx.needs_input_grad[:2]
+        grad_a = unbroadcast(grad_out, ctx.a_shape) if need_a else None
+        grad_b = unbroadcast(grad_out, ctx.b_shape) if need_b else None
+        return (grad_a, grad_b)
 
 
 class Sub(Op):
@@ -85,7 +88,10 @@ class Sub(Op):
         return a - b
 
     def backward(ctx, grad_out):
-        return (unbroadcast(grad_out, ctx.a_shape), unbroadcast(-grad_out, ctx.b_shape))
+        need_a, need_b = ctx.needs_input_grad[:2]
+        grad_a = unbroadcast(grad_out, ctx.a_shape) if need_a else None
+        grad_b = unbroadcast(-grad_out, ctx.b_shape) if need_b else None
+        return (grad_a, grad_b)
 
 
 class Mul(Op):
@@ -100,8 +106,9 @@ class Mul(Op):
         return a * b
 
     def backward(ctx, grad_out):
-        grad_a = unbroadcast(grad_out * ctx.b, ctx.a.shape)
-        grad_b = unbroadcast(grad_out * ctx.a, ctx.b.shape)
+        need_a, need_b = ctx.needs_input_grad[:2]
+        grad_a = unbroadcast(grad_out * ctx.b, ctx.a.shape) if need_a else None
+        grad_b = unbroadcast(grad_out * ctx.a, ctx.b.shape) if need_b else None
         return (grad_a, grad_b)
 
 
@@ -117,8 +124,9 @@ class Div(Op):
         return a / b
 
     def backward(ctx, grad_out):
-        grad_a = unbroadcast(grad_out / ctx.b, ctx.a.shape)
-        grad_b = unbroadcast(-grad_out * ctx.a / (ctx.b * ctx.b), ctx.b.shape)
+        need_a, need_b = ctx.needs_input_grad[:2]
+        grad_a = unbroadcast(grad_out / ctx.b, ctx.a.shape) if need_a else None
+        grad_b = unbroadcast(-grad_out * ctx.a / (ctx.b * ctx.b), ctx.b.shape) if need_b else None
         return (grad_a, grad_b)
 
 

@@ -22,6 +22,9 @@ class Op:
     `backward(ctx, grad_out)`, and may set `explain(shapes, params)` for error messages."""
 
     name = ""
+    # which inputs want a gradient (PyTorch's `ctx.needs_input_grad`): Tensor._vjp sets it
+    # before each backward; an op called by hand (tests) computes every input's gradient
+    needs_input_grad: tuple = (True, True, True)
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)

@@ -18,9 +18,11 @@ from .gradients import ProductGrad
 from .ops_base import Op, unbroadcast
 
 
-def matmul_grads(a: np.ndarray, b: np.ndarray, grad_out: np.ndarray) -> tuple:
+def matmul_grads(a, b, grad_out, need_a: bool = True, need_b: bool = True) -> tuple:
     """(dL/da, dL/db) for out = a @ b: grad_out @ bᵀ and aᵀ @ grad_out, summed over
     broadcast batch axes; a 1-D a is a (1, k) row and a 1-D b a (k, 1) column, as in numpy.
+    None for an input that needs no gradient (`need_a`, `need_b`: an input, an image's
+    columns).
 
     For a 2-D b, a's batch axes are rows like any other (`matrix_product`), and dL/db is
     sent as a `ProductGrad` (gradients.py): aᵀ @ grad_out is multiplied out when backward
@@ -28,7 +30,7 @@ def matmul_grads(a: np.ndarray, b: np.ndarray, grad_out: np.ndarray) -> tuple:
     if a.ndim >= 2 and b.ndim == 2:  # rows of a times one matrix b (nn.Linear on (B, T, k))
         a_rows = as_rows(a)  # (N, k)
         g_rows = as_rows(grad_out)  # (N, m)
-        grad_a = (g_rows @ b.T).reshape(a.shape)
+        grad_a = (g_rows @ b.T).reshape(a.shape) if need_a else None
         return (grad_a, ProductGrad(a_rows, g_rows))  # (..., n, k), (k, m) later
     a2 = a if a.ndim > 1 else a[np.newaxis, :]  # (..., n, k)
     b2 = b if b.ndim > 1 else b[:, np.newaxis]  # (..., k, m)
@@ -37,8 +39,12 @@ def matmul_grads(a: np.ndarray, b: np.ndarray, grad_out: np.ndarray) -> tuple:
         g2 = np.expand_dims(g2, -2 if b.ndim > 1 else 0)
     if b.ndim == 1:
         g2 = np.expand_dims(g2, -1)  # (..., n, m)
-    grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
-    grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+    grad_a = None
+    if need_a:
+        grad_a = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+    grad_b = None
+    if need_b:
+        grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
     return (grad_a, grad_b)
 
 
@@ -96,7 +102,7 @@ class MatMul(Op):
         return matrix_product(a, b)
 
     def backward(ctx, grad_out):
-        return matmul_grads(ctx.a, ctx.b, grad_out)
+        return matmul_grads(ctx.a, ctx.b, grad_out, *ctx.needs_input_grad[:2])
 
 
 class Addmm(Op):
@@ -140,5 +146,5 @@ class Addmm(Op):
     def backward(ctx, grad_out):
         grad_c = unbroadcast(grad_out, ctx.c_shape)
         grad_product = unbroadcast(grad_out, ctx.product_shape)
-        grad_a, grad_b = matmul_grads(ctx.a, ctx.b, grad_product)
+        grad_a, grad_b = matmul_grads(ctx.a, ctx.b, grad_product, *ctx.needs_input_grad[1:3])
         return (grad_c, grad_a, grad_b)

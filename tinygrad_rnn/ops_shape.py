@@ -247,7 +247,8 @@ class Where(Op):
         return np.where(cond, a, b)
 
     def backward(ctx, grad_out):
+        need_a, need_b = ctx.needs_input_grad[:2]
         zero = np.zeros((), dtype=grad_out.dtype)
-        grad_a = unbroadcast(np.where(ctx.cond, grad_out, zero), ctx.a_shape)
-        grad_b = unbroadcast(np.where(ctx.cond, zero, grad_out), ctx.b_shape)
+        grad_a = unbroadcast(np.where(ctx.cond, grad_out, zero), ctx.a_shape) if need_a else None
+        grad_b = unbroadcast(np.where(ctx.cond, zero, grad_out), ctx.b_shape) if need_b else None
         return (grad_a, grad_b)

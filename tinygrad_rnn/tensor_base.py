@@ -249,8 +249,12 @@ class TensorBase(Node):
         return None if ctx is None else type(ctx)
 
     def _vjp(self, grad_out: np.ndarray) -> tuple:
-        """`ctx.backward(grad_out)`: the op object kept what its backward needs."""
-        return self._ctx.backward(grad_out)
+        """`ctx.backward(grad_out)`: the op object kept what its backward needs. First
+        `ctx.needs_input_grad` (PyTorch's name) says which inputs want a gradient, so
+        the op skips the others' (a constant, a mask, a detached max)."""
+        ctx = self._ctx
+        ctx.needs_input_grad = tuple([parent.requires_grad for parent in self.parents])
+        return ctx.backward(grad_out)
 
     def _checked_gradient(self, grad, child: Node):
         """The gradient an op sends must have this tensor's shape (and be finite in anomaly
