@@ -351,6 +351,16 @@ def test_masked_softmax_whose_unmasked_scores_are_all_minus_inf():
         F.masked_softmax(scores, mask)
 
 
+def test_masked_softmax_with_an_unmasked_plus_inf_is_refused_and_masked_inf_ignored():
+    mask = np.array([[True, False, True], [True, True, True]])
+    scores = tg.tensor([[0.0, np.inf, 1.0], [1.0, 2.0, 3.0]])  # the +inf is masked: fine
+    weights = F.masked_softmax(scores, mask).numpy()
+    np.testing.assert_allclose(weights[0], [1 / (1 + np.e), 0.0, np.e / (1 + np.e)])
+    scores = tg.tensor([[0.0, 1.0, np.inf], [1.0, 2.0, 3.0]])  # an unmasked +inf
+    with explained(ArgumentError, "masked_softmax: the input of shape (2, 3) holds +inf"):
+        F.masked_softmax(scores, mask)
+
+
 def test_attention_on_an_empty_batch_is_empty_not_an_error():
     context, weights = F.attention(logits(0, 4), logits(0, 5, 4), logits(0, 5, 4))
     assert context.shape == (0, 4) and weights.shape == (0, 5)

@@ -94,8 +94,10 @@ def _masked_softmax(scores: Tensor, keep: np.ndarray | None, axis: int, name: st
         return softmax_along(scores, axis, name)
     filled = where(keep, scores, MASKED_SCORE)  # (B, T) masked steps can never be the max
     m = filled.amax(axis=axis, keepdims=True).detach()  # (B, 1) constant shift
-    unmasked_max = np.max(np.where(keep, scores.data, -np.inf), axis=axis)
-    check_row_max(unmasked_max, scores, axis, name)  # unmasked scores all -inf, or +inf
+    if not np.all(m.data > MASKED_SCORE) or not np.all(np.isfinite(m.data)):
+        # a row's max is not a finite unmasked score: look at the unmasked ones (slower)
+        unmasked_max = np.max(np.where(keep, scores.data, -np.inf), axis=axis)
+        check_row_max(unmasked_max, scores, axis, name)  # unmasked scores all -inf, or +inf
     e = where(keep, (filled - m).exp(), 0.0)  # (B, T) e^{s - m}, exactly 0 where masked
     return (e / e.sum(axis=axis, keepdims=True)).named("softmax")
 
