@@ -69,3 +69,14 @@ def test_a_batched_product_sends_nothing_to_constant_columns():
     np.testing.assert_allclose(
         grad_W, np.einsum("bkl->k", columns.numpy())[np.newaxis].repeat(3, 0)
     )
+
+
+def test_addmm_sends_nothing_to_a_constant_c():
+    c = tg.Tensor(np.ones((2, 3)))  # e.g. a projection made under no_grad
+    h = tg.Tensor(np.ones((2, 4)), requires_grad=True)
+    W = tg.Tensor(np.full((4, 3), 0.5), requires_grad=True)
+    out = tg.addmm(c, h, W)
+    grad_c, grad_h, grad_W = parent_grads_of(out.sum(), out)
+    assert grad_c is None
+    np.testing.assert_allclose(grad_h, np.full((2, 4), 1.5))  # Σ_j W[k, j]
+    np.testing.assert_allclose(np.asarray(grad_W), np.full((4, 3), 2.0))  # Σ over 2 rows

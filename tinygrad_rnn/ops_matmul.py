@@ -18,7 +18,9 @@ from .gradients import ProductGrad
 from .ops_base import Op, unbroadcast
 
 
-def matmul_grads(a, b, grad_out, need_a: bool = True, need_b: bool = True) -> tuple:
+def matmul_grads(
+    a: np.ndarray, b: np.ndarray, grad_out: np.ndarray, need_a: bool = True, need_b: bool = True
+) -> tuple:
     """(dL/da, dL/db) for out = a @ b: grad_out @ bᵀ and aᵀ @ grad_out, summed over
     broadcast batch axes; a 1-D a is a (1, k) row and a 1-D b a (k, 1) column, as in numpy.
     None for an input that needs no gradient (`need_a`, `need_b`: an input, an image's
@@ -144,7 +146,8 @@ class Addmm(Op):
         return c + product
 
     def backward(ctx, grad_out):
-        grad_c = unbroadcast(grad_out, ctx.c_shape)
+        need_c = ctx.needs_input_grad[0]
+        grad_c = unbroadcast(grad_out, ctx.c_shape) if need_c else None
         grad_product = unbroadcast(grad_out, ctx.product_shape)
         grad_a, grad_b = matmul_grads(ctx.a, ctx.b, grad_product, *ctx.needs_input_grad[1:3])
         return (grad_c, grad_a, grad_b)
