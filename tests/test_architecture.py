@@ -11,7 +11,7 @@ ENGINE_PARTS = {"defaults", "tensor_base", "tensor_args", "tensor_functions"}
 ENGINE_PARTS |= {"ops_base", "ops_matmul", "ops_reduce", "ops_shape"}
 ENGINE_PARTS |= {"functional_checks", "functional_activations", "functional_targets"}
 ENGINE_PARTS |= {"functional_losses", "functional_attention"}
-ENGINE_PARTS |= {"ops_conv", "functional_conv", "functional_transformer"}
+ENGINE_PARTS |= {"ops_conv", "functional_conv", "functional_transformer", "special"}
 ENGINE_PARTS |= {"dtypes", "devices", "tensor_pytorch", "tensor_factories"}
 ENGINE_PARTS |= {
     "tensor_pytorch_functions",

@@ -7,8 +7,9 @@ scaled dot-product attention (PyTorch's names, arguments and mask conventions).
     attention(Q, K, V)       = softmax(Q Kᵀ / √E + mask) V                   (..., L, E_v)
 
 Nothing here has a backward of its own. erf is not a primitive: `erf` below takes its
-values from the standard library and carries its slope 2/√π e^{-z²} on a term that is
-zero in value (see its docstring), so gelu's gradient is exact.
+values from special.erf_array (vectorised numpy, accurate to float64) and carries its
+slope 2/√π e^{-z²} on a term that is zero in value (see its docstring), so gelu's
+gradient is exact.
 
 Masks of scaled_dot_product_attention are PyTorch's: a bool mask says True = take part
 (keep), a float mask is added to the scores (-inf = leave out). Left-out keys get weight
@@ -31,10 +32,10 @@ from .functional_attention import _attention_scope, _masked_softmax
 from .functional_checks import float_tensor, is_real
 from .graph import scope
 from .roles import mark
+from .special import erf_array
 from .tensor import Tensor
 
 GELU_APPROXIMATIONS = ("none", "tanh")
-_erf_of_array = np.frompyfunc(math.erf, 1, 1)  # math.erf on every element
 
 
 # --------------------------------------------------------------------------------------
@@ -44,14 +45,15 @@ def erf(z: Tensor) -> Tensor:
     """erf(z) = 2/√π ∫₀^z e^{-s²} ds, element-wise, with its exact gradient 2/√π e^{-z²}.
 
     erf is no primitive, and no finite sum of primitives is exactly erf. So the value
-    comes from `math.erf` (a constant E), and the slope rides on a term that is zero:
+    comes from `special.erf_array` (a constant E, within a few ulp of `math.erf`, for the
+    whole array at once), and the slope rides on a term that is zero:
 
         erf(z) = E + (z - z̄) · 2/√π e^{-z̄²}          z̄ = z.detach(), so z - z̄ = 0
 
     The value is E exactly; the gradient through (z - z̄) is 2/√π e^{-z²}, erf's derivative.
     """
     z_bar = z.detach().data
-    value = _erf_of_array(z_bar).astype(z.dtype)  # E, a constant
+    value = erf_array(z_bar).astype(z.dtype)  # E, a constant (computed in float64)
     slope = (2.0 / math.sqrt(math.pi)) * np.exp(-z_bar * z_bar)  # d erf / dz, a constant
     return ((z - z.detach()) * slope + value).named("erf")
 
