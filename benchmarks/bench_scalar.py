@@ -16,12 +16,16 @@ h_0 are leaves. That is 249 nodes per step, 49 921 in all at T = 200, close to t
 49 801 of micrograd's reference figure. micrograd 0.1.0 has no tanh, so the comparison
 uses relu in both; tinygrad_rnn's tanh version is timed too.
 
+A third contender, `BareValue` (bare_value.py), is the least a Python engine of this
+design can do per node (four fields, no label, scope, source line or check): the floor
+under any speed-up of `tg.Value` that keeps one object per number.
+
 micrograd (PyPI 0.1.0) is only a benchmark contender, never a dependency. Its recursive
 topological sort raises RecursionError once the graph is deeper than the recursion
 limit (T = 135 here); to still get its T = 200 figure we run it a second time with
 the limit raised (in a thread with a large stack) and say so in the table.
 
-Read next: bench_memory.py.
+Read next: bare_value.py, bench_memory.py.
 """
 
 from __future__ import annotations
@@ -43,9 +47,11 @@ from benchmarks.common import (
     record_table,
     time_once,
 )
+from benchmarks.bare_value import BareValue
 from tinygrad_rnn import graph
 
 HIDDEN, INPUT = 8, 4
+BARE = "bare Value (relu; the floor: 4 fields, no features)"
 
 
 def scalar_rnn_loss(value_class, steps: int, activation: str = "relu", seed: int = 0):
@@ -104,6 +110,12 @@ def count_engine_nodes(steps: int, activation: str = "relu") -> tuple[int, int]:
 
 def engine_run(steps: int, activation: str = "relu") -> float:
     loss = scalar_rnn_loss(tg.Value, steps, activation)
+    loss.backward()
+    return loss.data
+
+
+def bare_run(steps: int, activation: str = "relu") -> float:
+    loss = scalar_rnn_loss(BareValue, steps, activation)
     loss.backward()
     return loss.data
 
@@ -202,6 +214,7 @@ def main() -> None:
         runs = {
             "tinygrad_rnn Value (relu)": lambda s=steps: engine_run(s, "relu"),
             "tinygrad_rnn Value (tanh)": lambda s=steps: engine_run(s, "tanh"),
+            BARE: lambda s=steps: bare_run(s, "relu"),
         }
         if micrograd and steps <= max_steps:
             runs = {"micrograd 0.1.0": lambda s=steps: micrograd_run(s), **runs}
@@ -213,16 +226,19 @@ def main() -> None:
         if micrograd and max_steps < steps <= 2000:
             deep = micrograd_deep_times(steps, repeats)
             engine_ms = median_ms(times["tinygrad_rnn Value (relu)"])
+            bare_ms = median_ms(times[BARE])
             print(
                 f"  micrograd 0.1.0 with the recursion limit raised: {median_ms(deep):.1f} ms "
                 f"(median of {repeats}, separate rounds) -> engine (relu) is "
-                f"{median_ms(deep) / engine_ms:.1f}x faster"
+                f"{median_ms(deep) / engine_ms:.1f}x faster, the bare Value "
+                f"{median_ms(deep) / bare_ms:.1f}x"
             )
             record_table(
                 f"scalar RNN build + backward, H={HIDDEN}, D={INPUT}, T={steps}: micrograd "
                 "with the recursion limit raised (ratio to tinygrad_rnn)",
                 {
                     "tinygrad_rnn Value (relu)": {"median_ms": round(engine_ms, 3), "ratio": 1.0},
+                    BARE: {"median_ms": round(bare_ms, 3), "ratio": round(bare_ms / engine_ms, 4)},
                     "micrograd 0.1.0": {
                         "median_ms": round(median_ms(deep), 3),
                         "ratio": round(median_ms(deep) / engine_ms, 4),

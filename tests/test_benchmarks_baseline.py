@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the benchmarks p
 
 import tinygrad_rnn as tg  # noqa: E402
 from benchmarks import bench_lstm, bench_scalar  # noqa: E402
+from benchmarks.bare_value import BareValue  # noqa: E402
 from benchmarks.numpy_gru_rnn import gru_lm_step, rnn_lm_step  # noqa: E402
 from benchmarks.numpy_lstm import (  # noqa: E402
     PARAM_NAMES,
@@ -224,6 +225,30 @@ def bench_scalar_inputs(steps: int, seed: int) -> list[np.ndarray]:
     for _ in range(H * D + H * H + H):  # U, W, V
         rng.uniform(-0.5, 0.5)
     return [np.array([rng.uniform(-1.0, 1.0) for _ in range(D)]) for _ in range(steps)]
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_bare_value_gradients_equal_tg_value(activation):
+    """The speed floor of bench_scalar (bare_value.py) computes the same loss and
+    gradients as tg.Value: it is a floor of the same work, not of less work."""
+    leaves = {"bare": [], "engine": []}
+
+    def leaf_maker(name, value_class):
+        def make(data):
+            leaves[name].append(value_class(data))
+            return leaves[name][-1]
+
+        return make
+
+    bare = bench_scalar.scalar_rnn_loss(leaf_maker("bare", BareValue), 5, activation, seed=3)
+    engine = bench_scalar.scalar_rnn_loss(leaf_maker("engine", tg.Value), 5, activation, seed=3)
+    bare.backward()
+    engine.backward()
+    assert bare.data == pytest.approx(engine.data, rel=1e-12)
+    bare_grads = [leaf.grad or 0.0 for leaf in leaves["bare"]]  # h_0 = 0 under relu: unused
+    engine_grads = [leaf.grad or 0.0 for leaf in leaves["engine"]]
+    assert any(grad != 0.0 for grad in engine_grads)
+    np.testing.assert_allclose(bare_grads, engine_grads, rtol=1e-12, atol=1e-15)
 
 
 def test_scalar_rnn_backward_works_far_beyond_the_recursion_limit():
