@@ -305,8 +305,8 @@ def test_call_enters_the_module_scope():
     assert out.scope == ("model", "head")
     order = tg.topological_order(out)
     assert [n.scope for n in order if n.op == "tanh"] == [("model", "encoder")]
-    first_matmul = next(n for n in order if n.op == "matmul")
-    assert first_matmul.scope == ("model", "encoder", "fc1")
+    first_linear = next(n for n in order if n.op == "addmm")  # b + x Wᵀ
+    assert first_linear.scope == ("model", "encoder", "fc1")
     layers = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 2)])
     holder = nn.Module()
     holder.layers = layers

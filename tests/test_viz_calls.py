@@ -57,7 +57,7 @@ def test_each_call_is_a_step_with_its_input():
     # step 1 starts from a constant (as in names_classifier's picture)
     assert inputs == [2, 3, 4, 5]
     ops = [sum(b.time_step == t and b.kind == "op" for b in data.boxes) for t in data.steps]
-    assert ops == [4, 5, 5, 5, 5]  # transpose, matmul, add, tanh, and cat from t = 2 on
+    assert ops == [3, 4, 4, 4, 4]  # transpose, addmm (b + x Wᵀ), tanh, and cat from t = 2 on
 
 
 def test_the_weights_are_copied_into_every_step_beyond_three():

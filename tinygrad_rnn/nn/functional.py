@@ -48,7 +48,7 @@ from ..functional import (  # noqa: F401  (re-exported: F.softmax, F.cross_entro
     softmax,
     unfold,
 )
-from ..tensor import Tensor, cat, gather, relu, sigmoid, tanh, where  # noqa: F401
+from ..tensor import Tensor, addmm, cat, gather, relu, sigmoid, tanh, where  # noqa: F401
 
 __all__ = [
     "attend",
@@ -196,8 +196,8 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """y = x Wᵀ + b: x (..., in), weight (out, in), bias (out,) -> (..., out)."""
-    y = input @ weight.T  # (..., in) @ (in, out) -> (..., out)
-    if bias is not None:
-        y = y + bias
-    return y
+    """y = x Wᵀ + b: x (..., in), weight (out, in), bias (out,) -> (..., out).
+    With a bias it is one addmm node, as nn.Linear."""
+    if bias is None:
+        return input @ weight.T  # (..., in) @ (in, out) -> (..., out)
+    return addmm(bias, input, weight.T)

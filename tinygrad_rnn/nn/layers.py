@@ -7,8 +7,9 @@ unchanged:
     Embedding(num_embeddings, dim)      weight (num_embeddings, dim)     y = weight[idx]
     Dropout(p)                          zeroes each element with probability p (training)
 
-Every forward is built from Tensor operators, so the graph shows a matmul, an add, a
-gather - nothing hidden.
+Every forward is built from Tensor operations, so the graph shows an addmm (b + x Wᵀ as
+one node, which keeps one array where a matmul and an add would keep two), a gather -
+nothing hidden.
 
 Read next: cells.py (one time step of RNN, LSTM and GRU).
 """
@@ -23,7 +24,7 @@ import numpy as np
 from .. import functional as F
 from ..errors import DTypeError, ShapeError, TensorIndexError
 from ..graph import format_source, user_source
-from ..tensor import Tensor, default_rng, gather, get_default_dtype, where
+from ..tensor import Tensor, addmm, default_rng, gather, get_default_dtype, where
 from .checks import (
     check_flag,
     check_float_input,
@@ -74,10 +75,9 @@ class Linear(Module):
     def forward(self, x: Tensor) -> Tensor:
         x = check_float_input(repr(self), as_tensor(x))
         check_last_axis(self, x, self.in_features, "features (in_features)")
-        y = x @ self.weight.T  # (..., in) @ (in, out) -> (..., out)
-        if self.bias is not None:
-            y = y + self.bias
-        return y
+        if self.bias is None:
+            return x @ self.weight.T  # (..., in) @ (in, out) -> (..., out)
+        return addmm(self.bias, x, self.weight.T)  # b + x Wᵀ, one node (as PyTorch's)
 
     def extra_repr(self) -> str:
         has_bias = self.bias is not None
