@@ -38,6 +38,7 @@ import threading
 import time
 
 import tinygrad_rnn as tg
+from benchmarks.bare_value import BareValue
 from benchmarks.common import (
     add_common_args,
     apply_common_args,
@@ -47,7 +48,6 @@ from benchmarks.common import (
     record_table,
     time_once,
 )
-from benchmarks.bare_value import BareValue
 from tinygrad_rnn import graph
 
 HIDDEN, INPUT = 8, 4
