@@ -13,7 +13,10 @@ The backward loop in graph.py reads like the textbook:
   may hold the same array (Add sends its grad_out to both inputs).
 - **Sparse slices.** `GetItem.backward` (ops.py) sends an `IndexedGrad`: "these values
   at this index, zero elsewhere". It is added only where it is nonzero, so slicing a
-  (T, B, 4H) input once per time step does not make backward O(T²).
+  (T, B, 4H) input once per time step does not make backward O(T²). The slices wait,
+  and are written into one full array when backward reaches the node (or once they
+  hold as many numbers as it): lean mode then never holds the (T, B, 4H) gradient
+  while every forward value is still alive.
 - **One matmul per weight.** `MatMul.backward` sends a weight a `ProductGrad`: "aᵀ @ g,
   not multiplied out yet". A recurrent weight used at all T steps collects T of them,
   and `pop` multiplies them out as one large product, [a_1; …; a_T]ᵀ @ [g_1; …; g_T],
@@ -27,6 +30,8 @@ from it. Read next: graph.py (`backward_steps`, the loop that uses this).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -159,46 +164,68 @@ class PendingGradients:
               later gradients can be added into it in place
     products  node -> the ProductGrads that arrived at it and wait to be multiplied out
               (PRODUCTS_AT_ONCE at a time, the rest in `pop`)
+    slices    node -> the IndexedGrads that arrived at it and wait to be added into its
+              total, and how many numbers they hold (written out in `pop`, or once they
+              hold as many as the node's whole gradient)
     """
 
-    __slots__ = ("total", "owned", "products")
+    __slots__ = ("total", "owned", "products", "slices")
 
     def __init__(self, root, seed) -> None:
         self.total = {root: seed}  # dL/dL = 1: where the backward pass starts
         self.owned = set()
         self.products = {}
+        self.slices = {}
 
     def add(self, node, grad) -> None:
         """pending[node] = pending.get(node, 0) + grad, in place where that is safe.
         The same three cases for floats (a Value's gradients) and arrays: a float is
         never owned, so it is always summed into a new float."""
         if isinstance(grad, ProductGrad):  # a weight's share: multiplied out with others
-            waiting = self.products.setdefault(node, [])
-            waiting.append(grad)
-            if len(waiting) == PRODUCTS_AT_ONCE:  # bound the memory the waiting ones hold
-                self._multiply_out(node)
+            self._add_product(node, grad)
+            return
+        if isinstance(grad, IndexedGrad):  # a slice's share: written out with the others
+            self._add_slice(node, grad)
             return
         total = self.total.get(node)
         if total is None:  # the first gradient to arrive: kept as it is (not ours to change)
-            if isinstance(grad, IndexedGrad):  # a sparse slice gradient, made full: ours
-                grad = grad.dense()
-                self.owned.add(node)
             self.total[node] = grad
         elif node in self.owned:  # an array only this object holds: add into it
-            _add_into(total, grad)
+            total += grad
         else:  # someone else may hold `total`: the sum is a new array, ours from now on
-            self._sum(node, total, grad)
-
-    def _sum(self, node, total, grad) -> None:
-        """total + grad as a new array that only this object holds (so `owned`)."""
-        if isinstance(grad, IndexedGrad):
-            total = np.array(total)  # a copy we own
-            grad.add_to(total)
-        else:
             total = total + grad
+            self.total[node] = total
+            if isinstance(total, np.ndarray):  # (a float, or a 0-d numpy scalar: not owned)
+                self.owned.add(node)
+
+    def _add_product(self, node, grad: ProductGrad) -> None:
+        waiting = self.products.setdefault(node, [])
+        waiting.append(grad)
+        if len(waiting) == PRODUCTS_AT_ONCE:  # bound the memory the waiting ones hold
+            self._multiply_out(node)
+
+    def _add_slice(self, node, grad: IndexedGrad) -> None:
+        """Why wait: the first slice's gradient would otherwise make the full array of
+        zeros at once - for an LSTM's input projection (T, B, 4H) at the start of
+        backward, when every forward value is still alive (lean mode's peak of memory)."""
+        waiting = self.slices.setdefault(node, [[], 0])  # [the IndexedGrads, their numbers]
+        waiting[0].append(grad)
+        waiting[1] += np.size(grad.values)
+        if waiting[1] >= math.prod(grad.shape):  # as many numbers as the whole gradient
+            self._write_out_slices(node)
+
+    def _write_out_slices(self, node) -> None:
+        """Add the IndexedGrads waiting at `node` into its total (a full array we own)."""
+        waiting, _ = self.slices.pop(node)
+        total = self.total.get(node)
+        if total is None:
+            total = np.zeros(waiting[0].shape, dtype=waiting[0].dtype)
+        elif node not in self.owned:
+            total = np.array(total)  # a copy we own
+        for grad in waiting:
+            grad.add_to(total)
         self.total[node] = total
-        if isinstance(total, np.ndarray):  # (a float, or a 0-d numpy scalar: not owned)
-            self.owned.add(node)
+        self.owned.add(node)
 
     def _multiply_out(self, node) -> None:
         """Add the ProductGrads waiting at `node`, as one product, into its total."""
@@ -221,17 +248,11 @@ class PendingGradients:
         """
         if node in self.products:  # the last of them, as one matmul
             self._multiply_out(node)
+        if node in self.slices:
+            self._write_out_slices(node)
         grad = self.total.pop(node, None)
         if node in self.owned:
             self.owned.remove(node)
         elif node.op is None and isinstance(grad, (np.ndarray, np.generic)):
             grad = np.array(grad)  # a leaf's own copy
         return grad
-
-
-def _add_into(total: np.ndarray, grad) -> None:
-    """total += grad, in place; a sparse IndexedGrad only where it is nonzero."""
-    if isinstance(grad, IndexedGrad):
-        grad.add_to(total)
-    else:
-        total += grad
