@@ -119,6 +119,35 @@ def targets_table(results: dict) -> list[str]:
     return lines + [""]
 
 
+REPLAY_FLOOR = "char-LSTM step, B=32, T=40: the replay floor"
+REPLAY = "replay of the recorded primitives"
+BARE = "bare Value (relu; the floor: 4 fields, no features)"
+
+
+def floors_table(results: dict) -> list[str]:
+    """The best two designs that keep one node per op could reach (replay_floor.py,
+    bare_value.py), next to the targets they bound."""
+    lines = ["| the floor under a target (how it is measured) | reached | target |"]
+    lines.append("|---|---|---|")
+    for settings in (DEFAULTS, ONE_THREAD):
+        key = key_of(REPLAY_FLOOR, settings)
+        if key in results:
+            ratio = results[key]["rows"][REPLAY]["ratio"]
+            lines.append(
+                f"| nn.LSTM, T = 40: its primitives replayed with no node at all "
+                f"(`replay_floor.py`; {settings}) | {ratio:.2f}x numpy | <= 1.0x |"
+            )
+    scalar = results.get(HEADLINE["scalar"], {}).get("rows", {})
+    if BARE in scalar:
+        micrograd = scalar["micrograd 0.1.0"]["median_ms"]
+        ratio = micrograd / scalar[BARE]["median_ms"]
+        lines.append(
+            "| scalar RNN, T = 200: a Value of four fields and no features "
+            f"(`bare_value.py`) | {ratio:.1f}x faster than micrograd | >= 10x |"
+        )
+    return lines + [""]
+
+
 def baseline_first(rows: dict) -> dict:
     """The rows with the baseline (ratio 1) first, the others in the order recorded."""
     first = {name: row for name, row in rows.items() if row.get("ratio") == 1.0}
@@ -165,6 +194,7 @@ def measured_tables(results: dict) -> str:
     machines = sorted({machine_line(entry["machine"]) for entry in results.values()})
     lines = [f"Machine: {machine}." for machine in machines] + [""]
     lines += targets_table(results)
+    lines += floors_table(results)
     for key in sorted(results):
         lines += table(results[key])
     return "\n".join(lines)

@@ -73,3 +73,17 @@ def test_a_missing_table_names_the_command_that_records_it():
     del results[report.HEADLINE["memory"]]
     with pytest.raises(SystemExit, match="make bench"):
         report.speed_paragraph(results)
+
+
+def test_the_floors_table_divides_what_was_recorded():
+    """The scalar floor is micrograd's time over the bare Value's; the replay floor is
+    the replay's recorded ratio; a floor not recorded is left out."""
+    results = fake_results()
+    scalar = results[report.HEADLINE["scalar"]]["rows"]
+    scalar[report.BARE] = {"median_ms": 206.75, "ratio": 0.5}  # 827 / 206.75 = 4.0
+    replay = {report.REPLAY: {"median_ms": 24.0, "ratio": 1.3333}}
+    results[key_of(report.REPLAY_FLOOR, report.ONE_THREAD)] = {"rows": replay}
+    lines = report.floors_table(results)
+    assert len(lines) == 2 + 2 + 1  # header, one replay row (one thread), scalar, blank
+    assert "| 1.33x numpy | <= 1.0x |" in lines[2] and "1 BLAS thread" in lines[2]
+    assert "| 4.0x faster than micrograd | >= 10x |" in lines[3]
