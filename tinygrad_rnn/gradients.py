@@ -74,8 +74,8 @@ class IndexedGrad(LazyGrad):
     recurrent layer slices its (T, B, 4H) input projection once per time step, and an
     LSTM slices its (B, 4H) gate matmul four times per step. Written out in full, each
     slice's gradient would be a mostly-zero array of the whole input: T steps times a
-    (T, B, 4H) array makes backward O(T²). `PendingGradients.add` instead adds `values`
-    straight into the gradient it collects for the input.
+    (T, B, 4H) array makes backward O(T²). `PendingGradients` instead adds `values` into
+    the one gradient it collects for the input (when backward reaches the input).
 
     `g.dense()` (or `np.asarray(g)`) gives the full array, e.g. in `backward_steps()`.
     """
